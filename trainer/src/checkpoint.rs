@@ -1,0 +1,118 @@
+//! Model directories and training checkpoints.
+//!
+//! A model directory holds `model.json` ([`ModelInfo`]) and `model.bpk` (burnpack weights);
+//! it is what `eval` and `export` read. A training directory is a model directory plus
+//! `optim.bpk` (Adam's state) and `progress.json` ([`Progress`]), `metrics.jsonl`, and
+//! snapshots `epochs/N/` (model directories). Every file is written to a temporary name and
+//! renamed, and `progress.json` is written last: killing the trainer at any moment leaves the
+//! previous complete checkpoint.
+
+use crate::distance::Distance;
+use crate::model::{CharModel, CharModelConfig};
+use anyhow::{bail, Context, Result};
+use burn::module::Module;
+use burn::optim::ModuleOptimizer;
+use burn::tensor::{Bytes, Device};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::Path;
+
+/// Bumped when the directory layout or `model.json` changes incompatibly.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What a trained character model is.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ModelInfo {
+    pub format_version: u32,
+    pub model: CharModelConfig,
+    /// File name of the teacher table it reconstructs.
+    pub teacher: String,
+    /// Rows of the teacher it trained on.
+    pub teacher_words: usize,
+    pub loss: Distance,
+    pub epochs: usize,
+    pub seed: u64,
+}
+
+/// Where a training run stands: the last completed epoch.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Progress {
+    pub epoch: usize,
+}
+
+/// Writes `bytes` to `path` atomically.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    write_atomic(path, serde_json::to_string_pretty(value)?.as_bytes())
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
+}
+
+/// Saves a model directory (`model.bpk`, then `model.json`).
+pub fn save_model(dir: &Path, model: &CharModel, info: &ModelInfo) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let bytes = model.clone().into_record().into_bytes().context("cannot serialise the model")?;
+    write_atomic(&dir.join("model.bpk"), &bytes)?;
+    write_json(&dir.join("model.json"), info)
+}
+
+/// Reads `model.json` alone.
+pub fn load_info(dir: &Path) -> Result<ModelInfo> {
+    let info: ModelInfo = read_json(&dir.join("model.json"))?;
+    if info.format_version != FORMAT_VERSION {
+        bail!("{}: format version {} (this sublex reads {FORMAT_VERSION})", dir.display(), info.format_version);
+    }
+    Ok(info)
+}
+
+/// Loads a model directory onto `device`.
+pub fn load_model(dir: &Path, device: &Device) -> Result<(CharModel, ModelInfo)> {
+    let info = load_info(dir)?;
+    let path = dir.join("model.bpk");
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let record = burn::store::ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes))
+        .map_err(|e| anyhow::anyhow!("{}: not a model file: {e:?}", path.display()))?;
+    let model = info
+        .model
+        .init(device)
+        .try_load_record(record)
+        .map_err(|e| anyhow::anyhow!("{}: does not match model.json: {e:?}", path.display()))?;
+    Ok((model, info))
+}
+
+/// Saves a full training checkpoint.
+pub fn save_checkpoint(dir: &Path, model: &CharModel, optim: &ModuleOptimizer, info: &ModelInfo) -> Result<()> {
+    save_model(dir, model, info)?;
+    let bytes = optim.into_bytes().map_err(|e| anyhow::anyhow!("cannot serialise Adam's state: {e:?}"))?;
+    write_atomic(&dir.join("optim.bpk"), &bytes)?;
+    write_json(&dir.join("progress.json"), &Progress { epoch: info.epochs })
+}
+
+/// The last completed epoch of a training directory, if it holds a checkpoint.
+pub fn load_progress(dir: &Path) -> Result<Option<Progress>> {
+    let path = dir.join("progress.json");
+    if !path.exists() {
+        return Ok(None);
+    }
+    read_json(&path).map(Some)
+}
+
+/// Restores Adam's state saved beside a model.
+pub fn load_optimizer(dir: &Path, optim: ModuleOptimizer) -> Result<ModuleOptimizer> {
+    let path = dir.join("optim.bpk");
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    optim
+        .from_bytes(Bytes::from_bytes_vec(bytes))
+        .map_err(|e| anyhow::anyhow!("{}: cannot restore Adam's state: {e:?}", path.display()))
+}

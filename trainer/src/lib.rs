@@ -1,0 +1,13 @@
+//! sublex-trainer: read a teacher embedding table, train the character model of Stratos
+//! (2017) to reconstruct it, and evaluate what it learned.
+
+pub mod batches;
+pub mod checkpoint;
+pub mod distance;
+pub mod embed;
+pub mod eval;
+pub mod lstm;
+pub mod model;
+pub mod quickstart;
+pub mod teacher;
+pub mod train;

@@ -1,0 +1,70 @@
+//! A one-direction LSTM written from burn ops, for batches of equal-length sequences.
+//!
+//! Weights are stored in ONNX's layout and gate order (i, o, f, c) so the exporter copies them
+//! as they are. The input projection runs once for all steps; each step does one recurrent
+//! matmul, one sigmoid over the three sigmoid gates and two tanh.
+
+use burn::module::{Module, Param};
+use burn::nn::Initializer;
+use burn::tensor::activation::{sigmoid, tanh};
+use burn::tensor::{Device, Tensor};
+
+#[derive(Module, Debug)]
+pub struct Lstm {
+    /// Input weights `[input, 4 * hidden]`, gates i, o, f, c.
+    pub w_input: Param<Tensor<2>>,
+    /// Recurrent weights `[hidden, 4 * hidden]`, gates i, o, f, c.
+    pub w_recurrent: Param<Tensor<2>>,
+    /// Gate bias `[4 * hidden]` (ONNX's `Wb`; its `Rb` is zero).
+    pub bias: Param<Tensor<1>>,
+}
+
+impl Lstm {
+    /// PyTorch's and DyNet's default: every weight uniform in ±1/sqrt(hidden).
+    pub fn new(input: usize, hidden: usize, device: &Device) -> Self {
+        let k = 1.0 / (hidden as f64).sqrt();
+        let init = Initializer::Uniform { min: -k, max: k };
+        Lstm {
+            w_input: init.init_with([input, 4 * hidden], Some(input), Some(hidden), device),
+            w_recurrent: init.init_with([hidden, 4 * hidden], Some(hidden), Some(hidden), device),
+            bias: init.init_with([4 * hidden], Some(hidden), Some(hidden), device),
+        }
+    }
+
+    pub fn hidden(&self) -> usize {
+        self.w_recurrent.dims()[0]
+    }
+
+    /// Runs over `inputs` `[batch, time, input]` in time order (or reversed) and returns the
+    /// final hidden state `[batch, hidden]`. `time` must be at least 1.
+    pub fn final_state(&self, inputs: Tensor<3>, reverse: bool) -> Tensor<2> {
+        let [batch, time, input] = inputs.dims();
+        let h_size = self.hidden();
+        let gates_in = inputs
+            .reshape([batch * time, input])
+            .matmul(self.w_input.val())
+            .add(self.bias.val().unsqueeze::<2>())
+            .reshape([batch, time, 4 * h_size]);
+        let w_rec = self.w_recurrent.val();
+        let mut state: Option<(Tensor<2>, Tensor<2>)> = None;
+        for step in 0..time {
+            let t = if reverse { time - 1 - step } else { step };
+            let mut gates = gates_in.clone().narrow(1, t, 1).reshape([batch, 4 * h_size]);
+            if let Some((h, _)) = &state {
+                gates = gates + h.clone().matmul(w_rec.clone());
+            }
+            let sig = sigmoid(gates.clone().narrow(1, 0, 3 * h_size));
+            let g = tanh(gates.narrow(1, 3 * h_size, h_size));
+            let i = sig.clone().narrow(1, 0, h_size);
+            let o = sig.clone().narrow(1, h_size, h_size);
+            let f = sig.narrow(1, 2 * h_size, h_size);
+            let c = match state {
+                Some((_, c)) => f * c + i * g,
+                None => i * g,
+            };
+            let h = o * tanh(c.clone());
+            state = Some((h, c));
+        }
+        state.map(|(h, _)| h).expect("time > 0")
+    }
+}

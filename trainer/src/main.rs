@@ -1,0 +1,216 @@
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use sublex_trainer::checkpoint;
+use sublex_trainer::distance::Distance;
+use sublex_trainer::eval::{self, EvalRequest, Student};
+use sublex_trainer::teacher::{Format, LoadOptions, Teacher};
+use sublex_trainer::train::{self, ReconstructOptions};
+
+/// Train a character model that reconstructs a word-embedding table (Stratos 2017).
+#[derive(Parser)]
+#[command(name = "sublex-train", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Reconstruct a teacher table with the character model.
+    Reconstruct(ReconstructArgs),
+    /// Word similarity, analogy and neighbours of a trained (or random) model.
+    Eval(EvalArgs),
+    /// The default pipeline on the default data: reconstruct, evaluate.
+    Quickstart {
+        /// Where the run goes (resumed if it exists).
+        #[arg(long, default_value = "runs/quickstart")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Args)]
+struct TeacherArgs {
+    /// Teacher table: word2vec text or binary (.bin), GloVe text, fastText .vec.
+    #[arg(long)]
+    teacher: PathBuf,
+    #[arg(long, value_enum, default_value_t = Format::Auto)]
+    format: Format,
+    /// Keep only the first N rows (teacher files are frequency ordered).
+    #[arg(long)]
+    max_words: Option<usize>,
+    /// Parse the text file every time instead of using the memory-mapped cache.
+    #[arg(long)]
+    no_cache: bool,
+}
+
+impl TeacherArgs {
+    fn load(&self) -> Result<Teacher> {
+        let mut options = LoadOptions { format: self.format, max_words: self.max_words, ..LoadOptions::default() };
+        if self.no_cache {
+            options.cache_dir = None;
+        }
+        Ok(Teacher::load(&self.teacher, &options)?)
+    }
+}
+
+#[derive(Args)]
+struct ReconstructArgs {
+    #[command(flatten)]
+    teacher: TeacherArgs,
+    #[arg(long, value_enum, default_value_t = Distance::Cos)]
+    loss: Distance,
+    /// Add the highway layer (eq. 3).
+    #[arg(long)]
+    highway: bool,
+    #[arg(long, default_value_t = 10)]
+    epochs: usize,
+    #[arg(long, default_value_t = 64)]
+    batch: usize,
+    #[arg(long, default_value_t = 1e-3)]
+    lr: f64,
+    /// Dropout on the LSTM inputs.
+    #[arg(long, default_value_t = 0.0)]
+    dropout: f64,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Characters seen fewer times (over the teacher's words) map to UNK.
+    #[arg(long, default_value_t = 1)]
+    min_char_count: usize,
+    /// Continue the run in --out from its last checkpoint.
+    #[arg(long)]
+    resume: bool,
+    /// Keep a snapshot in OUT/epochs/N every N epochs (0: none).
+    #[arg(long, default_value_t = 10)]
+    keep_every: usize,
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    /// A model directory, or `random` for the untrained baseline (needs --teacher).
+    #[arg(long)]
+    model: String,
+    #[command(flatten)]
+    teacher: OptionalTeacher,
+    #[arg(long, num_args = 1..)]
+    similarity: Vec<PathBuf>,
+    #[arg(long, num_args = 1..)]
+    analogy: Vec<PathBuf>,
+    #[arg(long, num_args = 1..)]
+    neighbors: Vec<String>,
+    /// Analogy search space: the teacher's first N words.
+    #[arg(long, default_value_t = 30_000)]
+    analogy_vocab: usize,
+    /// Neighbours per word.
+    #[arg(long, default_value_t = 7)]
+    k: usize,
+    /// Seed of the `random` model.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct OptionalTeacher {
+    /// Teacher table, for its scores, coverage and vocabulary (analogy, neighbours).
+    #[arg(long)]
+    teacher: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Auto)]
+    format: Format,
+    #[arg(long)]
+    max_words: Option<usize>,
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let progress = std::io::stderr().is_terminal();
+    match cli.command {
+        Command::Reconstruct(a) => {
+            let teacher = a.teacher.load()?;
+            eprintln!("teacher {}: {} words, {} dimensions", teacher.name(), teacher.len(), teacher.dim());
+            let opts = ReconstructOptions {
+                loss: a.loss,
+                highway: a.highway,
+                epochs: a.epochs,
+                batch: a.batch,
+                lr: a.lr,
+                dropout: a.dropout,
+                seed: a.seed,
+                min_char_count: a.min_char_count,
+                out: a.out,
+                resume: a.resume,
+                keep_every: a.keep_every,
+                progress,
+            };
+            train::reconstruct(&teacher, &opts)?;
+            eprintln!("model in {}", opts.out.display());
+        }
+        Command::Eval(a) => eval_command(a)?,
+        Command::Quickstart { out } => sublex_trainer::quickstart::run(std::path::Path::new("."), &out, progress)?,
+    }
+    Ok(())
+}
+
+fn eval_command(a: EvalArgs) -> Result<()> {
+    let teacher = match &a.teacher.teacher {
+        Some(path) => {
+            let options = LoadOptions { format: a.teacher.format, max_words: a.teacher.max_words, ..LoadOptions::default() };
+            Some(Teacher::load(path, &options)?)
+        }
+        None => None,
+    };
+    let device = burn::tensor::Device::flex();
+    let model_dir = (a.model != "random").then(|| PathBuf::from(&a.model));
+    let (model, info) = match (&model_dir, &teacher) {
+        (Some(dir), _) => checkpoint::load_model(dir, &device)?,
+        (None, Some(t)) => {
+            let opts = ReconstructOptions {
+                loss: Distance::Cos,
+                highway: false,
+                epochs: 0,
+                batch: 64,
+                lr: 0.0,
+                dropout: 0.0,
+                seed: a.seed,
+                min_char_count: 1,
+                out: PathBuf::new(),
+                resume: false,
+                keep_every: 0,
+                progress: false,
+            };
+            train::fresh_model(t, &opts, &device)
+        }
+        (None, None) => anyhow::bail!("--model random needs --teacher (its words define the character vocabulary)"),
+    };
+    let student = Student {
+        name: a.model.clone(),
+        model: &model,
+        vocab: &info.model.vocab,
+        dim: info.model.dim,
+        epochs: info.epochs,
+        loss: if model_dir.is_some() { info.loss.cli_name().to_string() } else { "none".to_string() },
+    };
+    let request = EvalRequest {
+        similarity: a.similarity,
+        analogy: a.analogy,
+        neighbors: a.neighbors,
+        analogy_vocab: a.analogy_vocab,
+        k: a.k,
+    };
+    let report = eval::evaluate(&student, teacher.as_ref(), &request)?;
+    let json = serde_json::to_string_pretty(&report)?;
+    if let Some(dir) = &model_dir {
+        checkpoint::write_atomic(&dir.join("eval.json"), json.as_bytes())?;
+    }
+    if a.json {
+        println!("{json}");
+    } else {
+        print!("{}", eval::render_text(&report));
+    }
+    Ok(())
+}

@@ -1,0 +1,90 @@
+//! `sublex-train quickstart`: the default pipeline on the best data at hand.
+
+use crate::checkpoint;
+use crate::distance::Distance;
+use crate::eval::{self, EvalRequest, Student};
+use crate::teacher::{LoadOptions, Teacher};
+use crate::train::{self, ReconstructOptions};
+use anyhow::{bail, Result};
+use std::path::{Path, PathBuf};
+
+/// The data a quickstart uses: the shared data set when it is beside the project, else the
+/// small sample shipped in `data/`.
+pub struct DefaultData {
+    pub teacher: PathBuf,
+    pub max_words: usize,
+    pub epochs: usize,
+    pub similarity: Vec<PathBuf>,
+    pub analogy: Vec<PathBuf>,
+}
+
+impl DefaultData {
+    pub fn find(root: &Path) -> Result<Self> {
+        let shared = root.join("../shared/data");
+        if shared.join("teacher/glove-6b-100d.top100k.txt").is_file() {
+            let sim = shared.join("similarity");
+            return Ok(DefaultData {
+                teacher: shared.join("teacher/glove-6b-100d.top100k.txt"),
+                max_words: 20_000,
+                epochs: 5,
+                similarity: ["EN-WS-353-ALL.txt", "EN-MEN-TR-3k.txt", "EN-RW-STANFORD.txt"].map(|f| sim.join(f)).to_vec(),
+                analogy: vec![shared.join("analogy/questions-words.txt"), shared.join("analogy/msr.txt")],
+            });
+        }
+        let data = root.join("data");
+        if data.join("glove-6b-100d.top2k.txt").is_file() {
+            return Ok(DefaultData {
+                teacher: data.join("glove-6b-100d.top2k.txt"),
+                max_words: 2_000,
+                epochs: 10,
+                similarity: vec![data.join("wordsim353.tsv"), data.join("simlex999.txt")],
+                analogy: vec![data.join("questions-words.txt")],
+            });
+        }
+        bail!("no data: neither {} nor {} holds a teacher", shared.display(), data.display())
+    }
+}
+
+/// Trains (or resumes) the default model in `out` and prints its evaluation.
+pub fn run(root: &Path, out: &Path, progress: bool) -> Result<()> {
+    let data = DefaultData::find(root)?;
+    eprintln!("teacher: {} (first {} words)", data.teacher.display(), data.max_words);
+    let load = LoadOptions { max_words: Some(data.max_words), ..LoadOptions::default() };
+    let teacher = Teacher::load(&data.teacher, &load)?;
+    let opts = ReconstructOptions {
+        loss: Distance::Cos,
+        highway: false,
+        epochs: data.epochs,
+        batch: 64,
+        lr: 1e-3,
+        dropout: 0.0,
+        seed: 1,
+        min_char_count: 1,
+        out: out.to_path_buf(),
+        resume: true,
+        keep_every: 0,
+        progress,
+    };
+    train::reconstruct(&teacher, &opts)?;
+    let (model, info) = checkpoint::load_model(out, &burn::tensor::Device::flex())?;
+    let student = Student {
+        name: out.display().to_string(),
+        model: &model,
+        vocab: &info.model.vocab,
+        dim: info.model.dim,
+        epochs: info.epochs,
+        loss: info.loss.cli_name().to_string(),
+    };
+    let request = EvalRequest {
+        similarity: data.similarity,
+        analogy: data.analogy,
+        neighbors: ["beautiful", "amazing", "springfield"].map(String::from).to_vec(),
+        analogy_vocab: 30_000,
+        k: 7,
+    };
+    let report = eval::evaluate(&student, Some(&teacher), &request)?;
+    checkpoint::write_atomic(&out.join("eval.json"), serde_json::to_string_pretty(&report)?.as_bytes())?;
+    println!("{}", eval::render_text(&report));
+    println!("files: {}/ (model.json, model.bpk, metrics.jsonl, eval.json)", out.display());
+    Ok(())
+}
