@@ -42,11 +42,17 @@ pub struct Progress {
 
 /// Writes `bytes` to `path` atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error).with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
 
@@ -55,14 +61,19 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
 }
 
 /// Saves a model directory (`model.bpk`, then `model.json`).
 pub fn save_model(dir: &Path, model: &CharModel, info: &ModelInfo) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let bytes = model.clone().into_record().into_bytes().context("cannot serialise the model")?;
+    let bytes = model
+        .clone()
+        .into_record()
+        .into_bytes()
+        .context("cannot serialise the model")?;
     write_atomic(&dir.join("model.bpk"), &bytes)?;
     write_json(&dir.join("model.json"), info)
 }
@@ -71,7 +82,11 @@ pub fn save_model(dir: &Path, model: &CharModel, info: &ModelInfo) -> Result<()>
 pub fn load_info(dir: &Path) -> Result<ModelInfo> {
     let info: ModelInfo = read_json(&dir.join("model.json"))?;
     if info.format_version != FORMAT_VERSION {
-        bail!("{}: format version {} (this sublex reads {FORMAT_VERSION})", dir.display(), info.format_version);
+        bail!(
+            "{}: format version {} (this sublex reads {FORMAT_VERSION})",
+            dir.display(),
+            info.format_version
+        );
     }
     Ok(info)
 }
@@ -85,16 +100,23 @@ pub fn load_model(dir: &Path, device: &Device) -> Result<(CharModel, ModelInfo)>
         .map_err(|e| anyhow::anyhow!("{}: not a model file: {e:?}", path.display()))?;
     let model = info
         .model
-        .init(device)
+        .init(info.seed, device)
         .try_load_record(record)
         .map_err(|e| anyhow::anyhow!("{}: does not match model.json: {e:?}", path.display()))?;
     Ok((model, info))
 }
 
 /// Saves a full training checkpoint.
-pub fn save_checkpoint(dir: &Path, model: &CharModel, optim: &ModuleOptimizer, info: &ModelInfo) -> Result<()> {
+pub fn save_checkpoint(
+    dir: &Path,
+    model: &CharModel,
+    optim: &ModuleOptimizer,
+    info: &ModelInfo,
+) -> Result<()> {
     save_model(dir, model, info)?;
-    let bytes = optim.into_bytes().map_err(|e| anyhow::anyhow!("cannot serialise Adam's state: {e:?}"))?;
+    let bytes = optim
+        .into_bytes()
+        .map_err(|e| anyhow::anyhow!("cannot serialise Adam's state: {e:?}"))?;
     write_atomic(&dir.join("optim.bpk"), &bytes)?;
     write_json(&dir.join("progress.json"), &Progress { epoch: info.epochs })
 }

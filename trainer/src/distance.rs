@@ -23,7 +23,13 @@ pub enum Distance {
 const EPS: f32 = 1e-12;
 
 impl Distance {
-    pub const ALL: [Distance; 5] = [Distance::L1, Distance::L2, Distance::Sq, Distance::Linf, Distance::Cos];
+    pub const ALL: [Distance; 5] = [
+        Distance::L1,
+        Distance::L2,
+        Distance::Sq,
+        Distance::Linf,
+        Distance::Cos,
+    ];
 
     /// The paper's name.
     pub fn paper_name(self) -> &'static str {
@@ -51,7 +57,11 @@ impl Distance {
     pub fn per_word(self, teacher: Tensor<2>, student: Tensor<2>) -> Tensor<1> {
         let rows = match self {
             Distance::L1 => (teacher - student).abs().sum_dim(1),
-            Distance::L2 => (teacher - student).square().sum_dim(1).clamp_min(EPS).sqrt(),
+            Distance::L2 => (teacher - student)
+                .square()
+                .sum_dim(1)
+                .clamp_min(EPS)
+                .sqrt(),
             Distance::Sq => (teacher - student).square().sum_dim(1),
             Distance::Linf => (teacher - student).abs().max_dim(1),
             Distance::Cos => {

@@ -4,10 +4,11 @@
 //! as they are. The input projection runs once for all steps; each step does one recurrent
 //! matmul, one sigmoid over the three sigmoid gates and two tanh.
 
+use crate::init::uniform;
 use burn::module::{Module, Param};
-use burn::nn::Initializer;
 use burn::tensor::activation::{sigmoid, tanh};
 use burn::tensor::{Device, Tensor};
+use rand::Rng;
 
 #[derive(Module, Debug)]
 pub struct Lstm {
@@ -21,13 +22,12 @@ pub struct Lstm {
 
 impl Lstm {
     /// PyTorch's and DyNet's default: every weight uniform in ±1/sqrt(hidden).
-    pub fn new(input: usize, hidden: usize, device: &Device) -> Self {
-        let k = 1.0 / (hidden as f64).sqrt();
-        let init = Initializer::Uniform { min: -k, max: k };
+    pub fn new(input: usize, hidden: usize, rng: &mut impl Rng, device: &Device) -> Self {
+        let k = 1.0 / (hidden as f32).sqrt();
         Lstm {
-            w_input: init.init_with([input, 4 * hidden], Some(input), Some(hidden), device),
-            w_recurrent: init.init_with([hidden, 4 * hidden], Some(hidden), Some(hidden), device),
-            bias: init.init_with([4 * hidden], Some(hidden), Some(hidden), device),
+            w_input: uniform(rng, [input, 4 * hidden], k, device),
+            w_recurrent: uniform(rng, [hidden, 4 * hidden], k, device),
+            bias: uniform(rng, [4 * hidden], k, device),
         }
     }
 
@@ -49,7 +49,10 @@ impl Lstm {
         let mut state: Option<(Tensor<2>, Tensor<2>)> = None;
         for step in 0..time {
             let t = if reverse { time - 1 - step } else { step };
-            let mut gates = gates_in.clone().narrow(1, t, 1).reshape([batch, 4 * h_size]);
+            let mut gates = gates_in
+                .clone()
+                .narrow(1, t, 1)
+                .reshape([batch, 4 * h_size]);
             if let Some((h, _)) = &state {
                 gates = gates + h.clone().matmul(w_rec.clone());
             }

@@ -47,7 +47,11 @@ struct TeacherArgs {
 
 impl TeacherArgs {
     fn load(&self) -> Result<Teacher> {
-        let mut options = LoadOptions { format: self.format, max_words: self.max_words, ..LoadOptions::default() };
+        let mut options = LoadOptions {
+            format: self.format,
+            max_words: self.max_words,
+            ..LoadOptions::default()
+        };
         if self.no_cache {
             options.cache_dir = None;
         }
@@ -132,7 +136,12 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Reconstruct(a) => {
             let teacher = a.teacher.load()?;
-            eprintln!("teacher {}: {} words, {} dimensions", teacher.name(), teacher.len(), teacher.dim());
+            eprintln!(
+                "teacher {}: {} words, {} dimensions",
+                teacher.name(),
+                teacher.len(),
+                teacher.dim()
+            );
             let opts = ReconstructOptions {
                 loss: a.loss,
                 highway: a.highway,
@@ -151,7 +160,10 @@ fn main() -> Result<()> {
             eprintln!("model in {}", opts.out.display());
         }
         Command::Eval(a) => eval_command(a)?,
-        Command::Quickstart { out } => sublex_trainer::quickstart::run(std::path::Path::new("."), &out, progress)?,
+        Command::Quickstart { out } => {
+            let data = sublex_trainer::quickstart::DefaultData::find(std::path::Path::new("."))?;
+            sublex_trainer::quickstart::run(data, &out, progress)?
+        }
     }
     Ok(())
 }
@@ -159,7 +171,11 @@ fn main() -> Result<()> {
 fn eval_command(a: EvalArgs) -> Result<()> {
     let teacher = match &a.teacher.teacher {
         Some(path) => {
-            let options = LoadOptions { format: a.teacher.format, max_words: a.teacher.max_words, ..LoadOptions::default() };
+            let options = LoadOptions {
+                format: a.teacher.format,
+                max_words: a.teacher.max_words,
+                ..LoadOptions::default()
+            };
             Some(Teacher::load(path, &options)?)
         }
         None => None,
@@ -185,7 +201,9 @@ fn eval_command(a: EvalArgs) -> Result<()> {
             };
             train::fresh_model(t, &opts, &device)
         }
-        (None, None) => anyhow::bail!("--model random needs --teacher (its words define the character vocabulary)"),
+        (None, None) => anyhow::bail!(
+            "--model random needs --teacher (its words define the character vocabulary)"
+        ),
     };
     let student = Student {
         name: a.model.clone(),
@@ -193,7 +211,11 @@ fn eval_command(a: EvalArgs) -> Result<()> {
         vocab: &info.model.vocab,
         dim: info.model.dim,
         epochs: info.epochs,
-        loss: if model_dir.is_some() { info.loss.cli_name().to_string() } else { "none".to_string() },
+        loss: if model_dir.is_some() {
+            info.loss.cli_name().to_string()
+        } else {
+            "none".to_string()
+        },
     };
     let request = EvalRequest {
         similarity: a.similarity,

@@ -2,12 +2,15 @@
 //! backward LSTM over them, `z = W_f f + W_b b + b`, `h = relu(z)` (eq. 2), and the optional
 //! highway layer (eq. 3).
 
+use crate::init::{dropout_mask, normal, uniform};
 use crate::lstm::Lstm;
 use burn::module::{Module, Param};
-use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig};
+use burn::nn::Linear;
 use burn::tensor::activation::{relu, sigmoid};
 use burn::tensor::module::embedding;
 use burn::tensor::{Device, Int, Tensor, TensorData};
+use rand::Rng;
+use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 use sublex_runtime::CharVocab;
 
@@ -35,21 +38,32 @@ pub struct CharModel {
     /// `W_b` (no bias: one `b` is enough).
     pub project_backward: Linear,
     pub highway: Option<Linear>,
-    pub dropout: Dropout,
+    /// Dropout probability on the LSTM inputs (training only).
+    pub dropout: f64,
 }
 
 impl CharModelConfig {
-    pub fn init(&self, device: &Device) -> CharModel {
+    /// A model with weights drawn from `seed`: character embeddings N(0, 1), every other
+    /// weight uniform in ±1/sqrt(fan-in) (PyTorch's and DyNet's defaults).
+    pub fn init(&self, seed: u64, device: &Device) -> CharModel {
         let (dc, d) = (self.char_dim, self.dim);
-        let normal = Initializer::Normal { mean: 0.0, std: 1.0 };
+        let rng = &mut rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let linear =
+            |rng: &mut rand_chacha::ChaCha8Rng, input: usize, output: usize, bias: bool| {
+                let k = 1.0 / (input as f32).sqrt();
+                Linear {
+                    weight: uniform(rng, [input, output], k, device),
+                    bias: bias.then(|| uniform(rng, [output], k, device)),
+                }
+            };
         CharModel {
-            chars: normal.init_with([self.vocab.len(), dc], None, None, device),
-            forward_lstm: Lstm::new(dc, dc, device),
-            backward_lstm: Lstm::new(dc, dc, device),
-            project_forward: LinearConfig::new(dc, d).init(device),
-            project_backward: LinearConfig::new(dc, d).with_bias(false).init(device),
-            highway: self.highway.then(|| LinearConfig::new(d, d).init(device)),
-            dropout: DropoutConfig::new(self.dropout).init(),
+            chars: normal(rng, [self.vocab.len(), dc], device),
+            forward_lstm: Lstm::new(dc, dc, rng, device),
+            backward_lstm: Lstm::new(dc, dc, rng, device),
+            project_forward: linear(rng, dc, d, true),
+            project_backward: linear(rng, dc, d, false),
+            highway: self.highway.then(|| linear(rng, d, d, true)),
+            dropout: self.dropout,
         }
     }
 }
@@ -59,14 +73,29 @@ impl CharModel {
     /// `[batch, len]`. Equal lengths mean no padding, so a word's vector cannot depend on the
     /// rest of its batch (DESIGN.md, exactness rules).
     pub fn forward(&self, ids: Tensor<2, Int>) -> Tensor<2> {
+        self.forward_with_dropout(ids, None::<&mut rand_chacha::ChaCha8Rng>)
+    }
+
+    /// [`CharModel::forward`] with dropout on the LSTM inputs, masks drawn from `rng`.
+    pub fn forward_train(&self, ids: Tensor<2, Int>, rng: &mut impl Rng) -> Tensor<2> {
+        self.forward_with_dropout(ids, Some(rng))
+    }
+
+    fn forward_with_dropout(&self, ids: Tensor<2, Int>, rng: Option<&mut impl Rng>) -> Tensor<2> {
         let [batch, len] = ids.dims();
         let (f, b) = if len == 0 {
             // The empty word: both LSTMs stay in their zero initial state.
             let zeros = Tensor::zeros([batch, self.forward_lstm.hidden()], &ids.device());
             (zeros.clone(), zeros)
         } else {
-            let x = self.dropout.forward(embedding(self.chars.val(), ids));
-            (self.forward_lstm.final_state(x.clone(), false), self.backward_lstm.final_state(x, true))
+            let mut x = embedding(self.chars.val(), ids);
+            if let Some(rng) = rng.filter(|_| self.dropout > 0.0) {
+                x = x.clone() * dropout_mask(rng, x.dims(), self.dropout, &x.device());
+            }
+            (
+                self.forward_lstm.final_state(x.clone(), false),
+                self.backward_lstm.final_state(x, true),
+            )
         };
         let z = self.project_forward.forward(f) + self.project_backward.forward(b);
         let h = relu(z.clone());

@@ -5,7 +5,7 @@ use crate::distance::Distance;
 use crate::eval::{self, EvalRequest, Student};
 use crate::teacher::{LoadOptions, Teacher};
 use crate::train::{self, ReconstructOptions};
-use anyhow::{bail, Result};
+use anyhow::Result;
 use std::path::{Path, PathBuf};
 
 /// The data a quickstart uses: the shared data set when it is beside the project, else the
@@ -20,36 +20,68 @@ pub struct DefaultData {
 
 impl DefaultData {
     pub fn find(root: &Path) -> Result<Self> {
+        Self::shared(root)
+            .or_else(|| Self::shipped(root))
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no data: neither {}/../shared/data nor {}/data holds a teacher",
+                    root.display(),
+                    root.display()
+                )
+            })
+    }
+
+    /// The shared data set: the first 20k GloVe words, the paper's three similarity sets.
+    pub fn shared(root: &Path) -> Option<Self> {
         let shared = root.join("../shared/data");
         if shared.join("teacher/glove-6b-100d.top100k.txt").is_file() {
             let sim = shared.join("similarity");
-            return Ok(DefaultData {
+            return Some(DefaultData {
                 teacher: shared.join("teacher/glove-6b-100d.top100k.txt"),
                 max_words: 20_000,
                 epochs: 5,
-                similarity: ["EN-WS-353-ALL.txt", "EN-MEN-TR-3k.txt", "EN-RW-STANFORD.txt"].map(|f| sim.join(f)).to_vec(),
-                analogy: vec![shared.join("analogy/questions-words.txt"), shared.join("analogy/msr.txt")],
+                similarity: [
+                    "EN-WS-353-ALL.txt",
+                    "EN-MEN-TR-3k.txt",
+                    "EN-RW-STANFORD.txt",
+                ]
+                .map(|f| sim.join(f))
+                .to_vec(),
+                analogy: vec![
+                    shared.join("analogy/questions-words.txt"),
+                    shared.join("analogy/msr.txt"),
+                ],
             });
         }
+        None
+    }
+
+    /// The sample shipped in `data/`.
+    pub fn shipped(root: &Path) -> Option<Self> {
         let data = root.join("data");
-        if data.join("glove-6b-100d.top2k.txt").is_file() {
-            return Ok(DefaultData {
+        data.join("glove-6b-100d.top2k.txt")
+            .is_file()
+            .then(|| DefaultData {
                 teacher: data.join("glove-6b-100d.top2k.txt"),
                 max_words: 2_000,
                 epochs: 10,
                 similarity: vec![data.join("wordsim353.tsv"), data.join("simlex999.txt")],
                 analogy: vec![data.join("questions-words.txt")],
-            });
-        }
-        bail!("no data: neither {} nor {} holds a teacher", shared.display(), data.display())
+            })
     }
 }
 
 /// Trains (or resumes) the default model in `out` and prints its evaluation.
-pub fn run(root: &Path, out: &Path, progress: bool) -> Result<()> {
-    let data = DefaultData::find(root)?;
-    eprintln!("teacher: {} (first {} words)", data.teacher.display(), data.max_words);
-    let load = LoadOptions { max_words: Some(data.max_words), ..LoadOptions::default() };
+pub fn run(data: DefaultData, out: &Path, progress: bool) -> Result<()> {
+    eprintln!(
+        "teacher: {} (first {} words)",
+        data.teacher.display(),
+        data.max_words
+    );
+    let load = LoadOptions {
+        max_words: Some(data.max_words),
+        ..LoadOptions::default()
+    };
     let teacher = Teacher::load(&data.teacher, &load)?;
     let opts = ReconstructOptions {
         loss: Distance::Cos,
@@ -78,13 +110,21 @@ pub fn run(root: &Path, out: &Path, progress: bool) -> Result<()> {
     let request = EvalRequest {
         similarity: data.similarity,
         analogy: data.analogy,
-        neighbors: ["beautiful", "amazing", "springfield"].map(String::from).to_vec(),
+        neighbors: ["beautiful", "amazing", "springfield"]
+            .map(String::from)
+            .to_vec(),
         analogy_vocab: 30_000,
         k: 7,
     };
     let report = eval::evaluate(&student, Some(&teacher), &request)?;
-    checkpoint::write_atomic(&out.join("eval.json"), serde_json::to_string_pretty(&report)?.as_bytes())?;
+    checkpoint::write_atomic(
+        &out.join("eval.json"),
+        serde_json::to_string_pretty(&report)?.as_bytes(),
+    )?;
     println!("{}", eval::render_text(&report));
-    println!("files: {}/ (model.json, model.bpk, metrics.jsonl, eval.json)", out.display());
+    println!(
+        "files: {}/ (model.json, model.bpk, metrics.jsonl, eval.json)",
+        out.display()
+    );
     Ok(())
 }

@@ -52,16 +52,22 @@ pub fn train_device() -> Device {
 }
 
 /// A fresh, untrained model for `teacher` (also the `--model random` baseline).
-pub fn fresh_model(teacher: &Teacher, opts: &ReconstructOptions, device: &Device) -> (CharModel, ModelInfo) {
+pub fn fresh_model(
+    teacher: &Teacher,
+    opts: &ReconstructOptions,
+    device: &Device,
+) -> (CharModel, ModelInfo) {
     let config = CharModelConfig {
-        vocab: CharVocab::build(teacher.words().iter().map(String::as_str), opts.min_char_count),
+        vocab: CharVocab::build(
+            teacher.words().iter().map(String::as_str),
+            opts.min_char_count,
+        ),
         char_dim: teacher.dim(),
         dim: teacher.dim(),
         highway: opts.highway,
         dropout: opts.dropout,
     };
-    device.seed(opts.seed);
-    let model = config.init(device);
+    let model = config.init(opts.seed, device);
     let info = ModelInfo {
         format_version: FORMAT_VERSION,
         model: config,
@@ -78,9 +84,13 @@ pub fn fresh_model(teacher: &Teacher, opts: &ReconstructOptions, device: &Device
 pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<ModelInfo> {
     let device = train_device();
     let (mut model, mut info, mut optim) = start(teacher, opts, &device)?;
-    let encoded: Vec<Vec<u32>> = teacher.words().iter().map(|w| info.model.vocab.encode(w)).collect();
+    let encoded: Vec<Vec<u32>> = teacher
+        .words()
+        .iter()
+        .map(|w| info.model.vocab.encode(w))
+        .collect();
     let lengths: Vec<usize> = encoded.iter().map(Vec::len).collect();
-    let mut batches = length_batches(&lengths, opts.batch);
+    let batches = length_batches(&lengths, opts.batch);
     let mut metrics = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -89,17 +99,26 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
 
     for epoch in info.epochs + 1..=opts.epochs {
         // Everything random in an epoch derives from (seed, epoch): a resumed run repeats it.
-        device.seed(opts.seed.wrapping_mul(1_000_003).wrapping_add(epoch as u64));
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(opts.seed ^ (epoch as u64) << 32);
-        batches.shuffle(&mut rng);
+        let mut order: Vec<&Vec<usize>> = batches.iter().collect();
+        order.shuffle(&mut rng);
         let bar = progress_bar(opts.progress, teacher.len(), epoch, opts.epochs);
         let start = Instant::now();
         let mut total = 0f64;
-        for batch in &batches {
-            let ids: Vec<u32> = batch.iter().flat_map(|&i| encoded[i].iter().copied()).collect();
-            let target: Vec<f32> = batch.iter().flat_map(|&i| teacher.vector(i).iter().copied()).collect();
-            let target = Tensor::<2>::from_data(TensorData::new(target, [batch.len(), teacher.dim()]), &device);
-            let output = model.forward(ids_tensor(&ids, batch.len(), &device));
+        for batch in order {
+            let ids: Vec<u32> = batch
+                .iter()
+                .flat_map(|&i| encoded[i].iter().copied())
+                .collect();
+            let target: Vec<f32> = batch
+                .iter()
+                .flat_map(|&i| teacher.vector(i).iter().copied())
+                .collect();
+            let target = Tensor::<2>::from_data(
+                TensorData::new(target, [batch.len(), teacher.dim()]),
+                &device,
+            );
+            let output = model.forward_train(ids_tensor(&ids, batch.len(), &device), &mut rng);
             let loss = opts.loss.per_word(target, output).sum();
             total += loss.clone().into_scalar::<f32>() as f64;
             let grads = GradientsParams::from_grads(loss.backward(), &model);
@@ -120,7 +139,11 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
         info.epochs = epoch;
         checkpoint::save_checkpoint(&opts.out, &model, &optim, &info)?;
         if opts.keep_every > 0 && epoch % opts.keep_every == 0 {
-            checkpoint::save_model(&opts.out.join("epochs").join(epoch.to_string()), &model, &info)?;
+            checkpoint::save_model(
+                &opts.out.join("epochs").join(epoch.to_string()),
+                &model,
+                &info,
+            )?;
         }
         writeln!(metrics, "{}", serde_json::to_string(&line)?)?;
         eprintln!(
@@ -132,7 +155,11 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
 }
 
 /// A fresh run, or the checkpoint in `opts.out` when resuming.
-fn start(teacher: &Teacher, opts: &ReconstructOptions, device: &Device) -> Result<(CharModel, ModelInfo, ModuleOptimizer)> {
+fn start(
+    teacher: &Teacher,
+    opts: &ReconstructOptions,
+    device: &Device,
+) -> Result<(CharModel, ModelInfo, ModuleOptimizer)> {
     let optim = AdamConfig::new().init();
     let existing = checkpoint::load_progress(&opts.out)?;
     match (existing, opts.resume) {
@@ -191,9 +218,11 @@ fn progress_bar(visible: bool, words: usize, epoch: usize, epochs: usize) -> Pro
     }
     let bar = ProgressBar::new(words as u64);
     bar.set_style(
-        ProgressStyle::with_template("epoch {prefix} [{bar:30}] {pos}/{len} words {per_sec} eta {eta} {msg}")
-            .expect("valid template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "epoch {prefix} [{bar:30}] {pos}/{len} words {per_sec} eta {eta} {msg}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
     );
     bar.set_prefix(format!("{epoch}/{epochs}"));
     bar

@@ -7,12 +7,18 @@ use sublex_trainer::teacher::{ErrorKind, Format, LoadOptions, Location, Teacher,
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
-    std::fs::File::create(&path).unwrap().write_all(bytes).unwrap();
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(bytes)
+        .unwrap();
     path
 }
 
 fn no_cache() -> LoadOptions {
-    LoadOptions { cache_dir: None, ..LoadOptions::default() }
+    LoadOptions {
+        cache_dir: None,
+        ..LoadOptions::default()
+    }
 }
 
 fn load_err(bytes: &[u8], name: &str) -> TeacherError {
@@ -49,7 +55,11 @@ fn reads_glove_word2vec_text_fasttext_and_binary_alike() {
     let w2v = write(dir.path(), "t.w2v.txt", b"2 2\nthe 0.5 -1\nof 2 3e-1\n");
     // fastText .vec: a header, trailing spaces, CRLF line ends.
     let vec = write(dir.path(), "t.vec", b"2 2\r\nthe 0.5 -1 \r\nof 2 3e-1 \r\n");
-    let bin = write(dir.path(), "t.bin", &word2vec_binary(&[("the", &[0.5, -1.0]), ("of", &[2.0, 0.3])], 2));
+    let bin = write(
+        dir.path(),
+        "t.bin",
+        &word2vec_binary(&[("the", &[0.5, -1.0]), ("of", &[2.0, 0.3])], 2),
+    );
     for path in [glove, w2v, vec, bin] {
         let t = Teacher::load(&path, &no_cache()).unwrap();
         assert_eq!(t.words(), &["the", "of"], "{}", path.display());
@@ -62,10 +72,17 @@ fn reads_glove_word2vec_text_fasttext_and_binary_alike() {
 fn max_words_keeps_the_first_rows() {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "t.txt", b"3 1\na 1\nb 2\nc 3\n");
-    let opts = LoadOptions { max_words: Some(2), ..no_cache() };
+    let opts = LoadOptions {
+        max_words: Some(2),
+        ..no_cache()
+    };
     let t = Teacher::load(&path, &opts).unwrap();
     assert_eq!(t.words(), &["a", "b"]);
-    let bin = write(dir.path(), "t.bin", &word2vec_binary(&[("a", &[1.0]), ("b", &[2.0]), ("c", &[3.0])], 3));
+    let bin = write(
+        dir.path(),
+        "t.bin",
+        &word2vec_binary(&[("a", &[1.0]), ("b", &[2.0]), ("c", &[3.0])], 3),
+    );
     assert_eq!(Teacher::load(&bin, &opts).unwrap().words(), &["a", "b"]);
 }
 
@@ -73,8 +90,15 @@ fn max_words_keeps_the_first_rows() {
 fn cache_gives_the_same_table_and_survives_damage() {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
-    let path = write(dir.path(), "t.txt", b"the 0.5 -1\nof 2 3e-1\n\xc3\xa9t\xc3\xa9 1 1\n");
-    let opts = LoadOptions { cache_dir: Some(cache.clone()), ..LoadOptions::default() };
+    let path = write(
+        dir.path(),
+        "t.txt",
+        b"the 0.5 -1\nof 2 3e-1\n\xc3\xa9t\xc3\xa9 1 1\n",
+    );
+    let opts = LoadOptions {
+        cache_dir: Some(cache.clone()),
+        ..LoadOptions::default()
+    };
     let first = Teacher::load(&path, &opts).unwrap();
     let files: Vec<_> = std::fs::read_dir(&cache).unwrap().collect();
     assert_eq!(files.len(), 1, "one cache file written");
@@ -86,7 +110,12 @@ fn cache_gives_the_same_table_and_survives_damage() {
     // A truncated cache is ignored and rewritten, never trusted.
     let cache_file = files.into_iter().next().unwrap().unwrap().path();
     let len = std::fs::metadata(&cache_file).unwrap().len();
-    std::fs::OpenOptions::new().write(true).open(&cache_file).unwrap().set_len(len - 3).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&cache_file)
+        .unwrap()
+        .set_len(len - 3)
+        .unwrap();
     let third = Teacher::load(&path, &opts).unwrap();
     assert_eq!(third.vectors(), first.vectors());
     assert_eq!(std::fs::metadata(&cache_file).unwrap().len(), len);
@@ -96,7 +125,16 @@ fn cache_gives_the_same_table_and_survives_damage() {
 fn wrong_column_count_names_the_line() {
     let e = load_err(b"a 1 2\nb 1 2 3\n", "cols.txt");
     assert_eq!(e.location, Location::Line(2));
-    assert!(matches!(e.kind, ErrorKind::WrongDimension { expected: 2, found: 3 }), "{e}");
+    assert!(
+        matches!(
+            e.kind,
+            ErrorKind::WrongDimension {
+                expected: 2,
+                found: 3
+            }
+        ),
+        "{e}"
+    );
     assert!(e.to_string().contains("cols.txt:2"), "{e}");
 }
 
@@ -104,7 +142,10 @@ fn wrong_column_count_names_the_line() {
 fn non_numeric_value() {
     let e = load_err(b"a 1 2\nb 1 x2\n", "nan.txt");
     assert_eq!(e.location, Location::Line(2));
-    assert!(matches!(e.kind, ErrorKind::NotANumber { column: 2, .. }), "{e}");
+    assert!(
+        matches!(e.kind, ErrorKind::NotANumber { column: 2, .. }),
+        "{e}"
+    );
 }
 
 #[test]
@@ -123,14 +164,26 @@ fn nan_and_infinity_are_rejected() {
 fn inconsistent_dimension_against_the_header() {
     let e = load_err(b"2 3\na 1 2 3\nb 1 2\n", "dims.vec");
     assert_eq!(e.location, Location::Line(3));
-    assert!(matches!(e.kind, ErrorKind::WrongDimension { expected: 3, found: 2 }), "{e}");
+    assert!(
+        matches!(
+            e.kind,
+            ErrorKind::WrongDimension {
+                expected: 3,
+                found: 2
+            }
+        ),
+        "{e}"
+    );
 }
 
 #[test]
 fn duplicate_word() {
     let e = load_err(b"a 1\nb 2\na 3\n", "dup.txt");
     assert_eq!(e.location, Location::Line(3));
-    assert!(matches!(e.kind, ErrorKind::DuplicateWord { first_row: 1, .. }), "{e}");
+    assert!(
+        matches!(e.kind, ErrorKind::DuplicateWord { first_row: 1, .. }),
+        "{e}"
+    );
 }
 
 #[test]
@@ -160,10 +213,28 @@ fn empty_file_and_empty_lines() {
 fn header_disagreeing_with_the_body() {
     let e = load_err(b"3 1\na 1\nb 2\n", "short.vec");
     assert_eq!(e.location, Location::Line(1));
-    assert!(matches!(e.kind, ErrorKind::RowCountMismatch { header: 3, found: 2 }), "{e}");
+    assert!(
+        matches!(
+            e.kind,
+            ErrorKind::RowCountMismatch {
+                header: 3,
+                found: 2
+            }
+        ),
+        "{e}"
+    );
     let e = load_err(b"1 1\na 1\nb 2\n", "long.vec");
     assert_eq!(e.location, Location::Line(3));
-    assert!(matches!(e.kind, ErrorKind::RowCountMismatch { header: 1, found: 2 }), "{e}");
+    assert!(
+        matches!(
+            e.kind,
+            ErrorKind::RowCountMismatch {
+                header: 1,
+                found: 2
+            }
+        ),
+        "{e}"
+    );
     let e = load_err(b"0 100\n", "zero.vec");
     assert!(matches!(e.kind, ErrorKind::BadHeader(_)), "{e}");
 }
@@ -179,7 +250,10 @@ fn truncated_binary_file() {
     // Only the final newline missing: a complete file.
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "ok.bin", &bin[..bin.len() - 1]);
-    assert_eq!(Teacher::load(&path, &no_cache()).unwrap().vectors(), &[1.0, 2.0, 3.0, 4.0]);
+    assert_eq!(
+        Teacher::load(&path, &no_cache()).unwrap().vectors(),
+        &[1.0, 2.0, 3.0, 4.0]
+    );
 }
 
 #[test]
@@ -194,6 +268,9 @@ fn a_binary_file_without_separators_is_not_read_forever() {
 fn explicit_format_overrides_the_extension() {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "vectors.bin", b"a 1 2\n");
-    let opts = LoadOptions { format: Format::Glove, ..no_cache() };
+    let opts = LoadOptions {
+        format: Format::Glove,
+        ..no_cache()
+    };
     assert_eq!(Teacher::load(&path, &opts).unwrap().dim(), 2);
 }

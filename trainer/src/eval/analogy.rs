@@ -36,7 +36,10 @@ impl AnalogySet {
             }
             let words: Vec<String> = line.split_whitespace().map(str::to_lowercase).collect();
             let Ok(question) = <[String; 4]>::try_from(words) else {
-                bail!("{}:{line_no}: expected four words `a b c d`, found `{line}`", path.display());
+                bail!(
+                    "{}:{line_no}: expected four words `a b c d`, found `{line}`",
+                    path.display()
+                );
             };
             if sections.is_empty() {
                 sections.push((name.clone(), Vec::new()));
@@ -81,37 +84,66 @@ pub struct AnalogyScore {
 pub fn evaluate(set: &AnalogySet, words: &[String], matrix: &[f32], dim: usize) -> AnalogyScore {
     let mut unit = matrix.to_vec();
     normalize_rows(&mut unit, dim);
-    let index: HashMap<&str, usize> = words.iter().enumerate().map(|(i, w)| (w.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (w.as_str(), i))
+        .collect();
     let device = Device::flex();
-    let space = Tensor::<2>::from_data(TensorData::new(unit.clone(), [words.len(), dim]), &device).transpose();
+    let space = Tensor::<2>::from_data(TensorData::new(unit.clone(), [words.len(), dim]), &device)
+        .transpose();
 
     let mut categories: Vec<CategoryScore> = Vec::new();
     for (section, questions) in &set.sections {
         let name = set.category(section);
-        let pos = categories.iter().position(|c| c.category == name).unwrap_or_else(|| {
-            categories.push(CategoryScore { category: name.to_string(), ..Default::default() });
-            categories.len() - 1
-        });
+        let pos = categories
+            .iter()
+            .position(|c| c.category == name)
+            .unwrap_or_else(|| {
+                categories.push(CategoryScore {
+                    category: name.to_string(),
+                    ..Default::default()
+                });
+                categories.len() - 1
+            });
         let ids: Vec<[usize; 4]> = questions
             .iter()
             .filter_map(|q| {
-                let ids: Option<Vec<usize>> = q.iter().map(|w| index.get(w.as_str()).copied()).collect();
+                let ids: Option<Vec<usize>> =
+                    q.iter().map(|w| index.get(w.as_str()).copied()).collect();
                 ids.map(|v| [v[0], v[1], v[2], v[3]])
             })
             .collect();
-        let correct = ids.chunks(CHUNK).map(|chunk| count_correct(chunk, &unit, &space, dim, &device)).sum::<usize>();
+        let correct = ids
+            .chunks(CHUNK)
+            .map(|chunk| count_correct(chunk, &unit, &space, dim, &device))
+            .sum::<usize>();
         let c = &mut categories[pos];
         c.questions += questions.len();
         c.covered += ids.len();
         c.correct += correct;
     }
     for c in &mut categories {
-        c.accuracy = if c.covered == 0 { 0.0 } else { c.correct as f64 / c.covered as f64 };
+        c.accuracy = if c.covered == 0 {
+            0.0
+        } else {
+            c.correct as f64 / c.covered as f64
+        };
     }
-    AnalogyScore { set: set.name.clone(), search_space: words.len(), categories }
+    AnalogyScore {
+        set: set.name.clone(),
+        search_space: words.len(),
+        categories,
+    }
 }
 
-fn count_correct(chunk: &[[usize; 4]], unit: &[f32], space: &Tensor<2>, dim: usize, device: &Device) -> usize {
+fn count_correct(
+    chunk: &[[usize; 4]],
+    unit: &[f32],
+    space: &Tensor<2>,
+    dim: usize,
+    device: &Device,
+) -> usize {
     let n = space.dims()[1];
     // Rows a_1..a_k, b_1..b_k, c_1..c_k: one product gives every cosine we need.
     let mut queries = Vec::with_capacity(3 * chunk.len() * dim);
@@ -128,7 +160,11 @@ fn count_correct(chunk: &[[usize; 4]], unit: &[f32], space: &Tensor<2>, dim: usi
         .iter()
         .enumerate()
         .filter(|&(j, q)| {
-            let (ca, cb, cc) = (&cosines[j * n..][..n], &cosines[(k + j) * n..][..n], &cosines[(2 * k + j) * n..][..n]);
+            let (ca, cb, cc) = (
+                &cosines[j * n..][..n],
+                &cosines[(k + j) * n..][..n],
+                &cosines[(2 * k + j) * n..][..n],
+            );
             let mut best = (f32::NEG_INFINITY, usize::MAX);
             for x in 0..n {
                 if x == q[0] || x == q[1] || x == q[2] {

@@ -32,14 +32,25 @@ pub struct WordMatrix {
 
 impl WordMatrix {
     pub fn new(words: Vec<String>, values: Vec<f32>, dim: usize) -> Self {
-        let index = words.iter().enumerate().map(|(i, w)| (w.clone(), i)).collect();
-        WordMatrix { words, values, dim, index }
+        let index = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.clone(), i))
+            .collect();
+        WordMatrix {
+            words,
+            values,
+            dim,
+            index,
+        }
     }
 }
 
 impl Vectors for WordMatrix {
     fn vector(&self, word: &str) -> Option<&[f32]> {
-        self.index.get(word).map(|&i| &self.values[i * self.dim..(i + 1) * self.dim])
+        self.index
+            .get(word)
+            .map(|&i| &self.values[i * self.dim..(i + 1) * self.dim])
     }
 }
 
@@ -100,9 +111,21 @@ pub struct Student<'a> {
     pub loss: String,
 }
 
-pub fn evaluate(student: &Student, teacher: Option<&Teacher>, request: &EvalRequest) -> Result<EvalReport> {
-    let sim_sets = request.similarity.iter().map(|p| similarity::SimilaritySet::read(p)).collect::<Result<Vec<_>>>()?;
-    let analogy_sets = request.analogy.iter().map(|p| analogy::AnalogySet::read(p)).collect::<Result<Vec<_>>>()?;
+pub fn evaluate(
+    student: &Student,
+    teacher: Option<&Teacher>,
+    request: &EvalRequest,
+) -> Result<EvalReport> {
+    let sim_sets = request
+        .similarity
+        .iter()
+        .map(|p| similarity::SimilaritySet::read(p))
+        .collect::<Result<Vec<_>>>()?;
+    let analogy_sets = request
+        .analogy
+        .iter()
+        .map(|p| analogy::AnalogySet::read(p))
+        .collect::<Result<Vec<_>>>()?;
     let needs_teacher = !analogy_sets.is_empty() || !request.neighbors.is_empty();
     if needs_teacher && teacher.is_none() {
         anyhow::bail!("analogy and neighbours search the teacher's vocabulary: pass --teacher");
@@ -114,7 +137,8 @@ pub fn evaluate(student: &Student, teacher: Option<&Teacher>, request: &EvalRequ
         Some(t) if !analogy_sets.is_empty() => request.analogy_vocab.min(t.len()),
         _ => 0,
     };
-    let mut words: Vec<String> = teacher.map_or_else(Vec::new, |t| t.words()[..vocab_rows].to_vec());
+    let mut words: Vec<String> =
+        teacher.map_or_else(Vec::new, |t| t.words()[..vocab_rows].to_vec());
     let mut extra: Vec<String> = sim_sets.iter().flat_map(|s| s.words()).collect();
     extra.extend(request.neighbors.iter().map(|w| w.to_lowercase()));
     let known: std::collections::HashSet<&String> = words.iter().collect();
@@ -122,13 +146,28 @@ pub fn evaluate(student: &Student, teacher: Option<&Teacher>, request: &EvalRequ
     extra.sort();
     extra.dedup();
     words.extend(extra);
-    let values = embed_words(student.model, student.vocab, &words, student.dim, &Device::flex());
+    let values = embed_words(
+        student.model,
+        student.vocab,
+        &words,
+        student.dim,
+        &Device::flex(),
+    );
     let student_vectors = WordMatrix::new(words, values, student.dim);
-    let teacher_vectors = teacher.map(|t| TeacherVectors { teacher: t, index: t.index() });
+    let teacher_vectors = teacher.map(|t| TeacherVectors {
+        teacher: t,
+        index: t.index(),
+    });
 
     let similarity: Vec<_> = sim_sets
         .iter()
-        .map(|set| similarity::evaluate(set, &student_vectors, teacher_vectors.as_ref().map(|t| t as &dyn Vectors)))
+        .map(|set| {
+            similarity::evaluate(
+                set,
+                &student_vectors,
+                teacher_vectors.as_ref().map(|t| t as &dyn Vectors),
+            )
+        })
         .collect();
     let mean = |xs: Vec<f64>| (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64);
     let similarity_average = mean(similarity.iter().map(|s| s.student).collect());
@@ -139,8 +178,18 @@ pub fn evaluate(student: &Student, teacher: Option<&Teacher>, request: &EvalRequ
         let n = request.analogy_vocab.min(t.len());
         let space = &t.words()[..n];
         for set in &analogy_sets {
-            analogy.push(analogy::evaluate(set, space, &student_vectors.values[..n * t.dim()], t.dim()));
-            teacher_analogy.push(analogy::evaluate(set, space, &t.vectors()[..n * t.dim()], t.dim()));
+            analogy.push(analogy::evaluate(
+                set,
+                space,
+                &student_vectors.values[..n * t.dim()],
+                t.dim(),
+            ));
+            teacher_analogy.push(analogy::evaluate(
+                set,
+                space,
+                &t.vectors()[..n * t.dim()],
+                t.dim(),
+            ));
         }
     }
 
@@ -151,7 +200,9 @@ pub fn evaluate(student: &Student, teacher: Option<&Teacher>, request: &EvalRequ
             let word = word.to_lowercase();
             let query = student_vectors.vector(&word).expect("embedded above");
             neighbors.push(NeighborRow {
-                teacher: tv.vector(&word).map(|v| neighbors::nearest(v, t.words(), t.vectors(), t.dim(), request.k, &word)),
+                teacher: tv.vector(&word).map(|v| {
+                    neighbors::nearest(v, t.words(), t.vectors(), t.dim(), request.k, &word)
+                }),
                 student: neighbors::nearest(query, t.words(), all, t.dim(), request.k, &word),
                 word,
             });
@@ -176,20 +227,41 @@ pub fn evaluate(student: &Student, teacher: Option<&Teacher>, request: &EvalRequ
 pub fn render_text(r: &EvalReport) -> String {
     use std::fmt::Write;
     let mut s = String::new();
-    let _ = writeln!(s, "model {} ({} epochs, loss {}), teacher {}", r.model, r.epochs, r.loss, r.teacher.as_deref().unwrap_or("-"));
+    let _ = writeln!(
+        s,
+        "model {} ({} epochs, loss {}), teacher {}",
+        r.model,
+        r.epochs,
+        r.loss,
+        r.teacher.as_deref().unwrap_or("-")
+    );
     if !r.similarity.is_empty() {
-        let _ = writeln!(s, "\nword similarity (Spearman of cosine)\n{:<28} {:>7} {:>8} {:>12} {:>9}", "set", "student", "teacher", "student@tchr", "coverage");
+        let _ = writeln!(
+            s,
+            "\nword similarity (Spearman of cosine)\n{:<28} {:>7} {:>8} {:>12} {:>9}",
+            "set", "student", "teacher", "student@tchr", "coverage"
+        );
         for x in &r.similarity {
             let teacher = x.teacher.map_or("-".to_string(), |t| format!("{t:.3}"));
-            let _ = writeln!(s, "{:<28} {:>7.3} {:>8} {:>12.3} {:>5}/{}", x.set, x.student, teacher, x.student_on_teacher_pairs, x.teacher_pairs, x.pairs);
+            let _ = writeln!(
+                s,
+                "{:<28} {:>7.3} {:>8} {:>12.3} {:>5}/{}",
+                x.set, x.student, teacher, x.student_on_teacher_pairs, x.teacher_pairs, x.pairs
+            );
         }
         if let Some(avg) = r.similarity_average {
-            let t = r.teacher_similarity_average.map_or("-".to_string(), |t| format!("{t:.3}"));
+            let t = r
+                .teacher_similarity_average
+                .map_or("-".to_string(), |t| format!("{t:.3}"));
             let _ = writeln!(s, "{:<28} {:>7.3} {:>8}", "average", avg, t);
         }
     }
     for (st, te) in r.analogy.iter().zip(&r.teacher_analogy) {
-        let _ = writeln!(s, "\nanalogy {} (3CosMul, search space: the teacher's first {} words)", st.set, st.search_space);
+        let _ = writeln!(
+            s,
+            "\nanalogy {} (3CosMul, search space: the teacher's first {} words)",
+            st.set, st.search_space
+        );
         for (a, b) in st.categories.iter().zip(&te.categories) {
             let _ = writeln!(
                 s,
@@ -203,10 +275,23 @@ pub fn render_text(r: &EvalReport) -> String {
         }
     }
     if !r.neighbors.is_empty() {
-        let _ = writeln!(s, "\nnearest neighbours (cosine, among the teacher's words)");
+        let _ = writeln!(
+            s,
+            "\nnearest neighbours (cosine, among the teacher's words)"
+        );
         for n in &r.neighbors {
-            let teacher = n.teacher.as_ref().map_or("(not in the teacher)".to_string(), |v| v.join(" "));
-            let _ = writeln!(s, "  {:<14} teacher: {}\n  {:<14} student: {}", n.word, teacher, "", n.student.join(" "));
+            let teacher = n
+                .teacher
+                .as_ref()
+                .map_or("(not in the teacher)".to_string(), |v| v.join(" "));
+            let _ = writeln!(
+                s,
+                "  {:<14} teacher: {}\n  {:<14} student: {}",
+                n.word,
+                teacher,
+                "",
+                n.student.join(" ")
+            );
         }
     }
     s
@@ -214,15 +299,22 @@ pub fn render_text(r: &EvalReport) -> String {
 
 /// The file stem: a benchmark's display name.
 fn set_name(path: &Path) -> String {
-    path.file_stem().map_or_else(|| path.display().to_string(), |s| s.to_string_lossy().into_owned())
+    path.file_stem().map_or_else(
+        || path.display().to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    )
 }
 
 /// Numbered lines of a UTF-8 text file; errors name the file and line.
 fn read_lines(path: &Path) -> Result<Vec<(usize, String)>> {
-    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     std::io::BufReader::new(file)
         .lines()
         .enumerate()
-        .map(|(i, l)| l.map(|l| (i + 1, l)).with_context(|| format!("{}:{}: cannot read (not UTF-8?)", path.display(), i + 1)))
+        .map(|(i, l)| {
+            l.map(|l| (i + 1, l))
+                .with_context(|| format!("{}:{}: cannot read (not UTF-8?)", path.display(), i + 1))
+        })
         .collect()
 }

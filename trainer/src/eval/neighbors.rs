@@ -11,7 +11,14 @@ pub struct Neighbors {
 
 /// The `k` rows of `matrix` most cosine-similar to `query`, skipping `exclude` (the word
 /// itself).
-pub fn nearest(query: &[f32], words: &[String], matrix: &[f32], dim: usize, k: usize, exclude: &str) -> Vec<String> {
+pub fn nearest(
+    query: &[f32],
+    words: &[String],
+    matrix: &[f32],
+    dim: usize,
+    k: usize,
+    exclude: &str,
+) -> Vec<String> {
     let mut q = query.to_vec();
     normalize_rows(&mut q, dim);
     let mut scored: Vec<(f32, usize)> = matrix
@@ -19,8 +26,16 @@ pub fn nearest(query: &[f32], words: &[String], matrix: &[f32], dim: usize, k: u
         .enumerate()
         .filter(|(i, _)| words[*i] != exclude)
         .map(|(i, row)| {
-            let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt().max(f32::MIN_POSITIVE);
-            (row.iter().zip(&q).map(|(a, b)| a * b).sum::<f32>() / norm, i)
+            let norm = row
+                .iter()
+                .map(|v| v * v)
+                .sum::<f32>()
+                .sqrt()
+                .max(f32::MIN_POSITIVE);
+            (
+                row.iter().zip(&q).map(|(a, b)| a * b).sum::<f32>() / norm,
+                i,
+            )
         })
         .collect();
     let k = k.min(scored.len());

@@ -25,18 +25,28 @@ impl SimilaritySet {
                 (3, Some(score)) if score.is_finite() => {
                     pairs.push((fields[0].to_lowercase(), fields[1].to_lowercase(), score))
                 }
-                _ => bail!("{}:{line_no}: expected `word1 word2 score`, found `{line}`", path.display()),
+                _ => bail!(
+                    "{}:{line_no}: expected `word1 word2 score`, found `{line}`",
+                    path.display()
+                ),
             }
         }
         if pairs.is_empty() {
             bail!("{}: no word pairs", path.display());
         }
-        Ok(SimilaritySet { name: super::set_name(path), pairs })
+        Ok(SimilaritySet {
+            name: super::set_name(path),
+            pairs,
+        })
     }
 
     /// The distinct words of the set.
     pub fn words(&self) -> Vec<String> {
-        let mut words: Vec<String> = self.pairs.iter().flat_map(|(a, b, _)| [a.clone(), b.clone()]).collect();
+        let mut words: Vec<String> = self
+            .pairs
+            .iter()
+            .flat_map(|(a, b, _)| [a.clone(), b.clone()])
+            .collect();
         words.sort();
         words.dedup();
         words
@@ -56,7 +66,11 @@ pub struct SimilarityScore {
     pub teacher: Option<f64>,
 }
 
-fn spearman_over(set: &SimilaritySet, vectors: &dyn Vectors, keep: impl Fn(&str, &str) -> bool) -> (f64, usize) {
+fn spearman_over(
+    set: &SimilaritySet,
+    vectors: &dyn Vectors,
+    keep: impl Fn(&str, &str) -> bool,
+) -> (f64, usize) {
     let (mut human, mut model) = (Vec::new(), Vec::new());
     for (a, b, score) in &set.pairs {
         if !keep(a, b) {
@@ -71,9 +85,14 @@ fn spearman_over(set: &SimilaritySet, vectors: &dyn Vectors, keep: impl Fn(&str,
 }
 
 /// Scores the student (which embeds every word) and, if given, the teacher.
-pub fn evaluate(set: &SimilaritySet, student: &dyn Vectors, teacher: Option<&dyn Vectors>) -> SimilarityScore {
+pub fn evaluate(
+    set: &SimilaritySet,
+    student: &dyn Vectors,
+    teacher: Option<&dyn Vectors>,
+) -> SimilarityScore {
     let (student_all, pairs) = spearman_over(set, student, |_, _| true);
-    let covered = |a: &str, b: &str| teacher.is_some_and(|t| t.vector(a).is_some() && t.vector(b).is_some());
+    let covered =
+        |a: &str, b: &str| teacher.is_some_and(|t| t.vector(a).is_some() && t.vector(b).is_some());
     let (student_on_teacher_pairs, _) = spearman_over(set, student, covered);
     let (teacher_score, teacher_pairs) = match teacher {
         Some(t) => {

@@ -20,14 +20,22 @@ pub(crate) fn read(path: &Path, max_words: usize) -> Result<Table, TeacherError>
     if offset == 0 {
         return Err(TeacherError::new(path, Location::File, ErrorKind::Empty));
     }
-    let (count, dim) = parse_header(header.trim())
-        .ok_or_else(|| TeacherError::new(path, Location::Line(1), ErrorKind::BadHeader(header.trim().to_string())))?;
+    let (count, dim) = parse_header(header.trim()).ok_or_else(|| {
+        TeacherError::new(
+            path,
+            Location::Line(1),
+            ErrorKind::BadHeader(header.trim().to_string()),
+        )
+    })?;
     let wanted = count.min(max_words);
     let mut table = RowBuilder::new(dim, wanted);
     let mut word = Vec::new();
     let mut bytes = vec![0u8; dim * 4];
     while table.rows() < wanted {
-        let location = Location::Row { row: table.rows() + 1, offset };
+        let location = Location::Row {
+            row: table.rows() + 1,
+            offset,
+        };
         let fail = |kind: ErrorKind| TeacherError::new(path, location.clone(), kind);
         offset += read_word(&mut reader, &mut word).map_err(fail)?;
         reader.read_exact(&mut bytes).map_err(|e| {
@@ -38,9 +46,11 @@ pub(crate) fn read(path: &Path, max_words: usize) -> Result<Table, TeacherError>
         })?;
         offset += bytes.len() as u64;
         let text = std::str::from_utf8(&word).map_err(|_| fail(ErrorKind::InvalidUtf8Word))?;
-        table
-            .values
-            .extend(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])));
+        table.values.extend(
+            bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+        );
         table.finish_row(text).map_err(|k| {
             table.drop_partial();
             fail(k)

@@ -37,7 +37,12 @@ pub(crate) struct CacheKey {
 }
 
 impl CacheKey {
-    pub fn new(dir: &Path, source: &Path, format: Format, max_words: usize) -> std::io::Result<Self> {
+    pub fn new(
+        dir: &Path,
+        source: &Path,
+        format: Format,
+        max_words: usize,
+    ) -> std::io::Result<Self> {
         let canonical = source.canonicalize()?;
         let meta = std::fs::metadata(&canonical)?;
         let mtime_ns = meta
@@ -52,8 +57,17 @@ impl CacheKey {
             max_words: max_words as u64,
         };
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        (&source.path, source.len, source.mtime_ns, &source.format, source.max_words).hash(&mut hasher);
-        let stem = canonical.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+        (
+            &source.path,
+            source.len,
+            source.mtime_ns,
+            &source.format,
+            source.max_words,
+        )
+            .hash(&mut hasher);
+        let stem = canonical
+            .file_stem()
+            .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
         let file = dir.join(format!("{stem}-{:016x}.sxt", hasher.finish()));
         Ok(CacheKey { file, source })
     }
@@ -70,7 +84,10 @@ impl CacheKey {
         match self.open(map, name) {
             Ok(t) => Some(t),
             Err(why) => {
-                eprintln!("warning: ignoring teacher cache {}: {why}", self.file.display());
+                eprintln!(
+                    "warning: ignoring teacher cache {}: {why}",
+                    self.file.display()
+                );
                 None
             }
         }
@@ -81,7 +98,10 @@ impl CacheKey {
             return Err("not a sublex teacher cache".into());
         }
         let header_len = u64::from_le_bytes(map[8..16].try_into().unwrap()) as usize;
-        let header_end = 16usize.checked_add(header_len).filter(|&e| e <= map.len()).ok_or("truncated header")?;
+        let header_end = 16usize
+            .checked_add(header_len)
+            .filter(|&e| e <= map.len())
+            .ok_or("truncated header")?;
         let (header, _): (Header, usize) =
             bincode::serde::decode_from_slice(&map[16..header_end], bincode::config::standard())
                 .map_err(|e| format!("bad header: {e}"))?;
@@ -90,7 +110,11 @@ impl CacheKey {
         }
         let offset = header_end.next_multiple_of(ALIGN);
         let dim = header.dim as usize;
-        let needed = header.words.len().checked_mul(dim * 4).and_then(|n| n.checked_add(offset));
+        let needed = header
+            .words
+            .len()
+            .checked_mul(dim * 4)
+            .and_then(|n| n.checked_add(offset));
         if needed != Some(map.len()) {
             return Err(format!("{} bytes, expected {needed:?}", map.len()));
         }

@@ -14,7 +14,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Layout of a teacher file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
 pub enum Format {
     /// `.bin` files are word2vec binary, everything else text with the header detected.
     Auto,
@@ -103,7 +105,9 @@ impl Teacher {
     pub fn load(path: &Path, options: &LoadOptions) -> Result<Teacher, TeacherError> {
         let format = options.format.resolve(path);
         let max_words = options.max_words.unwrap_or(usize::MAX);
-        let name = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let name = path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
         let cache = options
             .cache_dir
             .as_deref()
@@ -117,14 +121,27 @@ impl Teacher {
         };
         if let Some(key) = &cache {
             if let Err(e) = key.store(&table) {
-                eprintln!("warning: could not write the teacher cache {}: {e}", key.path().display());
+                eprintln!(
+                    "warning: could not write the teacher cache {}: {e}",
+                    key.path().display()
+                );
             }
         }
-        Ok(Teacher::from_parts(name, table.words, table.dim, table.values))
+        Ok(Teacher::from_parts(
+            name,
+            table.words,
+            table.dim,
+            table.values,
+        ))
     }
 
     /// A teacher from memory (tests, made-up tables).
-    pub fn from_parts(name: impl Into<String>, words: Vec<String>, dim: usize, values: Vec<f32>) -> Teacher {
+    pub fn from_parts(
+        name: impl Into<String>,
+        words: Vec<String>,
+        dim: usize,
+        values: Vec<f32>,
+    ) -> Teacher {
         assert_eq!(words.len() * dim, values.len(), "one {dim}-vector per word");
         Teacher {
             name: name.into(),
@@ -177,6 +194,10 @@ impl Teacher {
 
     /// Word -> row.
     pub fn index(&self) -> HashMap<&str, usize> {
-        self.words.iter().enumerate().map(|(i, w)| (w.as_str(), i)).collect()
+        self.words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.as_str(), i))
+            .collect()
     }
 }

@@ -40,7 +40,11 @@ pub(crate) fn read(path: &Path, max_words: usize) -> Result<Table, TeacherError>
             }
         }
         let table = rows.get_or_insert_with(|| {
-            let dim = line.split_ascii_whitespace().count().saturating_sub(1).max(1);
+            let dim = line
+                .split_ascii_whitespace()
+                .count()
+                .saturating_sub(1)
+                .max(1);
             RowBuilder::new(dim, 1024)
         });
         if table.rows() >= max_words {
@@ -48,7 +52,13 @@ pub(crate) fn read(path: &Path, max_words: usize) -> Result<Table, TeacherError>
         }
         if header.is_some_and(|count| table.rows() >= count) {
             let found = table.rows() + 1;
-            return Err(fail(line_no, ErrorKind::RowCountMismatch { header: header.unwrap_or(0), found }));
+            return Err(fail(
+                line_no,
+                ErrorKind::RowCountMismatch {
+                    header: header.unwrap_or(0),
+                    found,
+                },
+            ));
         }
         parse_row(line, table).map_err(|k| {
             table.drop_partial();
@@ -56,10 +66,18 @@ pub(crate) fn read(path: &Path, max_words: usize) -> Result<Table, TeacherError>
         })?;
     }
 
-    let table = rows.filter(|t| t.rows() > 0).ok_or_else(|| TeacherError::new(path, Location::File, ErrorKind::Empty))?;
+    let table = rows
+        .filter(|t| t.rows() > 0)
+        .ok_or_else(|| TeacherError::new(path, Location::File, ErrorKind::Empty))?;
     if let Some(count) = header {
         if table.rows() < count.min(max_words) {
-            return Err(fail(1, ErrorKind::RowCountMismatch { header: count, found: table.rows() }));
+            return Err(fail(
+                1,
+                ErrorKind::RowCountMismatch {
+                    header: count,
+                    found: table.rows(),
+                },
+            ));
         }
     }
     Ok(Table::from(table))

@@ -1,0 +1,109 @@
+//! The `sublex-train` binary as a user runs it: real commands, exit codes, messages.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sublex-train"))
+}
+
+fn data(file: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../data")
+        .join(file)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn reconstruct_then_eval_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let cache = dir.path().join("cache");
+    let status = bin()
+        .args([
+            "reconstruct",
+            "--teacher",
+            &data("glove-6b-100d.top2k.txt"),
+            "--max-words",
+            "200",
+        ])
+        .args(["--loss", "sq", "--epochs", "2", "--batch", "32", "--out"])
+        .arg(&out)
+        .env("SUBLEX_CACHE_DIR", &cache)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(
+        std::fs::read_to_string(out.join("metrics.jsonl"))
+            .unwrap()
+            .lines()
+            .count(),
+        2
+    );
+    assert_eq!(
+        std::fs::read_dir(&cache).unwrap().count(),
+        1,
+        "the teacher was cached"
+    );
+
+    let output = bin()
+        .args(["eval", "--model"])
+        .arg(&out)
+        .args([
+            "--teacher",
+            &data("glove-6b-100d.top2k.txt"),
+            "--similarity",
+            &data("wordsim353.tsv"),
+        ])
+        .args(["--neighbors", "beautiful", "--json"])
+        .env("SUBLEX_CACHE_DIR", &cache)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["epochs"], 2);
+    assert_eq!(report["similarity"][0]["pairs"], 353);
+    assert!(out.join("eval.json").exists());
+}
+
+#[test]
+fn bad_teacher_file_fails_with_file_and_line_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.txt");
+    std::fs::write(&bad, "a 1 2\nb 1 oops\n").unwrap();
+    let output = bin()
+        .args(["reconstruct", "--no-cache", "--teacher"])
+        .arg(&bad)
+        .arg("--out")
+        .arg(dir.path().join("x"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("bad.txt:2") && stderr.contains("oops"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn random_baseline_needs_a_teacher() {
+    let output = bin()
+        .args([
+            "eval",
+            "--model",
+            "random",
+            "--similarity",
+            &data("wordsim353.tsv"),
+        ])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--teacher"));
+}

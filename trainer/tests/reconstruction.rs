@@ -1,0 +1,234 @@
+//! The character model and its training: batch independence, the distances, determinism
+//! for a seed, resume equal to an uninterrupted run, and evaluation on real data.
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor, TensorData};
+use std::path::PathBuf;
+use sublex_trainer::checkpoint;
+use sublex_trainer::distance::Distance;
+use sublex_trainer::embed::embed_words;
+use sublex_trainer::eval::{self, EvalRequest, Student};
+use sublex_trainer::model::ids_tensor;
+use sublex_trainer::teacher::{LoadOptions, Teacher};
+use sublex_trainer::train::{self, ReconstructOptions};
+
+fn data(file: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../data")
+        .join(file)
+}
+
+/// The first `n` rows of the shipped GloVe sample.
+fn teacher(n: usize) -> Teacher {
+    let opts = LoadOptions {
+        max_words: Some(n),
+        cache_dir: None,
+        ..LoadOptions::default()
+    };
+    Teacher::load(&data("glove-6b-100d.top2k.txt"), &opts).unwrap()
+}
+
+fn options(out: PathBuf, epochs: usize) -> ReconstructOptions {
+    ReconstructOptions {
+        loss: Distance::L1,
+        highway: true,
+        epochs,
+        batch: 16,
+        lr: 1e-3,
+        dropout: 0.2,
+        seed: 7,
+        min_char_count: 1,
+        out,
+        resume: false,
+        keep_every: 1,
+        progress: false,
+    }
+}
+
+fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
+
+#[test]
+fn a_words_vector_does_not_depend_on_its_batch() {
+    let t = teacher(50);
+    let device = Device::flex();
+    let (model, info) = train::fresh_model(&t, &options(PathBuf::new(), 0), &device);
+    let vocab = &info.model.vocab;
+    // Words of many lengths (several share a length), an empty word, unknown characters,
+    // a word longer than the runtime's limit.
+    let mut words: Vec<String> = t.words().to_vec();
+    words.extend(["", "wrld", "Ωmega🙂", &"x".repeat(200)].map(String::from));
+    let together = embed_words(&model, vocab, &words, 100, &device);
+    for (i, w) in words.iter().enumerate() {
+        let alone = embed_words(&model, vocab, &[w], 100, &device);
+        let diff = max_abs_diff(&alone, &together[i * 100..(i + 1) * 100]);
+        assert!(diff <= 1e-6, "`{w}` alone vs in a batch differs by {diff}");
+    }
+    // Reversed batch order, and the same word next to different batch mates.
+    let reversed: Vec<String> = words.iter().rev().cloned().collect();
+    let again = embed_words(&model, vocab, &reversed, 100, &device);
+    let n = words.len();
+    for i in 0..n {
+        let diff = max_abs_diff(
+            &again[(n - 1 - i) * 100..(n - i) * 100],
+            &together[i * 100..(i + 1) * 100],
+        );
+        assert!(
+            diff <= 1e-6,
+            "word {i} differs by {diff} when the batch order changes"
+        );
+    }
+    // The training device computes the same function as inference (dropout aside).
+    let ad = train::train_device();
+    let (trained_dev_model, _) = train::fresh_model(&t, &options(PathBuf::new(), 0), &ad);
+    let ids = vocab.encode(&words[0]);
+    let out = trained_dev_model
+        .valid()
+        .forward(ids_tensor(&ids, 1, &Device::flex()))
+        .into_data();
+    let diff = max_abs_diff(out.as_slice::<f32>().unwrap(), &together[..100]);
+    assert!(diff <= 1e-6, "same seed, same weights: {diff}");
+}
+
+#[test]
+fn distances_match_their_definitions() {
+    let device = Device::flex();
+    let x = [1.0f32, -2.0, 3.0, 0.5];
+    let h = [0.0f32, 0.0, 5.0, 0.5];
+    let t = |v: &[f32]| Tensor::<2>::from_data(TensorData::new(v.to_vec(), [1, 4]), &device);
+    let value = |d: Distance| {
+        d.per_word(t(&x), t(&h))
+            .into_data()
+            .as_slice::<f32>()
+            .unwrap()[0]
+    };
+    assert!((value(Distance::L1) - 5.0).abs() < 1e-6);
+    assert!((value(Distance::Sq) - 9.0).abs() < 1e-6);
+    assert!((value(Distance::L2) - 3.0).abs() < 1e-6);
+    assert!((value(Distance::Linf) - 2.0).abs() < 1e-6);
+    let cos = (3.0 * 5.0 + 0.25) / ((1.0f32 + 4.0 + 9.0 + 0.25).sqrt() * (25.0f32 + 0.25).sqrt());
+    assert!((value(Distance::Cos) + cos).abs() < 1e-6);
+    // The zero vector (a ReLU that never fired) gives a finite cosine loss.
+    let zero = Distance::Cos.per_word(t(&x), t(&[0.0; 4])).into_data();
+    assert!(zero.as_slice::<f32>().unwrap()[0].is_finite());
+}
+
+fn weights(dir: &std::path::Path) -> Vec<f32> {
+    let (model, info) = checkpoint::load_model(dir, &Device::flex()).unwrap();
+    let words = ["the", "reconstruction", "of", "wrld"];
+    embed_words(&model, &info.model.vocab, &words, 100, &Device::flex())
+}
+
+#[test]
+fn training_is_deterministic_and_resume_equals_an_uninterrupted_run() {
+    let t = teacher(120);
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, c) = (
+        dir.path().join("a"),
+        dir.path().join("b"),
+        dir.path().join("c"),
+    );
+    train::reconstruct(&t, &options(a.clone(), 2)).unwrap();
+    train::reconstruct(&t, &options(c.clone(), 2)).unwrap();
+    assert_eq!(weights(&a), weights(&c), "same seed, different models");
+    train::reconstruct(&t, &options(b.clone(), 1)).unwrap();
+    // Without --resume an existing run is never overwritten.
+    assert!(train::reconstruct(&t, &options(b.clone(), 2)).is_err());
+    train::reconstruct(
+        &t,
+        &ReconstructOptions {
+            resume: true,
+            ..options(b.clone(), 2)
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        weights(&a),
+        weights(&b),
+        "resumed run differs from the uninterrupted one"
+    );
+
+    let metrics = std::fs::read_to_string(a.join("metrics.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = metrics
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert!(
+        lines[1]["loss_per_word"].as_f64().unwrap() < lines[0]["loss_per_word"].as_f64().unwrap()
+    );
+    assert!(a.join("epochs/0/model.bpk").exists() && a.join("epochs/2/model.json").exists());
+
+    // Resuming with other settings is refused, not silently mixed.
+    let other = ReconstructOptions {
+        resume: true,
+        loss: Distance::Cos,
+        ..options(b.clone(), 3)
+    };
+    let err = train::reconstruct(&t, &other).unwrap_err().to_string();
+    assert!(err.contains("loss l1"), "{err}");
+}
+
+#[test]
+fn damaged_model_files_give_clear_errors() {
+    let t = teacher(40);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m");
+    train::reconstruct(&t, &options(out.clone(), 1)).unwrap();
+    std::fs::write(out.join("model.bpk"), b"not a model").unwrap();
+    let err = checkpoint::load_model(&out, &Device::flex())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("model.bpk"), "{err}");
+    std::fs::write(out.join("model.json"), b"{").unwrap();
+    let err = checkpoint::load_model(&out, &Device::flex())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("model.json"), "{err}");
+}
+
+#[test]
+fn evaluation_on_the_shipped_sets() {
+    let t = teacher(2000);
+    let device = Device::flex();
+    let (model, info) = train::fresh_model(&t, &options(PathBuf::new(), 0), &device);
+    let student = Student {
+        name: "random".into(),
+        model: &model,
+        vocab: &info.model.vocab,
+        dim: 100,
+        epochs: 0,
+        loss: "none".into(),
+    };
+    let request = EvalRequest {
+        similarity: vec![data("wordsim353.tsv")],
+        analogy: vec![data("questions-words.txt")],
+        neighbors: vec!["city".into(), "notaword".into()],
+        analogy_vocab: 2000,
+        k: 5,
+    };
+    let report = eval::evaluate(&student, Some(&t), &request).unwrap();
+    let ws = &report.similarity[0];
+    assert_eq!(ws.pairs, 353, "the student embeds every word");
+    assert!(ws.teacher_pairs < 353 && ws.teacher_pairs > 100);
+    // GloVe's own WordSim-353 correlation is far above a random character model's.
+    assert!(ws.teacher.unwrap() > 0.4, "{ws:?}");
+    assert!(ws.student.abs() < ws.teacher.unwrap());
+    let teacher_syntactic = &report.teacher_analogy[0].categories;
+    assert!(
+        teacher_syntactic
+            .iter()
+            .all(|c| c.covered > 0 && c.accuracy > 0.3),
+        "{teacher_syntactic:?}"
+    );
+    assert_eq!(report.neighbors[0].student.len(), 5);
+    assert!(report.neighbors[0].teacher.is_some() && report.neighbors[1].teacher.is_none());
+    assert!(!eval::render_text(&report).is_empty());
+}
