@@ -69,6 +69,17 @@ fn reconstruct_then_eval_json() {
     assert_eq!(report["epochs"], 2);
     assert_eq!(report["similarity"][0]["pairs"], 353);
     assert!(out.join("eval.json").exists());
+
+    // Similarity alone (no analogy, no neighbours) against a teacher.
+    let output = bin()
+        .args(["eval", "--model"])
+        .arg(&out)
+        .args(["--teacher", &data("glove-6b-100d.top2k.txt"), "--similarity", &data("simlex999.txt")])
+        .env("SUBLEX_CACHE_DIR", &cache)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("simlex999"));
 }
 
 #[test]

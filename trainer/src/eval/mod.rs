@@ -194,7 +194,7 @@ pub fn evaluate(
     }
 
     let mut neighbors = Vec::new();
-    if let (Some(t), Some(tv)) = (teacher, &teacher_vectors) {
+    if let (Some(t), Some(tv), false) = (teacher, &teacher_vectors, request.neighbors.is_empty()) {
         let all = &student_vectors.values[..t.len() * t.dim()];
         for word in &request.neighbors {
             let word = word.to_lowercase();
