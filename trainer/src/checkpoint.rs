@@ -1,11 +1,12 @@
 //! Model directories and training checkpoints.
 //!
 //! A model directory holds `model.json` ([`ModelInfo`]) and `model.bpk` (burnpack weights);
-//! it is what `eval` and `export` read. A training directory is a model directory plus
-//! `optim.bpk` (Adam's state) and `progress.json` ([`Progress`]), `metrics.jsonl`, and
-//! snapshots `epochs/N/` (model directories). Every file is written to a temporary name and
-//! renamed, and `progress.json` is written last: killing the trainer at any moment leaves the
-//! previous complete checkpoint.
+//! it is what `eval` and `export` read. A training directory is a model directory (the latest
+//! model) plus `checkpoint-N/` (a model directory with Adam's state `optim.bpk`),
+//! `progress.json` ([`Progress`]) naming that checkpoint, `metrics.jsonl`, and snapshots
+//! `epochs/N/`. A checkpoint is complete before `progress.json` (written to a temporary name and
+//! renamed) points at it, and the previous one is deleted only after: killing the trainer at
+//! any moment leaves a consistent checkpoint to resume from.
 
 use crate::distance::Distance;
 use crate::model::{CharModel, CharModelConfig};
@@ -15,7 +16,7 @@ use burn::optim::ModuleOptimizer;
 use burn::tensor::{Bytes, Device};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Bumped when the directory layout or `model.json` changes incompatibly.
 pub const FORMAT_VERSION: u32 = 1;
@@ -34,10 +35,18 @@ pub struct ModelInfo {
     pub seed: u64,
 }
 
-/// Where a training run stands: the last completed epoch.
+/// Where a training run stands: the last completed epoch and its checkpoint directory.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Progress {
     pub epoch: usize,
+    /// Relative to the training directory. Runs written before checkpoint directories
+    /// existed kept theirs in the training directory itself.
+    #[serde(default = "training_dir")]
+    pub checkpoint: PathBuf,
+}
+
+fn training_dir() -> PathBuf {
+    PathBuf::from(".")
 }
 
 /// Writes `bytes` to `path` atomically.
@@ -106,19 +115,32 @@ pub fn load_model(dir: &Path, device: &Device) -> Result<(CharModel, ModelInfo)>
     Ok((model, info))
 }
 
-/// Saves a full training checkpoint.
+/// Saves a full training checkpoint, then the latest model beside it.
 pub fn save_checkpoint(
     dir: &Path,
     model: &CharModel,
     optim: &ModuleOptimizer,
     info: &ModelInfo,
 ) -> Result<()> {
-    save_model(dir, model, info)?;
+    let previous = load_progress(dir)?;
+    let name = PathBuf::from(format!("checkpoint-{}", info.epochs));
+    let checkpoint = dir.join(&name);
+    save_model(&checkpoint, model, info)?;
     let bytes = optim
         .into_bytes()
         .map_err(|e| anyhow::anyhow!("cannot serialise Adam's state: {e:?}"))?;
-    write_atomic(&dir.join("optim.bpk"), &bytes)?;
-    write_json(&dir.join("progress.json"), &Progress { epoch: info.epochs })
+    write_atomic(&checkpoint.join("optim.bpk"), &bytes)?;
+    write_json(
+        &dir.join("progress.json"),
+        &Progress {
+            epoch: info.epochs,
+            checkpoint: name.clone(),
+        },
+    )?;
+    if let Some(old) = previous.filter(|p| p.checkpoint != name && p.checkpoint != training_dir()) {
+        std::fs::remove_dir_all(dir.join(&old.checkpoint)).ok();
+    }
+    save_model(dir, model, info)
 }
 
 /// The last completed epoch of a training directory, if it holds a checkpoint.
@@ -130,9 +152,9 @@ pub fn load_progress(dir: &Path) -> Result<Option<Progress>> {
     read_json(&path).map(Some)
 }
 
-/// Restores Adam's state saved beside a model.
-pub fn load_optimizer(dir: &Path, optim: ModuleOptimizer) -> Result<ModuleOptimizer> {
-    let path = dir.join("optim.bpk");
+/// Restores Adam's state saved in a checkpoint directory.
+pub fn load_optimizer(checkpoint: &Path, optim: ModuleOptimizer) -> Result<ModuleOptimizer> {
+    let path = checkpoint.join("optim.bpk");
     let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
     optim
         .from_bytes(Bytes::from_bytes_vec(bytes))

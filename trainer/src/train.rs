@@ -163,10 +163,11 @@ fn start(
     let optim = AdamConfig::new().init();
     let existing = checkpoint::load_progress(&opts.out)?;
     match (existing, opts.resume) {
-        (Some(_), true) => {
-            let (model, info) = checkpoint::load_model(&opts.out, device)?;
+        (Some(progress), true) => {
+            let dir = opts.out.join(&progress.checkpoint);
+            let (model, info) = checkpoint::load_model(&dir, device)?;
             check_same_run(&info, teacher, opts)?;
-            let optim = checkpoint::load_optimizer(&opts.out, optim)?;
+            let optim = checkpoint::load_optimizer(&dir, optim)?;
             eprintln!("resuming {} after epoch {}", opts.out.display(), info.epochs);
             Ok((model, info, optim))
         }

@@ -74,11 +74,20 @@ fn reconstruct_then_eval_json() {
     let output = bin()
         .args(["eval", "--model"])
         .arg(&out)
-        .args(["--teacher", &data("glove-6b-100d.top2k.txt"), "--similarity", &data("simlex999.txt")])
+        .args([
+            "--teacher",
+            &data("glove-6b-100d.top2k.txt"),
+            "--similarity",
+            &data("simlex999.txt"),
+        ])
         .env("SUBLEX_CACHE_DIR", &cache)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(String::from_utf8_lossy(&output.stdout).contains("simlex999"));
 }
 
@@ -117,4 +126,52 @@ fn random_baseline_needs_a_teacher() {
         .unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--teacher"));
+}
+
+#[test]
+fn killing_the_trainer_leaves_a_checkpoint_that_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let args = |epochs: &str| {
+        let mut c = bin();
+        c.args([
+            "reconstruct",
+            "--no-cache",
+            "--teacher",
+            &data("glove-6b-100d.top2k.txt"),
+            "--max-words",
+            "300",
+        ])
+        .args(["--epochs", epochs, "--keep-every", "0", "--out"])
+        .arg(&out)
+        .stderr(std::process::Stdio::null());
+        c
+    };
+    let mut child = args("1000").spawn().unwrap();
+    // Wait for the first checkpoint, then kill the process mid-epoch (SIGKILL: no clean-up).
+    let progress = out.join("progress.json");
+    let start = std::time::Instant::now();
+    while !progress.exists() {
+        assert!(start.elapsed().as_secs() < 120, "no checkpoint written");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&progress).unwrap()).unwrap();
+    let epoch = saved["epoch"].as_u64().unwrap();
+    let info: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("model.json")).unwrap()).unwrap();
+    assert!(info["epochs"].as_u64().unwrap() >= epoch);
+    let target = (epoch + 1).to_string();
+    let status = args(&target).arg("--resume").status().unwrap();
+    assert!(status.success(), "resume after a kill");
+    let lines = std::fs::read_to_string(out.join("metrics.jsonl")).unwrap();
+    assert!(lines
+        .lines()
+        .last()
+        .unwrap()
+        .contains(&format!("\"epoch\":{target}")));
 }
