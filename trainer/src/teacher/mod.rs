@@ -5,9 +5,11 @@ mod binary;
 mod builder;
 mod cache;
 mod error;
+mod shape;
 mod text;
 
 pub use error::{ErrorKind, Location, TeacherError};
+pub use shape::TableShape;
 
 use memmap2::Mmap;
 use std::collections::HashMap;
