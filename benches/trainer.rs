@@ -1,0 +1,76 @@
+//! Trainer throughput: reconstruction training steps and inference, in words per second, on
+//! real GloVe words (the shipped sample). Compare with ../shared/bench (DyNet, PyTorch) run
+//! in the same sitting; docs/RESULTS.md has the figures and the commands.
+
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::{Device, Tensor, TensorData};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use std::path::Path;
+use sublex_trainer::distance::Distance;
+use sublex_trainer::embed::embed_words;
+use sublex_trainer::model::ids_tensor;
+use sublex_trainer::teacher::{LoadOptions, Teacher};
+use sublex_trainer::train::{self, ReconstructOptions};
+
+fn teacher() -> Teacher {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/glove-6b-100d.top2k.txt");
+    Teacher::load(&path, &LoadOptions { cache_dir: None, ..LoadOptions::default() }).unwrap()
+}
+
+fn options() -> ReconstructOptions {
+    ReconstructOptions {
+        loss: Distance::L1,
+        highway: false,
+        epochs: 0,
+        batch: 64,
+        lr: 1e-3,
+        dropout: 0.0,
+        seed: 1,
+        min_char_count: 1,
+        out: Default::default(),
+        resume: false,
+        keep_every: 0,
+        progress: false,
+    }
+}
+
+fn training_step(c: &mut Criterion) {
+    let t = teacher();
+    let device = train::train_device();
+    let (mut model, info) = train::fresh_model(&t, &options(), &device);
+    // 64 words of 8 characters: the reference scripts' batch size, a typical word length.
+    let rows: Vec<usize> = (0..t.len()).filter(|&i| t.words()[i].chars().count() == 8).take(64).collect();
+    let ids: Vec<u32> = rows.iter().flat_map(|&i| info.model.vocab.encode(&t.words()[i])).collect();
+    let target: Vec<f32> = rows.iter().flat_map(|&i| t.vector(i).to_vec()).collect();
+    let mut optim = AdamConfig::new().init();
+    let mut group = c.benchmark_group("reconstruct");
+    group.throughput(Throughput::Elements(rows.len() as u64));
+    group.bench_function("train_step_l1_b64_len8", |b| {
+        b.iter(|| {
+            let target = Tensor::<2>::from_data(TensorData::new(target.clone(), [rows.len(), 100]), &device);
+            let output = model.forward(ids_tensor(&ids, rows.len(), &device));
+            let loss = Distance::L1.per_word(target, output).sum();
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(1e-3, model.clone(), grads);
+        })
+    });
+    group.finish();
+}
+
+fn inference(c: &mut Criterion) {
+    let t = teacher();
+    let device = Device::flex();
+    let (model, info) = train::fresh_model(&t, &options(), &device);
+    let words: Vec<&str> = t.words()[..512].iter().map(String::as_str).collect();
+    let mut group = c.benchmark_group("embed");
+    group.throughput(Throughput::Elements(words.len() as u64));
+    group.bench_function("burn_512_mixed_lengths", |b| b.iter(|| embed_words(&model, &info.model.vocab, &words, 100, &device)));
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(20);
+    targets = training_step, inference
+}
+criterion_main!(benches);
