@@ -14,7 +14,14 @@ use sublex_trainer::train::{self, ReconstructOptions};
 
 fn teacher() -> Teacher {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/glove-6b-100d.top2k.txt");
-    Teacher::load(&path, &LoadOptions { cache_dir: None, ..LoadOptions::default() }).unwrap()
+    Teacher::load(
+        &path,
+        &LoadOptions {
+            cache_dir: None,
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap()
 }
 
 fn options() -> ReconstructOptions {
@@ -39,15 +46,22 @@ fn training_step(c: &mut Criterion) {
     let device = train::train_device();
     let (mut model, info) = train::fresh_model(&t, &options(), &device);
     // 64 words of 8 characters: the reference scripts' batch size, a typical word length.
-    let rows: Vec<usize> = (0..t.len()).filter(|&i| t.words()[i].chars().count() == 8).take(64).collect();
-    let ids: Vec<u32> = rows.iter().flat_map(|&i| info.model.vocab.encode(&t.words()[i])).collect();
+    let rows: Vec<usize> = (0..t.len())
+        .filter(|&i| t.words()[i].chars().count() == 8)
+        .take(64)
+        .collect();
+    let ids: Vec<u32> = rows
+        .iter()
+        .flat_map(|&i| info.model.vocab.encode(&t.words()[i]))
+        .collect();
     let target: Vec<f32> = rows.iter().flat_map(|&i| t.vector(i).to_vec()).collect();
     let mut optim = AdamConfig::new().init();
     let mut group = c.benchmark_group("reconstruct");
     group.throughput(Throughput::Elements(rows.len() as u64));
     group.bench_function("train_step_l1_b64_len8", |b| {
         b.iter(|| {
-            let target = Tensor::<2>::from_data(TensorData::new(target.clone(), [rows.len(), 100]), &device);
+            let target =
+                Tensor::<2>::from_data(TensorData::new(target.clone(), [rows.len(), 100]), &device);
             let output = model.forward(ids_tensor(&ids, rows.len(), &device));
             let loss = Distance::L1.per_word(target, output).sum();
             let grads = GradientsParams::from_grads(loss.backward(), &model);
@@ -64,7 +78,9 @@ fn inference(c: &mut Criterion) {
     let words: Vec<&str> = t.words()[..512].iter().map(String::as_str).collect();
     let mut group = c.benchmark_group("embed");
     group.throughput(Throughput::Elements(words.len() as u64));
-    group.bench_function("burn_512_mixed_lengths", |b| b.iter(|| embed_words(&model, &info.model.vocab, &words, 100, &device)));
+    group.bench_function("burn_512_mixed_lengths", |b| {
+        b.iter(|| embed_words(&model, &info.model.vocab, &words, 100, &device))
+    });
     group.finish();
 }
 
