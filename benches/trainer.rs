@@ -27,17 +27,7 @@ fn teacher() -> Teacher {
 fn options() -> ReconstructOptions {
     ReconstructOptions {
         loss: Distance::L1,
-        highway: false,
-        epochs: 0,
-        batch: 64,
-        lr: 1e-3,
-        dropout: 0.0,
-        seed: 1,
-        min_char_count: 1,
-        out: Default::default(),
-        resume: false,
-        keep_every: 0,
-        progress: false,
+        ..ReconstructOptions::default()
     }
 }
 

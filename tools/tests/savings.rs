@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 use sublex_tools::savings;
-use sublex_trainer::distance::Distance;
 use sublex_trainer::teacher::{Format, TableShape, Teacher};
 use sublex_trainer::train::{self, ReconstructOptions};
 
@@ -34,18 +33,11 @@ fn table_and_model_counts() {
     };
     let teacher = Teacher::load(&glove, &no_cache).unwrap();
     let opts = ReconstructOptions {
-        loss: Distance::Cos,
-        highway: false,
         epochs: 1,
         batch: 2,
-        lr: 1e-3,
-        dropout: 0.0,
-        seed: 1,
-        min_char_count: 1,
         out: dir.path().join("m"),
-        resume: false,
         keep_every: 0,
-        progress: false,
+        ..ReconstructOptions::default()
     };
     train::reconstruct(&teacher, &opts).unwrap();
     let model = savings::model_artifacts(&PathBuf::from(&opts.out), 48).unwrap();

@@ -186,18 +186,8 @@ fn eval_command(a: EvalArgs) -> Result<()> {
         (Some(dir), _) => checkpoint::load_model(dir, &device)?,
         (None, Some(t)) => {
             let opts = ReconstructOptions {
-                loss: Distance::Cos,
-                highway: false,
-                epochs: 0,
-                batch: 64,
-                lr: 0.0,
-                dropout: 0.0,
                 seed: a.seed,
-                min_char_count: 1,
-                out: PathBuf::new(),
-                resume: false,
-                keep_every: 0,
-                progress: false,
+                ..ReconstructOptions::default()
             };
             train::fresh_model(t, &opts, &device)
         }

@@ -1,7 +1,6 @@
 //! `sublex-train quickstart`: the default pipeline on the best data at hand.
 
 use crate::checkpoint;
-use crate::distance::Distance;
 use crate::eval::{self, EvalRequest, Student};
 use crate::teacher::{LoadOptions, Teacher};
 use crate::train::{self, ReconstructOptions};
@@ -84,18 +83,12 @@ pub fn run(data: DefaultData, out: &Path, progress: bool) -> Result<()> {
     };
     let teacher = Teacher::load(&data.teacher, &load)?;
     let opts = ReconstructOptions {
-        loss: Distance::Cos,
-        highway: false,
         epochs: data.epochs,
-        batch: 64,
-        lr: 1e-3,
-        dropout: 0.0,
-        seed: 1,
-        min_char_count: 1,
         out: out.to_path_buf(),
         resume: true,
         keep_every: 0,
         progress,
+        ..ReconstructOptions::default()
     };
     train::reconstruct(&teacher, &opts)?;
     let (model, info) = checkpoint::load_model(out, &burn::tensor::Device::flex())?;

@@ -35,6 +35,26 @@ pub struct ReconstructOptions {
     pub progress: bool,
 }
 
+impl Default for ReconstructOptions {
+    /// The command line's defaults: Dcos, 10 epochs, batch 64, Adam lr 1e-3, no dropout.
+    fn default() -> Self {
+        ReconstructOptions {
+            loss: Distance::Cos,
+            highway: false,
+            epochs: 10,
+            batch: 64,
+            lr: 1e-3,
+            dropout: 0.0,
+            seed: 1,
+            min_char_count: 1,
+            out: PathBuf::new(),
+            resume: false,
+            keep_every: 10,
+            progress: false,
+        }
+    }
+}
+
 /// One line of `metrics.jsonl`.
 #[derive(Serialize)]
 struct EpochMetrics {
