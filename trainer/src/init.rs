@@ -6,7 +6,11 @@ use burn::module::Param;
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::Rng;
 
-fn param<const D: usize>(values: Vec<f32>, shape: [usize; D], device: &Device) -> Param<Tensor<D>> {
+pub(crate) fn param<const D: usize>(
+    values: Vec<f32>,
+    shape: [usize; D],
+    device: &Device,
+) -> Param<Tensor<D>> {
     Param::from_tensor(Tensor::from_data(TensorData::new(values, shape), device))
 }
 

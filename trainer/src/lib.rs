@@ -6,6 +6,7 @@ pub mod checkpoint;
 pub mod distance;
 pub mod embed;
 pub mod eval;
+pub mod export;
 pub mod init;
 pub mod lstm;
 pub mod model;

@@ -2,9 +2,11 @@ use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use sublex_runtime::Precision;
 use sublex_trainer::checkpoint;
 use sublex_trainer::distance::Distance;
 use sublex_trainer::eval::{self, EvalRequest, Student};
+use sublex_trainer::export;
 use sublex_trainer::teacher::{Format, LoadOptions, Teacher};
 use sublex_trainer::train::{self, ReconstructOptions};
 
@@ -22,6 +24,9 @@ enum Command {
     Reconstruct(ReconstructArgs),
     /// Word similarity, analogy and neighbours of a trained (or random) model.
     Eval(EvalArgs),
+    /// Write a trained model as one ONNX file for the runtime (`sublex`), checked by
+    /// running it with the runtime before returning.
+    Export(ExportArgs),
     /// The default pipeline on the default data: reconstruct, evaluate.
     Quickstart {
         /// Where the run goes (resumed if it exists).
@@ -93,6 +98,23 @@ struct ReconstructArgs {
 }
 
 #[derive(Args)]
+struct ExportArgs {
+    /// A model directory (`reconstruct --out`, or one of its `epochs/N`).
+    #[arg(long)]
+    model: PathBuf,
+    #[arg(long)]
+    out: PathBuf,
+    /// Storage of the weight matrices: f32, f16 or int8 (per-row scales).
+    #[arg(long, default_value = "f32")]
+    precision: Precision,
+    /// Also check parity on this teacher's first --check-words words.
+    #[arg(long)]
+    teacher: Option<PathBuf>,
+    #[arg(long, default_value_t = 1000)]
+    check_words: usize,
+}
+
+#[derive(Args)]
 struct EvalArgs {
     /// A model directory, or `random` for the untrained baseline (needs --teacher).
     #[arg(long)]
@@ -160,11 +182,40 @@ fn main() -> Result<()> {
             eprintln!("model in {}", opts.out.display());
         }
         Command::Eval(a) => eval_command(a)?,
+        Command::Export(a) => export_command(a)?,
         Command::Quickstart { out } => {
             let data = sublex_trainer::quickstart::DefaultData::find(std::path::Path::new("."))?;
             sublex_trainer::quickstart::run(data, &out, progress)?
         }
     }
+    Ok(())
+}
+
+fn export_command(a: ExportArgs) -> Result<()> {
+    let check_words = match &a.teacher {
+        Some(path) => {
+            let options = LoadOptions {
+                max_words: Some(a.check_words),
+                ..LoadOptions::default()
+            };
+            Teacher::load(path, &options)?.words().to_vec()
+        }
+        None => Vec::new(),
+    };
+    let report = export::export(&a.model, &a.out, a.precision, &check_words)?;
+    eprintln!(
+        "wrote {} ({} bytes, {}); runtime = burn on {} words: max |diff| tract {:.1e}, kernel {:.1e}; \
+         {} storage vs the f32 model: max |diff| {:.1e}, min cosine {:.6}",
+        a.out.display(),
+        report.bytes,
+        report.precision,
+        report.words_checked,
+        report.max_diff_tract,
+        report.max_diff_kernel,
+        report.precision,
+        report.precision_max_diff,
+        report.precision_min_cosine
+    );
     Ok(())
 }
 

@@ -2,10 +2,12 @@
 
 use crate::checkpoint;
 use crate::eval::{self, EvalRequest, Student};
+use crate::export;
 use crate::teacher::{LoadOptions, Teacher};
 use crate::train::{self, ReconstructOptions};
 use anyhow::Result;
 use std::path::{Path, PathBuf};
+use sublex_runtime::{BackendChoice, Embedder, Precision};
 
 /// The data a quickstart uses: the shared data set when it is beside the project, else the
 /// small sample shipped in `data/`.
@@ -115,9 +117,43 @@ pub fn run(data: DefaultData, out: &Path, progress: bool) -> Result<()> {
         serde_json::to_string_pretty(&report)?.as_bytes(),
     )?;
     println!("{}", eval::render_text(&report));
+    deploy(out, &teacher, &data.teacher)?;
     println!(
-        "files: {}/ (model.json, model.bpk, metrics.jsonl, eval.json)",
+        "files: {}/ (model.json, model.bpk, metrics.jsonl, eval.json, model.onnx)",
         out.display()
+    );
+    Ok(())
+}
+
+/// Exports the model as one ONNX file, checks it with the runtime, embeds a few words no
+/// teacher has, and compares the file with the teacher table.
+fn deploy(out: &Path, teacher: &Teacher, teacher_path: &Path) -> Result<()> {
+    let onnx = out.join("model.onnx");
+    let check = &teacher.words()[..teacher.len().min(1000)];
+    let report = export::export(out, &onnx, Precision::F32, check)?;
+    let mut embedder = Embedder::open(&onnx, BackendChoice::Auto)?;
+    let words = ["hello", "wrld", "unfriendliest", "zyxt"];
+    let mut vectors = vec![0.0; words.len() * embedder.dim()];
+    embedder.embed_into(&words, &mut vectors)?;
+    println!(
+        "\nexported {} ({} bytes; runtime = burn within {:.1e} on {} words); backend {}",
+        onnx.display(),
+        report.bytes,
+        report.max_diff_kernel.max(report.max_diff_tract),
+        report.words_checked,
+        embedder.backend_name()
+    );
+    for (word, v) in words.iter().zip(vectors.chunks(embedder.dim())) {
+        println!("  {word:<14} [{:.3}, {:.3}, {:.3}, ...]", v[0], v[1], v[2]);
+    }
+    let table_bytes = teacher.len() * teacher.dim() * 4;
+    println!(
+        "teacher table: {} words x {} dims = {} bytes as f32 (text file {} bytes); the model file is {:.1}x smaller and embeds any word",
+        teacher.len(),
+        teacher.dim(),
+        table_bytes,
+        std::fs::metadata(teacher_path).map(|m| m.len()).unwrap_or(0),
+        table_bytes as f64 / report.bytes as f64
     );
     Ok(())
 }

@@ -1,0 +1,284 @@
+//! What an ISA must provide ([`Backend`]) and the validated argument bundles it receives.
+//!
+//! The driver builds a [`Gemm`] or [`Cells`] from slices; their constructors check every
+//! bound once. Backends then turn them into raw pointers and run unchecked inner loops:
+//! the checks live in one place, and a shape bug becomes [`KernelError::Internal`] instead
+//! of an out-of-bounds access.
+
+use crate::dims::{LANES, MR, PANEL};
+use crate::KernelError;
+
+/// The four operations a code path implements. Each row's arithmetic must not depend on how
+/// many rows are processed together, nor on which row it is: that is what makes a word's
+/// embedding bit-identical at any batch position.
+pub(crate) trait Backend {
+    /// `out[r][j] = init[r][j] + Σ_k a[r][k] · b[k][j]`, accumulated in order `k = 0, 1, ...`
+    /// (`b` in panel-major layout, see [`Gemm`]).
+    fn matmul(&self, m: Gemm<'_>);
+    /// One LSTM step for every row: gates `i|o|f|c` -> new cell and hidden state.
+    fn gates(&self, c: Cells<'_>);
+    /// `act = max(0, z)`, over the common length rounded down to [`LANES`].
+    fn relu(&self, z: &[f32], act: &mut [f32]);
+    /// `t := z + sigmoid(t) · (act - z)` (the highway mix `t·h + (1-t)·z`), same length rule.
+    fn highway(&self, t: &mut [f32], act: &[f32], z: &[f32]);
+}
+
+/// A validated `rows x n` matrix product with per-row initial values (see [`Backend::matmul`]).
+/// Initialising the accumulators from `init` is how the LSTM's input-table gather and the
+/// biases are fused into the product.
+///
+/// `b` is stored panel-major: column panels of [`PANEL`] columns, each `kb` rows deep and
+/// contiguous, so `b[k][j]` is at `(j / PANEL) * kb * PANEL + k * PANEL + j % PANEL`. A
+/// register tile then streams whole cache lines sequentially instead of striding down a
+/// row-major matrix, which is what keeps the L2 -> L1 traffic prefetchable.
+pub(crate) struct Gemm<'a> {
+    rows: usize,
+    k: usize,
+    n: usize,
+    a: &'a [f32],
+    lda: usize,
+    b: &'a [f32],
+    kb: usize,
+    init: [&'a [f32]; MR],
+    out: &'a mut [f32],
+    ldo: usize,
+}
+
+/// Raw form of a [`Gemm`]. Invariant (established by [`Gemm::new`]): for `r < rows`,
+/// `kk < k`, `j < n`, the reads `a[r*lda + kk]`, `b[(j/PANEL)*kb*PANEL + kk*PANEL + j%PANEL]`
+/// (even for `j` up to `n` rounded up to a whole panel), `init[r][j]` and the write
+/// `out[r*ldo + j]` are in bounds; `1 <= rows <= MR`; `n` is a multiple of [`LANES`].
+#[derive(Clone, Copy)]
+pub(crate) struct RawGemm {
+    pub rows: usize,
+    pub k: usize,
+    pub n: usize,
+    pub a: *const f32,
+    pub lda: usize,
+    pub b: *const f32,
+    pub kb: usize,
+    pub init: [*const f32; MR],
+    pub out: *mut f32,
+    pub ldo: usize,
+}
+
+/// Smallest length holding `rows` rows of stride `ld` whose last row has `width` elements.
+fn span(rows: usize, ld: usize, width: usize) -> Option<usize> {
+    rows.checked_sub(1)?.checked_mul(ld)?.checked_add(width)
+}
+
+impl<'a> Gemm<'a> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        rows: usize,
+        a: &'a [f32],
+        lda: usize,
+        k: usize,
+        b: &'a [f32],
+        kb: usize,
+        n: usize,
+        init: [&'a [f32]; MR],
+        out: &'a mut [f32],
+        ldo: usize,
+    ) -> Result<Self, KernelError> {
+        let ok = (1..=MR).contains(&rows)
+            && n > 0
+            && n % LANES == 0
+            && n <= ldo
+            && (k == 0
+                || (k <= lda
+                    && k <= kb
+                    && span(rows, lda, k).is_some_and(|s| s <= a.len())
+                    && n.div_ceil(PANEL)
+                        .checked_mul(kb)
+                        .and_then(|x| x.checked_mul(PANEL))
+                        .is_some_and(|s| s <= b.len())))
+            && init.iter().take(rows).all(|row| row.len() >= n)
+            && span(rows, ldo, n).is_some_and(|s| s <= out.len());
+        if !ok {
+            debug_assert!(false, "gemm shape check failed");
+            return Err(KernelError::Internal);
+        }
+        Ok(Gemm {
+            rows,
+            k,
+            n,
+            a,
+            lda,
+            b,
+            kb,
+            init,
+            out,
+            ldo,
+        })
+    }
+
+    /// Pointers for the unchecked inner loops; valid while `self` is borrowed.
+    pub fn raw(&mut self) -> RawGemm {
+        RawGemm {
+            rows: self.rows,
+            k: self.k,
+            n: self.n,
+            a: self.a.as_ptr(),
+            lda: self.lda,
+            b: self.b.as_ptr(),
+            kb: self.kb,
+            init: self.init.map(<[f32]>::as_ptr),
+            out: self.out.as_mut_ptr(),
+            ldo: self.ldo,
+        }
+    }
+}
+
+/// Splits the `n / LANES` column units of a product into register tiles of at most `cmax`
+/// units. Tiles start on panel boundaries and have nearly equal sizes (e.g. 26 panels of 2
+/// units with `cmax = 12` give 12, 10, 10, 10, 10 units rather than 12, 12, 12, 12, 4), so no
+/// remainder tile is left with too few accumulators to hide FMA latency. Yields
+/// `(first_panel, units_in_tile)`; only the last tile can have an odd unit count (when `n`
+/// is not a whole number of panels).
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+pub(crate) fn col_blocks(n: usize, cmax: usize) -> impl Iterator<Item = (usize, usize)> {
+    const UNITS: usize = PANEL / LANES;
+    let units = n / LANES;
+    let panels = units.div_ceil(UNITS);
+    let pmax = (cmax / UNITS).max(1);
+    let blocks = panels.div_ceil(pmax);
+    let base = panels.checked_div(blocks).unwrap_or(0);
+    let extra = panels.checked_rem(blocks).unwrap_or(0);
+    (0..blocks).map(move |b| {
+        let p0 = b * base + b.min(extra);
+        let p_len = base + usize::from(b < extra);
+        let u0 = p0 * UNITS;
+        (p0, (p_len * UNITS).min(units - u0))
+    })
+}
+
+/// A validated LSTM step for `rows` words: reads gate pre-activations (and may overwrite
+/// them), updates the cell state in place and writes the new hidden state.
+pub(crate) struct Cells<'a> {
+    rows: usize,
+    hp: usize,
+    gates: &'a mut [f32],
+    cell: &'a mut [f32],
+    h: &'a mut [f32],
+    ldh: usize,
+}
+
+/// Raw form of [`Cells`]. Invariant: for `r < rows`, `j < hp`, `g < 4`: `gates[r*4hp + g*hp
+/// + j]`, `cell[r*hp + j]` and `h[r*ldh + j]` are in bounds; `hp` is a multiple of [`LANES`].
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[derive(Clone, Copy)]
+pub(crate) struct RawCells {
+    pub rows: usize,
+    pub hp: usize,
+    pub gates: *mut f32,
+    pub cell: *mut f32,
+    pub h: *mut f32,
+    pub ldh: usize,
+}
+
+impl<'a> Cells<'a> {
+    pub fn new(
+        rows: usize,
+        hp: usize,
+        gates: &'a mut [f32],
+        cell: &'a mut [f32],
+        h: &'a mut [f32],
+        ldh: usize,
+    ) -> Result<Self, KernelError> {
+        let ok = (1..=MR).contains(&rows)
+            && hp > 0
+            && hp % LANES == 0
+            && hp <= ldh
+            && hp
+                .checked_mul(4)
+                .and_then(|g4| g4.checked_mul(rows))
+                .is_some_and(|s| s <= gates.len())
+            && hp.checked_mul(rows).is_some_and(|s| s <= cell.len())
+            && span(rows, ldh, hp).is_some_and(|s| s <= h.len());
+        if !ok {
+            debug_assert!(false, "cells shape check failed");
+            return Err(KernelError::Internal);
+        }
+        Ok(Cells {
+            rows,
+            hp,
+            gates,
+            cell,
+            h,
+            ldh,
+        })
+    }
+
+    /// Hidden units per row (padded).
+    pub fn hp(&self) -> usize {
+        self.hp
+    }
+
+    /// Pointers for the unchecked SIMD loops; valid while `self` is borrowed.
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    pub fn raw(&mut self) -> RawCells {
+        RawCells {
+            rows: self.rows,
+            hp: self.hp,
+            gates: self.gates.as_mut_ptr(),
+            cell: self.cell.as_mut_ptr(),
+            h: self.h.as_mut_ptr(),
+            ldh: self.ldh,
+        }
+    }
+
+    /// Safe per-row views `(gates, cell, h)`, for the portable path.
+    pub fn rows_mut(&mut self) -> impl Iterator<Item = (&[f32], &mut [f32], &mut [f32])> {
+        let (hp, ldh) = (self.hp, self.ldh);
+        self.gates
+            .chunks_exact(4 * hp)
+            .zip(self.cell.chunks_exact_mut(hp))
+            .zip(self.h.chunks_mut(ldh))
+            .take(self.rows)
+            .map(move |((g, c), h)| (g, c, h))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    #[test]
+    fn col_blocks_cover_evenly() {
+        let b: Vec<_> = col_blocks(416, 12).collect();
+        assert_eq!(b, [(0, 12), (6, 10), (11, 10), (16, 10), (21, 10)]);
+        let b: Vec<_> = col_blocks(104, 4).collect();
+        assert_eq!(b, [(0, 4), (2, 4), (4, 4), (6, 1)]);
+        assert_eq!(col_blocks(0, 4).count(), 0);
+        for units in 1..40 {
+            for cmax in 1..13 {
+                let mut next = 0;
+                for (p0, len) in col_blocks(units * LANES, cmax) {
+                    assert_eq!(p0 * 2, next);
+                    assert!(len >= 1 && len <= cmax.max(2));
+                    next += len;
+                }
+                assert_eq!(next, units);
+            }
+        }
+    }
+
+    #[test]
+    fn gemm_rejects_short_slices() {
+        let a = [0.0f32; 16];
+        let b = [0.0f32; 128];
+        let init: [&[f32]; MR] = [&b[..8]; MR];
+        let mut out = [0.0f32; 16];
+        assert!(Gemm::new(2, &a, 8, 8, &b, 8, 8, init, &mut out, 8).is_ok());
+        #[cfg(not(debug_assertions))]
+        assert!(Gemm::new(2, &a, 8, 8, &b[..127], 8, 8, init, &mut out, 8).is_err());
+        #[cfg(not(debug_assertions))]
+        {
+            assert!(Gemm::new(3, &a, 8, 8, &b, 8, 8, init, &mut out, 8).is_err());
+            assert!(Gemm::new(2, &a, 8, 9, &b, 8, 8, init, &mut out, 8).is_err());
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! Model shape ([`Dims`]) and the offsets it implies ([`Layout`]) for the packed weights and
+//! the scratch buffer. All size arithmetic is checked here, once, so the rest of the crate
+//! can slice with offsets that are known to fit.
+
+use crate::KernelError;
+
+/// Columns are padded to a multiple of this many `f32`: one AVX2 register, two NEON ones.
+/// Padding with zero weights keeps padded hidden units exactly 0, so they never leak.
+pub(crate) const LANES: usize = 8;
+
+/// Columns per weight panel: the matmul's right-hand operands are stored as contiguous
+/// panels of this many columns (see `backend::Gemm`). Two AVX2 registers, four NEON ones.
+pub(crate) const PANEL: usize = 16;
+
+/// Alignment, in `f32`, of every region of the packed weights and of the scratch: 64 bytes,
+/// one cache line. A 64-byte weight panel row that straddles two lines costs split loads
+/// and twice the line traffic, which slows the one-word path by half.
+pub(crate) const ALIGN: usize = 16;
+
+/// Number of `f32` from `ptr` to the next 64-byte boundary (0 if already aligned).
+pub(crate) fn align_offset(ptr: *const f32) -> usize {
+    ptr.align_offset(ALIGN * core::mem::size_of::<f32>())
+        .min(ALIGN - 1)
+}
+
+/// Words per tile. The driver runs each tile of up to `MR` words through both directions and
+/// the projection before moving on, so scratch size depends on `MR`, never on the batch.
+/// Six rows fill the 6x16 AVX2 register tile (12 accumulators).
+pub(crate) const MR: usize = 6;
+
+/// Shape of one sublex character model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Dims {
+    /// Number of character ids; every id given to `embed` must be `< vocab`.
+    pub vocab: usize,
+    /// Width of a character embedding (the LSTM input size).
+    pub char_dim: usize,
+    /// LSTM hidden size `H` of each direction.
+    pub hidden: usize,
+    /// Output embedding width.
+    pub dim: usize,
+    /// Whether the model ends with a highway layer (paper eq. 3).
+    pub highway: bool,
+}
+
+impl Dims {
+    /// `hidden` rounded up to a multiple of 8 (100 -> 104): the kernel's gate block width.
+    /// Saturates at `usize::MAX` on overflow (such dims are rejected by [`Dims::validate`]).
+    pub fn padded_hidden(&self) -> usize {
+        round_up(self.hidden).unwrap_or(usize::MAX)
+    }
+
+    /// `dim` rounded up to a multiple of 8: the row width of the projection and highway.
+    pub fn padded_dim(&self) -> usize {
+        round_up(self.dim).unwrap_or(usize::MAX)
+    }
+
+    /// Number of `f32` in the packed weight buffer [`pack`](crate::pack) writes.
+    /// `usize::MAX` when the dims are invalid (check with [`Dims::validate`]).
+    pub fn packed_len(&self) -> usize {
+        self.layout().map_or(usize::MAX, |l| l.packed_len)
+    }
+
+    /// Number of `f32` of scratch `embed` needs. Depends only on the dims: not on the batch
+    /// size nor on the word length. `usize::MAX` when the dims are invalid.
+    pub fn scratch_len(&self) -> usize {
+        self.layout().map_or(usize::MAX, |l| l.scratch_len)
+    }
+
+    /// Checks that every size is non-zero (`vocab` may be 0) and that all derived buffer
+    /// sizes fit in `usize`.
+    pub fn validate(&self) -> Result<(), KernelError> {
+        self.layout().map(|_| ())
+    }
+
+    pub(crate) fn layout(&self) -> Result<Layout, KernelError> {
+        Layout::new(self)
+    }
+}
+
+/// Position of `b[row][col]` in a panel-major matrix of `rows` rows (see `backend::Gemm`).
+pub(crate) fn panel_index(rows: usize, row: usize, col: usize) -> usize {
+    (col / PANEL) * rows * PANEL + row * PANEL + col % PANEL
+}
+
+fn round_up(n: usize) -> Option<usize> {
+    n.div_ceil(LANES).checked_mul(LANES)
+}
+
+/// Hands out consecutive regions of a buffer, with overflow checks.
+/// Hands out consecutive regions of a buffer, each starting on an [`ALIGN`] boundary,
+/// with overflow checks.
+struct Regions {
+    next: usize,
+}
+
+impl Regions {
+    fn take(&mut self, len: Option<usize>) -> Result<usize, KernelError> {
+        let overflow = KernelError::InvalidDims("buffer size overflows usize");
+        let start = self
+            .next
+            .div_ceil(ALIGN)
+            .checked_mul(ALIGN)
+            .ok_or(overflow)?;
+        self.next = len
+            .and_then(|len| start.checked_add(len))
+            .ok_or(overflow)?;
+        Ok(start)
+    }
+
+    /// Total length, plus `slack` floats so the regions can be shifted to an aligned start.
+    fn len_with_slack(&self, slack: usize) -> Result<usize, KernelError> {
+        self.next
+            .checked_add(slack)
+            .ok_or(KernelError::InvalidDims("buffer size overflows usize"))
+    }
+}
+
+/// Every size and offset the kernel uses, derived from [`Dims`] with checked arithmetic.
+///
+/// Packed buffer: `packed[0]` holds the offset `off` (1..=16) of the data, chosen by
+/// [`crate::pack`] so the data starts on a 64-byte boundary of the buffer it writes;
+/// from there, each region 64-byte aligned (all row-major, zero padding):
+/// - `table[dir]`: `[vocab][4Hp]`, per character `E[c]·W_dir^T + Wb_dir + Rb_dir`, gate blocks
+///   `i | o | f | c` of `Hp` columns each;
+/// - `rec[dir]`: `R_dir^T` as a `[H][4Hp]` matrix (row `k` holds every gate's weight from
+///   hidden unit `k`, same column order), stored panel-major: `[4Hp/16][H][16]`;
+/// - `proj`: `[2Hp][Dp]` with rows `0..H` = `Pf`, rows `Hp..Hp+H` = `Pb`, panel-major
+///   `[Dq/16][2Hp][16]` (`Dq` = `Dp` rounded up to 16); `bias`: `[Dp]`;
+/// - with highway: `hw_w`: `Wh` as `[dim][Dp]`, panel-major `[Dq/16][dim][16]`; `hw_b`: `[Dp]`.
+///
+/// Scratch (one tile of `MR` words): gate pre-activations `[MR][4Hp]`, hidden states
+/// `[MR][2Hp]` (forward then backward half, the projection's input), cell `[MR][Hp]`,
+/// and three `[MR][Dp]` rows for `z`, `relu(z)` and the highway.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Layout {
+    pub vocab: usize,
+    pub char_dim: usize,
+    pub h: usize,
+    pub hp: usize,
+    /// `4 * hp`: width of a gate row.
+    pub g4: usize,
+    pub d: usize,
+    pub dp: usize,
+    /// `dp` rounded up to a whole [`PANEL`]: the stored width of panel-major matrices.
+    pub dq: usize,
+    pub highway: bool,
+
+    pub table: [usize; 2],
+    pub rec: [usize; 2],
+    pub proj: usize,
+    pub bias: usize,
+    pub hw_w: usize,
+    pub hw_b: usize,
+    /// Data length plus the header/alignment slack (see [`crate::pack`]).
+    pub packed_len: usize,
+
+    pub s_gates: usize,
+    pub s_state: usize,
+    pub s_cell: usize,
+    pub s_z: usize,
+    pub s_act: usize,
+    pub s_hw: usize,
+    /// Floats from the (aligned) scratch start to the end of the last region.
+    pub scratch_data: usize,
+    /// `scratch_data` plus slack to align the caller's buffer.
+    pub scratch_len: usize,
+}
+
+impl Layout {
+    fn new(dims: &Dims) -> Result<Self, KernelError> {
+        if dims.char_dim == 0 {
+            return Err(KernelError::InvalidDims("char_dim must be > 0"));
+        }
+        if dims.hidden == 0 {
+            return Err(KernelError::InvalidDims("hidden must be > 0"));
+        }
+        if dims.dim == 0 {
+            return Err(KernelError::InvalidDims("dim must be > 0"));
+        }
+        let overflow = KernelError::InvalidDims("buffer size overflows usize");
+        let (h, d) = (dims.hidden, dims.dim);
+        let hp = round_up(h).ok_or(overflow)?;
+        let dp = round_up(d).ok_or(overflow)?;
+        let dq = dp.div_ceil(PANEL).checked_mul(PANEL).ok_or(overflow)?;
+        let g4 = hp.checked_mul(4).ok_or(overflow)?;
+        let hp2 = hp.checked_mul(2).ok_or(overflow)?;
+        // Dims must also describe ONNX slices that fit in memory: [2, 4H, max(char_dim, H)].
+        h.checked_mul(8)
+            .and_then(|x| x.checked_mul(dims.char_dim.max(h)))
+            .and_then(|_| dims.vocab.checked_mul(dims.char_dim))
+            .and_then(|_| h.checked_mul(d))
+            .and_then(|_| d.checked_mul(d))
+            .ok_or(overflow)?;
+
+        let mut p = Regions { next: 0 };
+        let table0 = p.take(dims.vocab.checked_mul(g4))?;
+        let table1 = p.take(dims.vocab.checked_mul(g4))?;
+        let rec0 = p.take(h.checked_mul(g4))?;
+        let rec1 = p.take(h.checked_mul(g4))?;
+        let proj = p.take(hp2.checked_mul(dq))?;
+        let bias = p.take(Some(dp))?;
+        let (hw_w, hw_b) = if dims.highway {
+            (p.take(d.checked_mul(dq))?, p.take(Some(dp))?)
+        } else {
+            (p.next, p.next)
+        };
+
+        let mut s = Regions { next: 0 };
+        let s_gates = s.take(g4.checked_mul(MR))?;
+        let s_state = s.take(hp2.checked_mul(MR))?;
+        let s_cell = s.take(hp.checked_mul(MR))?;
+        let s_z = s.take(dp.checked_mul(MR))?;
+        let s_act = s.take(dp.checked_mul(MR))?;
+        let s_hw = s.take(dp.checked_mul(MR))?;
+
+        Ok(Layout {
+            vocab: dims.vocab,
+            char_dim: dims.char_dim,
+            h,
+            hp,
+            g4,
+            d,
+            dp,
+            dq,
+            highway: dims.highway,
+            table: [table0, table1],
+            rec: [rec0, rec1],
+            proj,
+            bias,
+            hw_w,
+            hw_b,
+            packed_len: p.len_with_slack(ALIGN)?,
+            s_gates,
+            s_state,
+            s_cell,
+            s_z,
+            s_act,
+            s_hw,
+            scratch_data: s.next,
+            scratch_len: s.len_with_slack(ALIGN - 1)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dims(h: usize, d: usize, highway: bool) -> Dims {
+        Dims {
+            vocab: 100,
+            char_dim: 100,
+            hidden: h,
+            dim: d,
+            highway,
+        }
+    }
+
+    #[test]
+    fn padding_rounds_to_lanes() {
+        assert_eq!(dims(100, 100, false).padded_hidden(), 104);
+        assert_eq!(dims(8, 100, false).padded_hidden(), 8);
+        assert_eq!(dims(5, 13, false).padded_dim(), 16);
+    }
+
+    #[test]
+    fn sizes_add_up() {
+        let d = dims(100, 100, true);
+        // Regions: 2 tables, 2 recurrent, projection, bias (padded to 112), highway.
+        let expect = 2 * 100 * 416 + 2 * 100 * 416 + 208 * 112 + 112 + 100 * 112 + 104;
+        assert_eq!(d.packed_len(), expect + ALIGN);
+        assert_eq!(d.scratch_len(), MR * (416 + 208 + 104 + 3 * 104) + ALIGN - 1);
+    }
+
+    #[test]
+    fn overflow_and_zero_are_rejected() {
+        let mut d = dims(usize::MAX, 100, false);
+        assert!(d.validate().is_err());
+        assert_eq!(d.packed_len(), usize::MAX);
+        assert_eq!(d.padded_hidden(), usize::MAX);
+        d.hidden = 0;
+        assert!(d.validate().is_err());
+        d = dims(100, 100, false);
+        d.vocab = usize::MAX / 2;
+        assert!(d.validate().is_err());
+    }
+}

@@ -1,0 +1,105 @@
+//! Which instruction set a [`Kernel`](crate::Kernel) runs on, and whether this CPU has it.
+//!
+//! Soundness design: `Isa` is a plain enum anyone can name, so naming `Avx2Fma` proves
+//! nothing. [`Kernel::new`](crate::Kernel::new) therefore checks [`Isa::is_available`] and
+//! refuses an ISA it cannot vouch for; only the `unsafe`
+//! [`Kernel::new_unchecked`](crate::Kernel::new_unchecked) skips that check. Without the
+//! `std` feature the check can only use compile-time target features (e.g.
+//! `-C target-cpu=native`), so a `no_std` x86 build either compiles with AVX2/FMA enabled,
+//! does its own detection and calls `new_unchecked`, or stays on `Scalar`.
+
+use core::fmt;
+
+/// An instruction set the kernel has a code path for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Isa {
+    /// Portable Rust, written so that LLVM vectorises it for the target's baseline.
+    Scalar,
+    /// 256-bit AVX2 with fused multiply-add (x86_64).
+    #[cfg(target_arch = "x86_64")]
+    Avx2Fma,
+    /// 128-bit Advanced SIMD (aarch64, where it is part of the baseline).
+    #[cfg(target_arch = "aarch64")]
+    Neon,
+}
+
+impl Isa {
+    /// Every ISA this build has a code path for, best last. Not all need be available.
+    pub const ALL: &'static [Isa] = &[
+        Isa::Scalar,
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2Fma,
+        #[cfg(target_arch = "aarch64")]
+        Isa::Neon,
+    ];
+
+    /// Short lowercase name, e.g. for benchmark labels.
+    pub fn name(self) -> &'static str {
+        match self {
+            Isa::Scalar => "scalar",
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2Fma => "avx2fma",
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => "neon",
+        }
+    }
+
+    /// Whether this ISA is known to be usable here: at run time with the `std` feature,
+    /// else from the target features the crate was compiled with.
+    pub fn is_available(self) -> bool {
+        match self {
+            Isa::Scalar => true,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2Fma => avx2_fma_available(),
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => neon_available(),
+        }
+    }
+
+    /// The fastest ISA this CPU supports.
+    #[cfg(feature = "std")]
+    pub fn detect() -> Isa {
+        Isa::ALL
+            .iter()
+            .rev()
+            .copied()
+            .find(|isa| isa.is_available())
+            .unwrap_or(Isa::Scalar)
+    }
+}
+
+impl fmt::Display for Isa {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn avx2_fma_available() -> bool {
+    if cfg!(all(target_feature = "avx2", target_feature = "fma")) {
+        return true;
+    }
+    #[cfg(feature = "std")]
+    {
+        std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        false
+    }
+}
+
+#[cfg(target_arch = "aarch64")]
+fn neon_available() -> bool {
+    if cfg!(target_feature = "neon") {
+        return true;
+    }
+    #[cfg(feature = "std")]
+    {
+        std::arch::is_aarch64_feature_detected!("neon")
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        false
+    }
+}

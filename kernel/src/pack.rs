@@ -1,0 +1,245 @@
+//! Conversion from the ONNX file's weight layout to the kernel's ([`pack`]), and the read-only
+//! views of a packed buffer the driver uses ([`Packed`]).
+
+use crate::dims::{align_offset, panel_index, Layout, ALIGN};
+use crate::{Dims, KernelError};
+
+/// Weights in the ONNX file's layout (already `f32`): direction 0 = forward, 1 = backward.
+/// LSTM gate order is ONNX's `i, o, f, c`.
+#[derive(Clone, Copy, Debug)]
+pub struct OnnxWeights<'a> {
+    /// Character embeddings `[vocab, char_dim]`.
+    pub chars: &'a [f32],
+    /// Input weights `W` `[2, 4H, char_dim]`.
+    pub w: &'a [f32],
+    /// Recurrent weights `R` `[2, 4H, H]`.
+    pub r: &'a [f32],
+    /// Biases `[2, 8H]`: `Wb` then `Rb` per direction.
+    pub b: &'a [f32],
+    /// `[H, dim]`, applied as `f · Pf`.
+    pub proj_forward: &'a [f32],
+    /// `[H, dim]`, applied as `b · Pb`.
+    pub proj_backward: &'a [f32],
+    /// `[dim]`.
+    pub proj_bias: &'a [f32],
+    /// Highway `(Wh [dim, dim] applied as h · Wh, bh [dim])`; `Some` exactly when
+    /// `dims.highway`.
+    pub highway: Option<(&'a [f32], &'a [f32])>,
+}
+
+/// Writes the kernel's layout of `weights` into `out` (`out.len() == dims.packed_len()`).
+///
+/// The input projection is folded into per-character tables,
+/// `T_dir[c] = E[c] · W_dir^T + Wb_dir + Rb_dir`, computed in `f64` and rounded once: an exact
+/// reparametrisation (the LSTM only ever sees `E[c]` through `W`), so at run time a step
+/// starts from a table row instead of a `char_dim x 4H` product. Recurrent weights are
+/// transposed to k-major rows, every hidden/output block is zero-padded to a multiple of
+/// 8 columns, and the matrices the kernel multiplies by are stored as 16-column panels;
+/// the padding must be zero, which is why `out` is cleared first.
+///
+/// `out[0]` records where the data starts: 1 to 16 floats in, on a 64-byte boundary of
+/// `out`. Keep the kernel on this buffer: a copy at another alignment still gives the same
+/// results but its weight loads straddle cache lines (the one-word path gets ~1.5x slower).
+pub fn pack(dims: &Dims, weights: &OnnxWeights<'_>, out: &mut [f32]) -> Result<(), KernelError> {
+    let l = dims.layout()?;
+    check_lengths(&l, weights, out.len())?;
+    out.fill(0.0);
+    let off = 1 + align_offset(out.as_ptr().wrapping_add(1));
+    let (header, data) = out.split_at_mut_checked(off).ok_or(KernelError::Internal)?;
+    if let Some(h) = header.first_mut() {
+        *h = off as f32;
+    }
+    let mut regions = RegionsMut {
+        rest: data,
+        taken: 0,
+    };
+    let tables = [
+        regions.take(l.table[0], l.vocab * l.g4)?,
+        regions.take(l.table[1], l.vocab * l.g4)?,
+    ];
+    let recs = [
+        regions.take(l.rec[0], l.h * l.g4)?,
+        regions.take(l.rec[1], l.h * l.g4)?,
+    ];
+
+    let w_dirs = weights.w.chunks_exact(4 * l.h * l.char_dim);
+    let r_dirs = weights.r.chunks_exact(4 * l.h * l.h);
+    let b_dirs = weights.b.chunks_exact(8 * l.h);
+    for ((((table, rec), w), r), b) in tables.into_iter().zip(recs).zip(w_dirs).zip(r_dirs).zip(b_dirs) {
+        let (wb, rb) = b.split_at_checked(4 * l.h).ok_or(KernelError::Internal)?;
+        input_table(&l, weights.chars, w, wb, rb, table);
+        recurrent(&l, r, rec);
+    }
+
+    let proj = regions.take(l.proj, 2 * l.hp * l.dq)?;
+    let bias = regions.take(l.bias, l.dp)?;
+    to_panels(weights.proj_forward, l.d, 2 * l.hp, 0, proj);
+    to_panels(weights.proj_backward, l.d, 2 * l.hp, l.hp, proj);
+    copy(weights.proj_bias, bias);
+
+    if let Some((wh, bh)) = weights.highway {
+        let hw_w = regions.take(l.hw_w, l.d * l.dq)?;
+        let hw_b = regions.take(l.hw_b, l.dp)?;
+        to_panels(wh, l.d, l.d, 0, hw_w);
+        copy(bh, hw_b);
+    }
+    Ok(())
+}
+
+fn check_lengths(l: &Layout, w: &OnnxWeights<'_>, out_len: usize) -> Result<(), KernelError> {
+    // Layout::new checked that none of these products overflow.
+    let (h, d) = (l.h, l.d);
+    let expect = |what, expected: usize, got: usize| {
+        if expected == got {
+            Ok(())
+        } else {
+            Err(KernelError::LengthMismatch {
+                what,
+                expected,
+                got,
+            })
+        }
+    };
+    expect("chars", l.vocab * l.char_dim, w.chars.len())?;
+    expect("w", 8 * h * l.char_dim, w.w.len())?;
+    expect("r", 8 * h * h, w.r.len())?;
+    expect("b", 16 * h, w.b.len())?;
+    expect("proj_forward", h * d, w.proj_forward.len())?;
+    expect("proj_backward", h * d, w.proj_backward.len())?;
+    expect("proj_bias", d, w.proj_bias.len())?;
+    match (l.highway, w.highway) {
+        (true, Some((wh, bh))) => {
+            expect("highway weight", d * d, wh.len())?;
+            expect("highway bias", d, bh.len())?;
+        }
+        (false, None) => {}
+        _ => return Err(KernelError::HighwayMismatch),
+    }
+    expect("packed", l.packed_len, out_len)
+}
+
+/// `T[c][g*Hp + j] = Σ_d E[c][d] · W[g*H + j][d] + Wb[g*H + j] + Rb[g*H + j]`, in f64.
+fn input_table(l: &Layout, chars: &[f32], w: &[f32], wb: &[f32], rb: &[f32], table: &mut [f32]) {
+    for (e, row) in chars.chunks_exact(l.char_dim).zip(table.chunks_exact_mut(l.g4)) {
+        let gates = w
+            .chunks_exact(l.h * l.char_dim)
+            .zip(wb.chunks_exact(l.h))
+            .zip(rb.chunks_exact(l.h));
+        for (((w_gate, wb), rb), dst) in gates.zip(row.chunks_exact_mut(l.hp)) {
+            let units = w_gate.chunks_exact(l.char_dim).zip(wb).zip(rb);
+            for (((w_unit, &wb), &rb), t) in units.zip(dst.iter_mut()) {
+                let dot: f64 = e
+                    .iter()
+                    .zip(w_unit)
+                    .map(|(&x, &y)| f64::from(x) * f64::from(y))
+                    .sum();
+                *t = (dot + f64::from(wb) + f64::from(rb)) as f32;
+            }
+        }
+    }
+}
+
+/// `rec[k][g*Hp + j] = R[g*H + j][k]` (panel-major): k-major so that a step is
+/// `h · rec`, one broadcast of `h[k]` against a row of gate weights.
+fn recurrent(l: &Layout, r: &[f32], rec: &mut [f32]) {
+    for (g, r_gate) in r.chunks_exact(l.h * l.h).enumerate() {
+        for (j, r_unit) in r_gate.chunks_exact(l.h).enumerate() {
+            for (k, &v) in r_unit.iter().enumerate() {
+                if let Some(dst) = rec.get_mut(panel_index(l.h, k, g * l.hp + j)) {
+                    *dst = v;
+                }
+            }
+        }
+    }
+}
+
+/// Copies a row-major `[_, width]` matrix into rows `row0..` of a panel-major matrix with
+/// `rows` rows.
+fn to_panels(src: &[f32], width: usize, rows: usize, row0: usize, dst: &mut [f32]) {
+    for (k, src_row) in src.chunks_exact(width).enumerate() {
+        for (j, &v) in src_row.iter().enumerate() {
+            if let Some(d) = dst.get_mut(panel_index(rows, row0 + k, j)) {
+                *d = v;
+            }
+        }
+    }
+}
+
+fn copy(src: &[f32], dst: &mut [f32]) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d = s;
+    }
+}
+
+/// Disjoint mutable regions of the packed data at increasing [`Layout`] offsets, without
+/// panicking splits.
+struct RegionsMut<'a> {
+    rest: &'a mut [f32],
+    taken: usize,
+}
+
+impl<'a> RegionsMut<'a> {
+    fn take(&mut self, start: usize, len: usize) -> Result<&'a mut [f32], KernelError> {
+        let gap = start.checked_sub(self.taken).ok_or(KernelError::Internal)?;
+        let rest = core::mem::take(&mut self.rest);
+        let (_, rest) = rest.split_at_mut_checked(gap).ok_or(KernelError::Internal)?;
+        let (head, tail) = rest.split_at_mut_checked(len).ok_or(KernelError::Internal)?;
+        self.rest = tail;
+        self.taken = start + len;
+        Ok(head)
+    }
+}
+
+/// Read-only views of a packed buffer, split once when the kernel is built.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Packed<'a> {
+    /// `[vocab][4Hp]` per direction.
+    pub table: [&'a [f32]; 2],
+    /// `[H][4Hp]` per direction, panel-major.
+    pub rec: [&'a [f32]; 2],
+    /// `[2Hp][Dp]`, panel-major.
+    pub proj: &'a [f32],
+    /// `[Dp]`.
+    pub bias: &'a [f32],
+    /// `([dim][Dp]` panel-major, `[Dp])`.
+    pub highway: Option<(&'a [f32], &'a [f32])>,
+}
+
+impl<'a> Packed<'a> {
+    /// Splits `packed`, which must hold exactly `l.packed_len` values and start with the
+    /// data offset `pack` wrote.
+    pub fn split(l: &Layout, packed: &'a [f32]) -> Result<Self, KernelError> {
+        if packed.len() != l.packed_len {
+            return Err(KernelError::LengthMismatch {
+                what: "packed",
+                expected: l.packed_len,
+                got: packed.len(),
+            });
+        }
+        let header = packed.first().copied().unwrap_or(0.0);
+        let off = header as usize;
+        if off as f32 != header || !(1..=ALIGN).contains(&off) {
+            return Err(KernelError::NotPacked);
+        }
+        let region = |start: usize, len: usize| {
+            start
+                .checked_add(off)
+                .and_then(|start| Some((start, start.checked_add(len)?)))
+                .and_then(|(start, end)| packed.get(start..end))
+                .ok_or(KernelError::Internal)
+        };
+        let table_len = l.vocab * l.g4;
+        let rec_len = l.h * l.g4;
+        Ok(Packed {
+            table: [region(l.table[0], table_len)?, region(l.table[1], table_len)?],
+            rec: [region(l.rec[0], rec_len)?, region(l.rec[1], rec_len)?],
+            proj: region(l.proj, 2 * l.hp * l.dq)?,
+            bias: region(l.bias, l.dp)?,
+            highway: if l.highway {
+                Some((region(l.hw_w, l.d * l.dq)?, region(l.hw_b, l.dp)?))
+            } else {
+                None
+            },
+        })
+    }
+}

@@ -1,0 +1,221 @@
+//! The AVX2 + FMA path (x86_64).
+//!
+//! Matmul: register tiles of `R` rows x `C` ymm columns (`R*C <= 12` accumulators, e.g. the
+//! 6x16 tile for full tiles and 1x88/1x80 strips for a single word), each `k` step broadcasting
+//! `a[r][k]` and streaming one row of `b`. Gate math: eight hidden units per iteration with
+//! the vectorised rational tanh. Every lane does the same FMA sequence whatever the tile
+//! shape, so a word's result does not depend on its batch neighbours.
+
+use core::arch::x86_64::*;
+
+use crate::backend::{col_blocks, Backend, Cells, Gemm, RawCells, RawGemm};
+use crate::dims::{LANES, PANEL};
+use crate::math::{TANH_ALPHA, TANH_BETA, TANH_CLAMP};
+
+/// Proof that AVX2 and FMA are usable: only [`Avx2Fma::new_unchecked`] makes one.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Avx2Fma(());
+
+impl Avx2Fma {
+    /// # Safety
+    /// The CPU running this code supports AVX2 and FMA.
+    pub(crate) unsafe fn new_unchecked() -> Self {
+        Avx2Fma(())
+    }
+}
+
+impl Backend for Avx2Fma {
+    fn matmul(&self, mut m: Gemm<'_>) {
+        // SAFETY: `self` proves AVX2+FMA; `raw` carries `Gemm::new`'s bounds.
+        unsafe { matmul(&m.raw()) }
+    }
+
+    fn gates(&self, mut c: Cells<'_>) {
+        // SAFETY: as above, with `Cells::new`'s bounds.
+        unsafe { gates(&c.raw()) }
+    }
+
+    fn relu(&self, z: &[f32], act: &mut [f32]) {
+        let n = z.len().min(act.len()) / LANES * LANES;
+        // SAFETY: AVX2 proven; `n` is within both slices.
+        unsafe { relu(z.as_ptr(), act.as_mut_ptr(), n) }
+    }
+
+    fn highway(&self, t: &mut [f32], act: &[f32], z: &[f32]) {
+        let n = t.len().min(act.len()).min(z.len()) / LANES * LANES;
+        // SAFETY: AVX2+FMA proven; `n` is within all three slices.
+        unsafe { highway(t.as_mut_ptr(), act.as_ptr(), z.as_ptr(), n) }
+    }
+}
+
+/// Widest tile (in ymm columns) for each row count: 12 accumulators leave 4 of the 16 ymm
+/// registers for the broadcast and the `b` loads. Tiles span whole panels (2 ymm columns).
+const fn cmax(rows: usize) -> usize {
+    match rows {
+        1 => 12,
+        2 => 6,
+        3 => 4,
+        _ => 2,
+    }
+}
+
+/// Runs `tile::<R, C>` for the `(rows, cols)` pairs listed, without a panic path.
+macro_rules! dispatch_tile {
+    ($rows:expr, $cols:expr, $p:ident, $p0:ident; $($r:literal => [$($c:literal),*]),* $(,)?) => {
+        match ($rows, $cols) {
+            $($( ($r, $c) => tile::<$r, $c>($p, $p0), )*)*
+            _ => debug_assert!(false, "no tile for this shape"),
+        }
+    };
+}
+
+/// # Safety
+/// AVX2+FMA available; `p` satisfies the [`RawGemm`] invariant.
+#[target_feature(enable = "avx2,fma")]
+unsafe fn matmul(p: &RawGemm) {
+    for (p0, cols) in col_blocks(p.n, cmax(p.rows)) {
+        // SAFETY: `cols <= cmax(rows)` so the pair is listed; the tile's columns
+        // `16*p0 .. 16*p0 + 8*cols` lie within `n`.
+        unsafe {
+            dispatch_tile!(p.rows, cols, p, p0;
+                1 => [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+                2 => [1, 2, 3, 4, 5, 6],
+                3 => [1, 2, 3, 4],
+                4 => [1, 2],
+                5 => [1, 2],
+                6 => [1, 2],
+            )
+        }
+    }
+}
+
+/// One `R x 8C` register tile starting at panel `p0`: accumulators start from `init`, then
+/// one FMA per `k` in order.
+///
+/// # Safety
+/// AVX2+FMA available; `R <= p.rows`; `16*p0 + 8C <= p.n`; `p` satisfies [`RawGemm`]'s
+/// invariant.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn tile<const R: usize, const C: usize>(p: &RawGemm, p0: usize) {
+    let j0 = p0 * PANEL;
+    let mut acc = [[_mm256_setzero_ps(); C]; R];
+    for (r, acc) in acc.iter_mut().enumerate() {
+        for (c, acc) in acc.iter_mut().enumerate() {
+            // SAFETY: init rows hold `n >= j0 + 8C` elements.
+            *acc = unsafe { _mm256_loadu_ps(p.init[r].add(j0 + LANES * c)) };
+        }
+    }
+    // One pointer per row of `a` and per ymm column of `b` (its panel plus half-panel
+    // offset), so the loop body is broadcasts, loads and FMAs with `kk`-indexed addresses.
+    let panel = p.kb * PANEL;
+    let b: [*const f32; C] =
+        core::array::from_fn(|c| p.b.wrapping_add((p0 + c / 2) * panel + (c % 2) * LANES));
+    let a: [*const f32; R] = core::array::from_fn(|r| p.a.wrapping_add(r * p.lda));
+    for kk in 0..p.k {
+        for (acc, a) in acc.iter_mut().zip(&a) {
+            // SAFETY: row `r < rows`, `kk < k`: inside the validated `a` span.
+            let a = unsafe { _mm256_broadcast_ss(&*a.add(kk)) };
+            for (acc, b) in acc.iter_mut().zip(&b) {
+                // SAFETY: row `kk < k <= kb` of a panel below `ceil(n/16)`: validated span.
+                let b = unsafe { _mm256_loadu_ps(b.add(kk * PANEL)) };
+                *acc = _mm256_fmadd_ps(a, b, *acc);
+            }
+        }
+    }
+    for (r, acc) in acc.iter().enumerate() {
+        for (c, acc) in acc.iter().enumerate() {
+            // SAFETY: `r < rows`, columns below `n <= ldo`.
+            unsafe { _mm256_storeu_ps(p.out.add(r * p.ldo + j0 + LANES * c), *acc) };
+        }
+    }
+}
+
+/// Rational tanh on eight lanes: the same formula as [`crate::math::tanh`], with FMA.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn tanh8(x: __m256) -> __m256 {
+    let clamp = _mm256_set1_ps(TANH_CLAMP);
+    let x = _mm256_max_ps(_mm256_min_ps(x, clamp), _mm256_set1_ps(-TANH_CLAMP));
+    let x2 = _mm256_mul_ps(x, x);
+    let mut p = _mm256_set1_ps(TANH_ALPHA[0]);
+    for &a in &TANH_ALPHA[1..] {
+        p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(a));
+    }
+    p = _mm256_mul_ps(p, x);
+    let mut q = _mm256_set1_ps(TANH_BETA[0]);
+    for &b in &TANH_BETA[1..] {
+        q = _mm256_fmadd_ps(q, x2, _mm256_set1_ps(b));
+    }
+    _mm256_div_ps(p, q)
+}
+
+/// `0.5 + 0.5 * tanh(0.5 * x)`.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn sigmoid8(x: __m256) -> __m256 {
+    let half = _mm256_set1_ps(0.5);
+    _mm256_fmadd_ps(half, tanh8(_mm256_mul_ps(half, x)), half)
+}
+
+/// Two passes per row, so that each pass is many short independent dependency chains the
+/// out-of-order core can overlap (one fused pass is one ~130-cycle chain per 8 units and
+/// runs latency-bound): first the new cell state (and the output gate, parked in the
+/// gate buffer), then `h = o * tanh(c)`. Same operations as one pass, so same results.
+///
+/// # Safety
+/// AVX2+FMA available; `p` satisfies the [`RawCells`] invariant.
+#[target_feature(enable = "avx2,fma")]
+unsafe fn gates(p: &RawCells) {
+    let hp = p.hp;
+    for r in 0..p.rows {
+        // SAFETY: `r < rows`, `j + 8 <= hp`: inside the validated spans.
+        unsafe {
+            let g = p.gates.add(r * 4 * hp);
+            let c = p.cell.add(r * hp);
+            for j in (0..hp).step_by(LANES) {
+                let g = g.add(j);
+                let i = sigmoid8(_mm256_loadu_ps(g));
+                let f = sigmoid8(_mm256_loadu_ps(g.add(2 * hp)));
+                let cand = tanh8(_mm256_loadu_ps(g.add(3 * hp)));
+                let new_c = _mm256_fmadd_ps(f, _mm256_loadu_ps(c.add(j)), _mm256_mul_ps(i, cand));
+                _mm256_storeu_ps(c.add(j), new_c);
+                let o = g.add(hp);
+                _mm256_storeu_ps(o, sigmoid8(_mm256_loadu_ps(o)));
+            }
+            let h = p.h.add(r * p.ldh);
+            for j in (0..hp).step_by(LANES) {
+                let o = _mm256_loadu_ps(g.add(hp + j));
+                _mm256_storeu_ps(h.add(j), _mm256_mul_ps(o, tanh8(_mm256_loadu_ps(c.add(j)))));
+            }
+        }
+    }
+}
+
+/// # Safety
+/// AVX2 available; `z` and `act` hold `n` elements, `n` a multiple of 8.
+#[target_feature(enable = "avx2,fma")]
+unsafe fn relu(z: *const f32, act: *mut f32, n: usize) {
+    for j in (0..n).step_by(LANES) {
+        // SAFETY: `j + 8 <= n`.
+        unsafe {
+            let v = _mm256_max_ps(_mm256_loadu_ps(z.add(j)), _mm256_setzero_ps());
+            _mm256_storeu_ps(act.add(j), v);
+        }
+    }
+}
+
+/// # Safety
+/// AVX2+FMA available; all three pointers hold `n` elements, `n` a multiple of 8.
+#[target_feature(enable = "avx2,fma")]
+unsafe fn highway(t: *mut f32, act: *const f32, z: *const f32, n: usize) {
+    for j in (0..n).step_by(LANES) {
+        // SAFETY: `j + 8 <= n`.
+        unsafe {
+            let gate = sigmoid8(_mm256_loadu_ps(t.add(j)));
+            let z = _mm256_loadu_ps(z.add(j));
+            let diff = _mm256_sub_ps(_mm256_loadu_ps(act.add(j)), z);
+            _mm256_storeu_ps(t.add(j), _mm256_fmadd_ps(gate, diff, z));
+        }
+    }
+}

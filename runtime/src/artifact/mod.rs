@@ -1,0 +1,82 @@
+//! The deployable model file, and its one owner: a standard ONNX model (any ONNX runtime can
+//! run it) whose `metadata_props` carry the [`Manifest`] (vocabulary, dimensions, precision,
+//! format version) and a CRC-32 over the graph and the manifest. One file is all a device needs.
+
+mod manifest;
+mod proto;
+mod read;
+mod weights;
+mod write;
+
+pub use manifest::{Kind, Manifest, Precision, FORMAT_VERSION};
+pub use read::Artifact;
+pub use weights::{CharModelWeights, Shapes};
+pub use write::encode_embedder;
+
+use prost::Message;
+use tract_onnx::pb;
+
+/// CRC-32 of the encoded graph followed by each metadata key and value. Covering the graph
+/// (weights included) and the manifest catches corruption anywhere that matters.
+fn checksum(graph: &pb::GraphProto, metadata: &[pb::StringStringEntryProto]) -> u32 {
+    let mut hasher = crc32fast::Hasher::new();
+    hasher.update(&graph.encode_to_vec());
+    for entry in metadata.iter().filter(|e| e.key != manifest::CHECKSUM_KEY) {
+        hasher.update(entry.key.as_bytes());
+        hasher.update(&[0]);
+        hasher.update(entry.value.as_bytes());
+        hasher.update(&[0]);
+    }
+    hasher.finalize()
+}
+
+/// Symmetric int8 quantisation with one scale per row of `row_len` values:
+/// `x ≈ q * scale`, `scale = max|x| / 127` (1 for an all-zero row).
+fn quantize_rows(data: &[f32], row_len: usize) -> (Vec<i8>, Vec<f32>) {
+    let mut q = Vec::with_capacity(data.len());
+    let mut scales = Vec::with_capacity(data.len() / row_len.max(1));
+    for row in data.chunks(row_len.max(1)) {
+        let max = row.iter().fold(0f32, |m, x| m.max(x.abs()));
+        let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
+        q.extend(
+            row.iter()
+                .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8),
+        );
+        scales.push(scale);
+    }
+    (q, scales)
+}
+
+impl Manifest {
+    /// The weight shapes this manifest describes.
+    pub fn shapes(&self) -> Shapes {
+        Shapes {
+            vocab: self.vocab.len(),
+            char_dim: self.char_dim,
+            hidden: self.hidden,
+            dim: self.dim,
+            highway: self.highway,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn int8_rows_round_trip_within_half_a_step() {
+        let data = [0.5, -1.0, 0.25, 0.0, 0.0, 0.0, 3.0, 2.9, -0.1];
+        let (q, scales) = quantize_rows(&data, 3);
+        assert_eq!(scales.len(), 3);
+        assert_eq!(scales[1], 1.0);
+        assert_eq!(q[1], -127);
+        for (i, x) in data.iter().enumerate() {
+            let back = q[i] as f32 * scales[i / 3];
+            assert!(
+                (back - x).abs() <= scales[i / 3] / 2.0 + 1e-7,
+                "{x} -> {back}"
+            );
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! Opening a model file: memory-map, decode, validate (format version, checksum, weight
+//! shapes) and read the weights back as f32.
+
+use super::manifest::{Manifest, CHECKSUM_KEY};
+use super::weights::{CharModelWeights, Shapes};
+use super::Kind;
+use crate::error::{Error, FileProblem, Result};
+use prost::Message;
+use std::path::{Path, PathBuf};
+use tract_onnx::pb::tensor_proto::DataType;
+use tract_onnx::pb::{ModelProto, TensorProto};
+
+/// A validated model file.
+#[derive(Debug)]
+pub struct Artifact {
+    path: PathBuf,
+    file_size: u64,
+    manifest: Manifest,
+    proto: ModelProto,
+}
+
+impl Artifact {
+    /// Memory-maps `path` and validates it.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let file = std::fs::File::open(path).map_err(|e| Error::file(path, e))?;
+        // SAFETY: the map is read once, here, while decoding; a file changed underneath us
+        // at that moment gives a decode or checksum error, not undefined behaviour in our code.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::file(path, e))?;
+        Self::from_bytes(path, &map)
+    }
+
+    /// Validates `bytes`, the contents of `path` (used in messages).
+    pub fn from_bytes(path: impl Into<PathBuf>, bytes: &[u8]) -> Result<Self> {
+        let path = path.into();
+        let fail = |problem: FileProblem| Error::file(path.clone(), problem);
+        let proto = ModelProto::decode(bytes).map_err(|e| fail(e.into()))?;
+        let get = |key: &str| {
+            proto
+                .metadata_props
+                .iter()
+                .find(|e| e.key == key)
+                .map(|e| e.value.as_str())
+        };
+        let manifest = Manifest::parse(get).map_err(fail)?;
+        let stored = get(CHECKSUM_KEY)
+            .ok_or(FileProblem::MissingMetadata(CHECKSUM_KEY))
+            .map_err(fail)?;
+        let stored = u32::from_str_radix(stored, 16).map_err(|_| {
+            fail(FileProblem::BadMetadata {
+                key: CHECKSUM_KEY,
+                value: stored.to_string(),
+            })
+        })?;
+        let graph = proto
+            .graph
+            .as_ref()
+            .ok_or_else(|| fail(FileProblem::MissingMetadata("graph")))?;
+        let actual = super::checksum(graph, &proto.metadata_props);
+        if actual != stored {
+            return Err(fail(FileProblem::Checksum { stored, actual }));
+        }
+        let artifact = Artifact {
+            path,
+            file_size: bytes.len() as u64,
+            manifest,
+            proto,
+        };
+        artifact.weights()?; // shapes and storage checked once, here
+        Ok(artifact)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn file_size(&self) -> u64 {
+        self.file_size
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    pub(crate) fn proto(&self) -> &ModelProto {
+        &self.proto
+    }
+
+    /// Fails unless this file is a `kind` model.
+    pub fn expect_kind(&self, kind: Kind) -> Result<()> {
+        if self.manifest.kind == kind {
+            return Ok(());
+        }
+        let problem = FileProblem::Kind {
+            found: self.manifest.kind.to_string(),
+            expected: kind.to_string(),
+        };
+        Err(Error::file(&self.path, problem))
+    }
+
+    /// The weights as f32, as the graph computes them (f16 widened, int8 times its scale).
+    pub fn weights(&self) -> Result<CharModelWeights> {
+        let s: Shapes = self.manifest.shapes();
+        let read = |name: &str, dims: &[usize]| self.weight(name, dims);
+        let highway = if s.highway {
+            Some((
+                read("highway_weight", &s.highway())?,
+                read("highway_bias", &[s.dim])?,
+            ))
+        } else {
+            None
+        };
+        Ok(CharModelWeights {
+            chars: read("chars_table", &s.chars())?,
+            w: read("W", &s.w())?,
+            r: read("R", &s.r())?,
+            b: read("B", &s.b())?,
+            proj_forward: read("proj_forward", &s.proj())?,
+            proj_backward: read("proj_backward", &s.proj())?,
+            proj_bias: read("proj_bias", &[s.dim])?,
+            highway,
+        })
+    }
+
+    /// One weight, from whichever of its stored forms the file holds.
+    fn weight(&self, name: &str, dims: &[usize]) -> Result<Vec<f32>> {
+        self.stored_weight(name, dims).map_err(|message| {
+            Error::file(
+                &self.path,
+                FileProblem::Weight {
+                    name: name.into(),
+                    message,
+                },
+            )
+        })
+    }
+
+    fn stored_weight(&self, name: &str, dims: &[usize]) -> Result<Vec<f32>, String> {
+        let find = |n: &str| self.initializers().find(|t| t.name == n);
+        if let Some(t) = find(name) {
+            let raw = decode(t, dims, DataType::Float, 4)?;
+            return Ok(raw.chunks_exact(4).map(le_f32).collect());
+        }
+        if let Some(t) = find(&format!("{name}.f16")) {
+            let raw = decode(t, dims, DataType::Float16, 2)?;
+            return Ok(raw
+                .chunks_exact(2)
+                .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+                .collect());
+        }
+        if let (Some(q), Some(scale)) = (find(&format!("{name}.q")), find(&format!("{name}.scale")))
+        {
+            let row = dims.last().copied().unwrap_or(1).max(1);
+            let mut scale_dims = dims.to_vec();
+            if let Some(last) = scale_dims.last_mut() {
+                *last = 1;
+            }
+            let q = decode(q, dims, DataType::Int8, 1)?;
+            let scales: Vec<f32> = decode(scale, &scale_dims, DataType::Float, 4)?
+                .chunks_exact(4)
+                .map(le_f32)
+                .collect();
+            // Same expression as the graph's Cast + Mul, so both give identical f32 values.
+            return Ok(q
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| v as i8 as f32 * scales[i / row])
+                .collect());
+        }
+        Err("missing from the graph's initializers".to_string())
+    }
+
+    fn initializers(&self) -> impl Iterator<Item = &TensorProto> {
+        self.proto.graph.iter().flat_map(|g| g.initializer.iter())
+    }
+}
+
+fn le_f32(b: &[u8]) -> f32 {
+    f32::from_le_bytes([b[0], b[1], b[2], b[3]])
+}
+
+/// The raw bytes of `t`, after checking its type, shape and byte length.
+fn decode<'t>(
+    t: &'t TensorProto,
+    dims: &[usize],
+    dtype: DataType,
+    width: usize,
+) -> Result<&'t [u8], String> {
+    if t.data_type != dtype as i32 {
+        return Err(format!(
+            "`{}` has data type {}, expected {:?}",
+            t.name, t.data_type, dtype
+        ));
+    }
+    let found: Vec<usize> = t.dims.iter().map(|&d| d.max(0) as usize).collect();
+    if found != dims {
+        return Err(format!(
+            "`{}` has shape {found:?}, the manifest says {dims:?}",
+            t.name
+        ));
+    }
+    let need = dims.iter().product::<usize>() * width;
+    if t.raw_data.len() != need {
+        return Err(format!(
+            "`{}` holds {} bytes, its shape needs {need}",
+            t.name,
+            t.raw_data.len()
+        ));
+    }
+    Ok(&t.raw_data)
+}

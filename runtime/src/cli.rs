@@ -1,0 +1,189 @@
+//! The `sublex` subcommands.
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::HashSet;
+use std::io::{BufRead, BufWriter, Write};
+use std::path::Path;
+use sublex_runtime::{Artifact, BackendChoice, Embedder};
+
+/// Words embedded per call when writing a file: bounds memory for any list size.
+const BLOCK: usize = 4096;
+
+pub fn info(path: &Path, backend: BackendChoice) -> Result<()> {
+    let artifact = Artifact::open(path)?;
+    let m = artifact.manifest();
+    let embedder = Embedder::from_artifact(&artifact, backend)?;
+    let chars: String = m.vocab.chars().iter().collect();
+    println!("file          {}", path.display());
+    println!(
+        "kind          {} (format version {})",
+        m.kind, m.format_version
+    );
+    println!("size          {} bytes", artifact.file_size());
+    println!("precision     {}", m.precision);
+    println!("parameters    {}", m.shapes().num_params());
+    println!(
+        "dimensions    chars {} -> BiLSTM 2 x {} -> {}{}",
+        m.char_dim,
+        m.hidden,
+        m.dim,
+        if m.highway { " + highway" } else { "" }
+    );
+    println!(
+        "vocabulary    {} ids (UNK + {} characters): {}",
+        m.vocab.len(),
+        m.vocab.chars().len(),
+        chars.escape_debug()
+    );
+    println!(
+        "word limit    {} characters (longer words keep their first ones)",
+        sublex_runtime::MAX_WORD_CHARS
+    );
+    println!("trained       loss {}, teacher {}", m.loss, m.teacher);
+    println!("backend       {}", embedder.backend_name());
+    Ok(())
+}
+
+pub fn embed(path: &Path, backend: BackendChoice, words: Vec<String>) -> Result<()> {
+    let mut embedder = Embedder::open(path, backend)?;
+    let words = if words.is_empty() {
+        stdin_words()?
+    } else {
+        words
+    };
+    let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+    let mut out = vec![0.0; refs.len() * embedder.dim()];
+    embedder.embed_into(&refs, &mut out)?;
+    let mut stdout = BufWriter::new(std::io::stdout().lock());
+    for (word, vector) in refs.iter().zip(out.chunks(embedder.dim())) {
+        write_row(&mut stdout, word, vector)?;
+    }
+    stdout.flush()?;
+    Ok(())
+}
+
+pub fn vectors(
+    path: &Path,
+    backend: BackendChoice,
+    words_path: &Path,
+    out_path: &Path,
+) -> Result<()> {
+    let mut embedder = Embedder::open(path, backend)?;
+    let words = read_word_list(words_path)?;
+    let dim = embedder.dim();
+    // Written beside the target and renamed at the end: an interrupted run leaves any
+    // existing file as it was.
+    let dir = out_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    let mut file = BufWriter::new(tmp.as_file());
+    writeln!(file, "{} {dim}", words.len())?;
+    let bar = ProgressBar::new(words.len() as u64).with_style(ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} words {per_sec} eta {eta}",
+    )?);
+    let mut out = vec![0.0; BLOCK * dim];
+    for block in words.chunks(BLOCK) {
+        let refs: Vec<&str> = block.iter().map(String::as_str).collect();
+        embedder.embed_into(&refs, &mut out)?;
+        for (word, vector) in refs.iter().zip(out.chunks(dim)) {
+            write_row(&mut file, word, vector)?;
+        }
+        bar.inc(block.len() as u64);
+    }
+    bar.finish_and_clear();
+    file.flush()?;
+    drop(file);
+    tmp.persist(out_path)
+        .with_context(|| format!("cannot write {}", out_path.display()))?;
+    eprintln!(
+        "wrote {} vectors of {dim} dimensions to {}",
+        words.len(),
+        out_path.display()
+    );
+    Ok(())
+}
+
+pub fn similar(
+    path: &Path,
+    backend: BackendChoice,
+    word: &str,
+    among: &Path,
+    k: usize,
+) -> Result<()> {
+    let mut embedder = Embedder::open(path, backend)?;
+    let dim = embedder.dim();
+    let words = read_word_list(among)?;
+    let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+    let mut vectors = vec![0.0; refs.len() * dim];
+    embedder.embed_into(&refs, &mut vectors)?;
+    let mut query = vec![0.0; dim];
+    embedder.embed_into(&[word], &mut query)?;
+    let mut scored: Vec<(f32, &str)> = refs
+        .iter()
+        .zip(vectors.chunks(dim))
+        .filter(|(w, _)| **w != word)
+        .map(|(w, v)| (cosine(&query, v), *w))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (score, w) in scored.into_iter().take(k) {
+        println!("{w}\t{score:.4}");
+    }
+    Ok(())
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    let denominator = norm(a) * norm(b);
+    if denominator > 0.0 {
+        dot / denominator
+    } else {
+        0.0
+    }
+}
+
+fn write_row(out: &mut impl Write, word: &str, vector: &[f32]) -> std::io::Result<()> {
+    write!(out, "{word}")?;
+    for x in vector {
+        write!(out, " {x}")?;
+    }
+    writeln!(out)
+}
+
+fn stdin_words() -> Result<Vec<String>> {
+    let mut words = Vec::new();
+    for (i, line) in std::io::stdin().lock().lines().enumerate() {
+        let line = line.with_context(|| format!("stdin line {}: not UTF-8 text", i + 1))?;
+        words.extend(line.split_whitespace().map(str::to_string));
+    }
+    Ok(words)
+}
+
+/// The first field of every non-empty line, duplicates dropped (first one kept). A word2vec
+/// header line (`count dim`) is skipped, so a `.vec` file works as a list.
+fn read_word_list(path: &Path) -> Result<Vec<String>> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut seen = HashSet::new();
+    let mut words = Vec::new();
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.with_context(|| format!("{}:{}: not UTF-8 text", path.display(), i + 1))?;
+        let mut fields = line.split_whitespace();
+        let Some(word) = fields.next() else { continue };
+        let is_header = i == 0
+            && word.parse::<u64>().is_ok()
+            && fields.next().is_some_and(|d| d.parse::<u64>().is_ok())
+            && fields.next().is_none();
+        if !is_header && seen.insert(word.to_string()) {
+            words.push(word.to_string());
+        }
+    }
+    if words.is_empty() {
+        bail!("{}: no words in the file", path.display());
+    }
+    Ok(words)
+}

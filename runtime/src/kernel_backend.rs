@@ -1,0 +1,49 @@
+//! The kernel backend: the hand-written BiLSTM of `sublex-kernel`, fed the weights read from
+//! the same ONNX file's initializers. Used whenever the file is a character embedder of the
+//! architecture the kernel implements (every embedder sublex exports).
+
+use crate::artifact::Artifact;
+use crate::error::{Error, FileProblem, Result};
+use sublex_kernel::{Dims, Isa, Kernel};
+
+pub struct KernelBackend {
+    dims: Dims,
+    packed: Vec<f32>,
+    isa: Isa,
+    scratch: Vec<f32>,
+}
+
+impl KernelBackend {
+    pub fn new(artifact: &Artifact) -> Result<Self> {
+        let shapes = artifact.manifest().shapes();
+        let weights = artifact.weights()?;
+        let dims = shapes.kernel_dims();
+        let mut packed = vec![0.0; dims.packed_len()];
+        let fail = |e| Error::file(artifact.path(), FileProblem::Kernel(e));
+        sublex_kernel::pack(&dims, &weights.kernel_view(), &mut packed).map_err(fail)?;
+        let scratch = vec![0.0; dims.scratch_len()];
+        Ok(KernelBackend {
+            dims,
+            packed,
+            isa: Isa::detect(),
+            scratch,
+        })
+    }
+
+    /// The instruction set the kernel runs with on this CPU.
+    pub fn isa(&self) -> Isa {
+        self.isa
+    }
+
+    /// Embeds `batch` words of `len` characters (`ids` is `[batch, len]`) into `out`.
+    pub fn run(&mut self, ids: &[u32], batch: usize, len: usize, out: &mut [f32]) -> Result<()> {
+        let fail = |e: sublex_kernel::KernelError| Error::Backend {
+            backend: "kernel",
+            message: e.to_string(),
+        };
+        let kernel = Kernel::new(self.dims, &self.packed, self.isa).map_err(fail)?;
+        kernel
+            .embed(ids, batch, len, &mut self.scratch, out)
+            .map_err(fail)
+    }
+}

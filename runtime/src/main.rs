@@ -1,0 +1,79 @@
+//! `sublex`: embed words with an exported model, on any CPU.
+
+mod cli;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use sublex_runtime::BackendChoice;
+
+#[derive(Parser)]
+#[command(
+    name = "sublex",
+    version,
+    about = "Embed any word with an exported sublex model"
+)]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct ModelArgs {
+    /// The exported model file (`sublex-train export`).
+    model: PathBuf,
+    /// auto (the kernel when the model allows it), tract or kernel.
+    #[arg(long, default_value = "auto")]
+    backend: BackendChoice,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Dimensions, vocabulary, precision, size and provenance of a model file.
+    Info {
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+    /// Print `word v1 .. vd` for each word (arguments, or whitespace-separated words from stdin).
+    Embed {
+        #[command(flatten)]
+        model: ModelArgs,
+        words: Vec<String>,
+    },
+    /// Write a word2vec text file with a vector for every word of a list (one per line;
+    /// only the first field counts, so vocabulary and .vec files work too).
+    Vectors {
+        #[command(flatten)]
+        model: ModelArgs,
+        #[arg(long)]
+        words: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The words of a list closest to WORD by cosine.
+    Similar {
+        #[command(flatten)]
+        model: ModelArgs,
+        word: String,
+        #[arg(long)]
+        among: PathBuf,
+        #[arg(short, long, default_value_t = 10)]
+        k: usize,
+    },
+}
+
+fn main() -> Result<()> {
+    match Args::parse().command {
+        Command::Info { model } => cli::info(&model.model, model.backend),
+        Command::Embed { model, words } => cli::embed(&model.model, model.backend, words),
+        Command::Vectors { model, words, out } => {
+            cli::vectors(&model.model, model.backend, &words, &out)
+        }
+        Command::Similar {
+            model,
+            word,
+            among,
+            k,
+        } => cli::similar(&model.model, model.backend, &word, &among, k),
+    }
+}

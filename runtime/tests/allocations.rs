@@ -1,0 +1,68 @@
+//! Heap allocations per `embed_into` call, counted by a wrapping global allocator (this
+//! test binary only). The kernel backend must make none once its scratch has grown; tract's
+//! own allocations are reported, not hidden.
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use sublex_runtime::{Artifact, BackendChoice, Embedder, Precision};
+
+struct Counting;
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations_per_call(e: &mut Embedder, words: &[&str], out: &mut [f32]) -> usize {
+    e.embed_into(words, out).unwrap(); // warm-up: scratch grows, tract builds its plans
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    e.embed_into(words, out).unwrap();
+    ALLOCATIONS.load(Ordering::Relaxed) - before
+}
+
+// One test in this binary: no other test thread allocates while it counts.
+#[test]
+fn kernel_calls_allocate_nothing_and_tract_calls_are_counted() {
+    let bytes = common::random_model(Precision::F32, false);
+    let artifact = Artifact::from_bytes("model.onnx", &bytes).unwrap();
+    let words = [
+        "the",
+        "quick",
+        "brown",
+        "fox",
+        "jumps",
+        "over",
+        "the",
+        "lazy",
+        "dog",
+        "",
+        "unbelievably",
+    ];
+    let mut kernel = Embedder::from_artifact(&artifact, BackendChoice::Kernel).unwrap();
+    let mut out = vec![0.0; words.len() * kernel.dim()];
+    assert_eq!(allocations_per_call(&mut kernel, &words, &mut out), 0);
+    assert_eq!(allocations_per_call(&mut kernel, &words[..1], &mut out), 0);
+
+    let mut tract = Embedder::from_artifact(&artifact, BackendChoice::Tract).unwrap();
+    let n = allocations_per_call(&mut tract, &words, &mut out);
+    eprintln!("tract: {n} heap allocations for {} words", words.len());
+    assert!(
+        n > 0,
+        "tract allocates while executing its graph; a zero here means the counter is broken"
+    );
+}

@@ -1,0 +1,188 @@
+//! The `sublex` command on a real exported model.
+
+mod common;
+
+use common::fixture;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use sublex_runtime::Precision;
+use sublex_trainer::teacher::{LoadOptions, Teacher};
+
+/// `cargo test --workspace` builds the runtime's binary into the same directory as the
+/// test executables' parent.
+fn sublex() -> Command {
+    let exe = std::env::current_exe().unwrap();
+    let bin: PathBuf = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join(format!("sublex{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} missing: run `cargo test --workspace`, which builds it",
+        bin.display()
+    );
+    Command::new(bin)
+}
+
+fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+#[test]
+fn embed_prints_one_vector_per_word() {
+    let model = fixture().onnx(Precision::F32);
+    let out = run(sublex().arg("embed").arg(model).args(["hello", "wrld"]));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2);
+    for (line, word) in lines.iter().zip(["hello", "wrld"]) {
+        let fields: Vec<&str> = line.split(' ').collect();
+        assert_eq!(fields[0], word);
+        assert_eq!(fields.len(), 101);
+        assert!(fields[1..].iter().all(|x| x.parse::<f32>().is_ok()));
+    }
+    // Same vectors from stdin and from the tract backend.
+    let mut child = sublex()
+        .arg("embed")
+        .arg(model)
+        .args(["--backend", "tract"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"hello\n\n  wrld \n")
+        .unwrap();
+    let piped = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
+    for (a, b) in piped.lines().zip(text.lines()) {
+        let parse = |l: &str| {
+            l.split(' ')
+                .skip(1)
+                .map(|x| x.parse::<f32>().unwrap())
+                .collect::<Vec<_>>()
+        };
+        let diff = parse(a)
+            .iter()
+            .zip(parse(b))
+            .map(|(x, y)| (x - y).abs())
+            .fold(0f32, f32::max);
+        assert!(diff <= 1e-5, "{diff}");
+    }
+}
+
+#[test]
+fn vectors_writes_a_file_the_trainer_reads() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("words.txt");
+    std::fs::write(&list, "hello 12\nwrld\n\nunfathomableness\nhello\nçà\n").unwrap();
+    let vec_path = dir.path().join("out.vec");
+    run(sublex()
+        .arg("vectors")
+        .arg(f.onnx(Precision::Int8))
+        .arg("--words")
+        .arg(&list)
+        .arg("--out")
+        .arg(&vec_path));
+    let table = Teacher::load(
+        &vec_path,
+        &LoadOptions {
+            cache_dir: None,
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(table.words(), ["hello", "wrld", "unfathomableness", "çà"]);
+    assert_eq!(table.dim(), 100);
+}
+
+#[test]
+fn info_and_similar_answer() {
+    let f = fixture();
+    let info =
+        String::from_utf8(run(sublex().arg("info").arg(f.onnx(Precision::F16))).stdout).unwrap();
+    assert!(info.contains("precision     f16"), "{info}");
+    assert!(info.contains("embedder"), "{info}");
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("among.txt");
+    std::fs::write(&list, "running\nrunner\nwalked\ntable\n").unwrap();
+    let out = String::from_utf8(
+        run(sublex()
+            .arg("similar")
+            .arg(f.onnx(Precision::F32))
+            .arg("runs")
+            .arg("--among")
+            .arg(&list)
+            .args(["-k", "2"]))
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(out.lines().count(), 2, "{out}");
+}
+
+#[test]
+fn a_damaged_model_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.onnx");
+    std::fs::write(&bad, b"definitely not onnx").unwrap();
+    let out = sublex().arg("embed").arg(&bad).arg("x").output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bad.onnx"), "{stderr}");
+}
+
+/// The exported file is standard ONNX: onnxruntime gives the runtime's vectors
+/// (scripts/onnxruntime_check.py; `.ci/run` installs onnxruntime). Set
+/// SUBLEX_SKIP_ONNXRUNTIME=1 to skip on a machine without it.
+#[test]
+fn onnxruntime_gives_the_same_vectors() {
+    if std::env::var_os("SUBLEX_SKIP_ONNXRUNTIME").is_some() {
+        eprintln!("skipped: SUBLEX_SKIP_ONNXRUNTIME is set");
+        return;
+    }
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("words.txt");
+    std::fs::write(&list, f.words().join("\n")).unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for onnx in [
+        f.onnx(Precision::F32),
+        f.onnx(Precision::Int8),
+        f.highway_onnx.as_path(),
+    ] {
+        let vec_path = dir.path().join("check.vec");
+        run(sublex()
+            .arg("vectors")
+            .arg(onnx)
+            .arg("--words")
+            .arg(&list)
+            .arg("--out")
+            .arg(&vec_path));
+        let out = Command::new("python3")
+            .arg(root.join("scripts/onnxruntime_check.py"))
+            .arg(onnx)
+            .arg(&vec_path)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "{}: {stdout}{stderr}\n(needs `pip install onnxruntime numpy`)",
+            onnx.display()
+        );
+        eprintln!("{}: {stdout}", onnx.display());
+    }
+}

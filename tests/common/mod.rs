@@ -1,0 +1,90 @@
+//! Shared fixture: a small real model (one epoch on the shipped GloVe sample, 100-d),
+//! trained once per test binary and exported at every precision.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use sublex_runtime::Precision;
+use sublex_trainer::export::{self, ExportReport};
+use sublex_trainer::teacher::{LoadOptions, Teacher};
+use sublex_trainer::train::{self, ReconstructOptions};
+
+#[allow(dead_code)] // each test binary uses part of the fixture
+pub struct Fixture {
+    _dir: tempfile::TempDir,
+    pub teacher: Teacher,
+    pub model_dir: PathBuf,
+    pub highway_dir: PathBuf,
+    pub exports: Vec<(Precision, PathBuf, ExportReport)>,
+    pub highway_onnx: PathBuf,
+}
+
+impl Fixture {
+    pub fn onnx(&self, precision: Precision) -> &Path {
+        &self
+            .exports
+            .iter()
+            .find(|(p, _, _)| *p == precision)
+            .expect("exported")
+            .1
+    }
+
+    /// The first 1,000 teacher words and 200 made-up ones.
+    pub fn words(&self) -> Vec<String> {
+        let mut words = self.teacher.words()[..1000].to_vec();
+        let vocab = sublex_trainer::checkpoint::load_info(&self.model_dir)
+            .unwrap()
+            .model
+            .vocab;
+        words.extend(export::made_up_words(&vocab, 200, 7));
+        words
+    }
+}
+
+fn train(teacher: &Teacher, out: PathBuf, highway: bool) -> PathBuf {
+    let opts = ReconstructOptions {
+        epochs: 1,
+        highway,
+        out: out.clone(),
+        keep_every: 0,
+        ..ReconstructOptions::default()
+    };
+    train::reconstruct(teacher, &opts).unwrap();
+    out
+}
+
+pub fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let teacher = Teacher::load(
+            &root.join("data/glove-6b-100d.top2k.txt"),
+            &LoadOptions {
+                cache_dir: None,
+                ..LoadOptions::default()
+            },
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let model_dir = train(&teacher, dir.path().join("plain"), false);
+        let highway_dir = train(&teacher, dir.path().join("highway"), true);
+        let check: Vec<String> = teacher.words()[..1000].to_vec();
+        let exports = [Precision::F32, Precision::F16, Precision::Int8]
+            .into_iter()
+            .map(|p| {
+                let path = dir.path().join(format!("model-{p}.onnx"));
+                let report = export::export(&model_dir, &path, p, &check).unwrap();
+                (p, path, report)
+            })
+            .collect();
+        let highway_onnx = dir.path().join("highway.onnx");
+        export::export(&highway_dir, &highway_onnx, Precision::F32, &check).unwrap();
+        Fixture {
+            _dir: dir,
+            teacher,
+            model_dir,
+            highway_dir,
+            exports,
+            highway_onnx,
+        }
+    })
+}

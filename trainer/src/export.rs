@@ -1,0 +1,240 @@
+//! `export`: a trained model directory -> one ONNX file for the runtime, checked by loading
+//! it with the runtime before returning.
+//!
+//! The runtime owns the file format; this module only moves burn's weights into the
+//! runtime's [`CharModelWeights`] (ONNX layout) and back, and runs the parity check.
+
+use crate::checkpoint::{self, ModelInfo};
+use crate::embed::embed_words;
+use crate::eval::stats::cosine;
+use crate::init::param;
+use crate::lstm::Lstm;
+use crate::model::CharModel;
+use anyhow::{bail, Context, Result};
+use burn::nn::Linear;
+use burn::tensor::{Device, Tensor};
+use rand::{Rng, SeedableRng};
+use std::path::Path;
+use sublex_runtime::artifact::{
+    encode_embedder, CharModelWeights, Kind, Manifest, Precision, FORMAT_VERSION,
+};
+use sublex_runtime::{Artifact, BackendChoice, CharVocab, Embedder};
+
+/// Largest runtime-vs-burn difference accepted for the same weights: both compute in f32,
+/// in different orders and with different tanh/sigmoid approximations.
+pub const PARITY_TOLERANCE: f32 = 1e-5;
+
+/// What `export` wrote and measured.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExportReport {
+    pub bytes: u64,
+    pub precision: String,
+    pub words_checked: usize,
+    /// Runtime (each backend) against burn running the file's own (dequantised) weights.
+    pub max_diff_tract: f32,
+    pub max_diff_kernel: f32,
+    /// The file's vectors against the f32 model's: what the storage precision costs.
+    pub precision_max_diff: f32,
+    pub precision_min_cosine: f32,
+}
+
+fn data(t: Tensor<2>) -> Vec<f32> {
+    t.into_data().try_into_vec::<f32>().expect("f32 weights")
+}
+
+fn data1(t: Tensor<1>) -> Vec<f32> {
+    t.into_data().try_into_vec::<f32>().expect("f32 weights")
+}
+
+/// burn's weights in ONNX layout: LSTM matrices transposed to `[4H, in]` and stacked by
+/// direction; the recurrent bias (`Rb`) is zero because burn's LSTM has one bias.
+pub fn weights_of(model: &CharModel) -> CharModelWeights {
+    let stack = |f: Vec<f32>, b: Vec<f32>| [f, b].concat();
+    let lstm = |l: &Lstm| {
+        (
+            data(l.w_input.val().transpose()),
+            data(l.w_recurrent.val().transpose()),
+        )
+    };
+    let (wf, rf) = lstm(&model.forward_lstm);
+    let (wb, rb) = lstm(&model.backward_lstm);
+    let four_h = model.forward_lstm.bias.dims()[0];
+    let bias = |l: &Lstm| [data1(l.bias.val()), vec![0.0; four_h]].concat();
+    CharModelWeights {
+        chars: data(model.chars.val()),
+        w: stack(wf, wb),
+        r: stack(rf, rb),
+        b: stack(bias(&model.forward_lstm), bias(&model.backward_lstm)),
+        proj_forward: data(model.project_forward.weight.val()),
+        proj_backward: data(model.project_backward.weight.val()),
+        proj_bias: data1(
+            model
+                .project_forward
+                .bias
+                .as_ref()
+                .expect("W_f has the bias")
+                .val(),
+        ),
+        highway: model.highway.as_ref().map(|h| {
+            (
+                data(h.weight.val()),
+                data1(h.bias.as_ref().expect("highway bias").val()),
+            )
+        }),
+    }
+}
+
+/// A burn model computing exactly what `weights` (ONNX layout) compute.
+pub fn model_from_weights(
+    template: &CharModel,
+    w: &CharModelWeights,
+    device: &Device,
+) -> CharModel {
+    let [vocab, dc] = template.chars.dims();
+    let h = template.forward_lstm.hidden();
+    let d = template.project_forward.weight.dims()[1];
+    let t = |v: &[f32], rows: usize, cols: usize| {
+        // [rows, cols] -> [cols, rows]
+        (0..cols)
+            .flat_map(|c| (0..rows).map(move |r| v[r * cols + c]))
+            .collect::<Vec<f32>>()
+    };
+    let lstm = |dir: usize| {
+        let (wn, rn, bn) = (4 * h * dc, 4 * h * h, 8 * h);
+        let b = &w.b[dir * bn..(dir + 1) * bn];
+        let bias: Vec<f32> = (0..4 * h).map(|k| b[k] + b[4 * h + k]).collect();
+        Lstm {
+            w_input: param(
+                t(&w.w[dir * wn..(dir + 1) * wn], 4 * h, dc),
+                [dc, 4 * h],
+                device,
+            ),
+            w_recurrent: param(
+                t(&w.r[dir * rn..(dir + 1) * rn], 4 * h, h),
+                [h, 4 * h],
+                device,
+            ),
+            bias: param(bias, [4 * h], device),
+        }
+    };
+    let linear = |weight: &[f32], bias: Option<&[f32]>, input: usize| Linear {
+        weight: param(weight.to_vec(), [input, d], device),
+        bias: bias.map(|b| param(b.to_vec(), [d], device)),
+    };
+    CharModel {
+        chars: param(w.chars.clone(), [vocab, dc], device),
+        forward_lstm: lstm(0),
+        backward_lstm: lstm(1),
+        project_forward: linear(&w.proj_forward, Some(&w.proj_bias), h),
+        project_backward: linear(&w.proj_backward, None, h),
+        highway: w.highway.as_ref().map(|(hw, hb)| linear(hw, Some(hb), d)),
+        dropout: 0.0,
+    }
+}
+
+/// The manifest of `info`'s model at `precision`.
+pub fn manifest(info: &ModelInfo, precision: Precision) -> Manifest {
+    let m = &info.model;
+    Manifest {
+        format_version: FORMAT_VERSION,
+        kind: Kind::Embedder,
+        precision,
+        vocab: m.vocab.clone(),
+        char_dim: m.char_dim,
+        hidden: m.char_dim,
+        dim: m.dim,
+        highway: m.highway,
+        loss: info.loss.cli_name().to_string(),
+        teacher: info.teacher.clone(),
+    }
+}
+
+/// Writes `model_dir`'s model to `out` and checks the file: both runtime backends must give
+/// burn's vectors for the file's weights on `check_words` plus made-up words.
+pub fn export(
+    model_dir: &Path,
+    out: &Path,
+    precision: Precision,
+    check_words: &[String],
+) -> Result<ExportReport> {
+    let device = Device::flex();
+    let (model, info) = checkpoint::load_model(model_dir, &device)?;
+    let weights = weights_of(&model);
+    let manifest = manifest(&info, precision);
+    weights
+        .check(&manifest.shapes())
+        .map_err(|(name, problem)| anyhow::anyhow!("weight {name}: {problem}"))?;
+    let bytes = encode_embedder(&manifest, &weights);
+    checkpoint::write_atomic(out, &bytes)?;
+    let artifact = Artifact::open(out)?;
+    let file_model = model_from_weights(&model, &artifact.weights()?, &device);
+
+    let mut words: Vec<String> = check_words.to_vec();
+    words.extend(made_up_words(&info.model.vocab, 200, 1));
+    let dim = info.model.dim;
+    let burn_file = embed_words(&file_model, &info.model.vocab, &words, dim, &device);
+    let burn_f32 = embed_words(&model, &info.model.vocab, &words, dim, &device);
+    let mut diffs = [0f32; 2];
+    for (diff, backend) in diffs
+        .iter_mut()
+        .zip([BackendChoice::Tract, BackendChoice::Kernel])
+    {
+        let runtime = runtime_vectors(&artifact, backend, &words)?;
+        *diff = max_abs_diff(&runtime, &burn_file);
+        if *diff > PARITY_TOLERANCE {
+            bail!("{}: the {backend:?} backend differs from burn by {diff:e} (> {PARITY_TOLERANCE:e}); the export is wrong", out.display());
+        }
+    }
+    let min_cosine = burn_file
+        .chunks(dim)
+        .zip(burn_f32.chunks(dim))
+        .map(|(a, b)| cosine(a, b) as f32)
+        .fold(1f32, f32::min);
+    Ok(ExportReport {
+        bytes: artifact.file_size(),
+        precision: precision.to_string(),
+        words_checked: words.len(),
+        max_diff_tract: diffs[0],
+        max_diff_kernel: diffs[1],
+        precision_max_diff: max_abs_diff(&burn_file, &burn_f32),
+        precision_min_cosine: min_cosine,
+    })
+}
+
+/// The vectors the runtime gives for `words` with `backend`.
+pub fn runtime_vectors(
+    artifact: &Artifact,
+    backend: BackendChoice,
+    words: &[String],
+) -> Result<Vec<f32>> {
+    let mut embedder = Embedder::from_artifact(artifact, backend)?;
+    let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+    let mut out = vec![0.0; refs.len() * embedder.dim()];
+    embedder
+        .embed_into(&refs, &mut out)
+        .context("runtime embedding")?;
+    Ok(out)
+}
+
+/// `n` words no teacher holds: random strings over the model's characters (plus characters it
+/// has never seen, which read as UNK), 0 to 24 characters long.
+pub fn made_up_words(vocab: &CharVocab, n: usize, seed: u64) -> Vec<String> {
+    let rng = &mut rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut alphabet: Vec<char> = vocab.chars().to_vec();
+    alphabet.extend(['☃', 'ß', '中', '\u{1F600}']);
+    (0..n)
+        .map(|_| {
+            let len = rng.gen_range(0..=24);
+            (0..len)
+                .map(|_| alphabet[rng.gen_range(0..alphabet.len())])
+                .collect()
+        })
+        .collect()
+}
+
+pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
