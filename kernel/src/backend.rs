@@ -23,26 +23,37 @@ pub(crate) trait Backend {
     fn highway(&self, t: &mut [f32], act: &[f32], z: &[f32]);
 }
 
-/// A validated `rows x n` matrix product with per-row initial values (see [`Backend::matmul`]).
-/// Initialising the accumulators from `init` is how the LSTM's input-table gather and the
-/// biases are fused into the product.
+/// The operands of `out[r][j] = init[r][j] + Σ_k a[r][k] · b[k][j]` for `r < rows`,
+/// `j < n`, `k < k`, unchecked; [`Gemm::new`] validates them. Initialising the
+/// accumulators from `init` is how the LSTM's input-table gather and the biases are fused
+/// into the product.
 ///
 /// `b` is stored panel-major: column panels of [`PANEL`] columns, each `kb` rows deep and
 /// contiguous, so `b[k][j]` is at `(j / PANEL) * kb * PANEL + k * PANEL + j % PANEL`. A
 /// register tile then streams whole cache lines sequentially instead of striding down a
 /// row-major matrix, which is what keeps the L2 -> L1 traffic prefetchable.
-pub(crate) struct Gemm<'a> {
-    rows: usize,
-    k: usize,
-    n: usize,
-    a: &'a [f32],
-    lda: usize,
-    b: &'a [f32],
-    kb: usize,
-    init: [&'a [f32]; MR],
-    out: &'a mut [f32],
-    ldo: usize,
+pub(crate) struct MatmulArgs<'a> {
+    /// Rows (words) in the product, `1..=MR`.
+    pub rows: usize,
+    /// Left operand, row `r` at `a[r * lda..]`.
+    pub a: &'a [f32],
+    pub lda: usize,
+    /// Inner dimension; 0 makes the product a copy of `init`.
+    pub k: usize,
+    /// Right operand, panel-major with `kb >= k` rows per panel.
+    pub b: &'a [f32],
+    pub kb: usize,
+    /// Output columns, a multiple of [`LANES`].
+    pub n: usize,
+    /// Per-row initial values (at least `n` each for the first `rows`).
+    pub init: [&'a [f32]; MR],
+    /// Output, row `r` at `out[r * ldo..]`.
+    pub out: &'a mut [f32],
+    pub ldo: usize,
 }
+
+/// A validated [`MatmulArgs`] (see [`Backend::matmul`]).
+pub(crate) struct Gemm<'a>(MatmulArgs<'a>);
 
 /// Raw form of a [`Gemm`]. Invariant (established by [`Gemm::new`]): for `r < rows`,
 /// `kk < k`, `j < n`, the reads `a[r*lda + kk]`, `b[(j/PANEL)*kb*PANEL + kk*PANEL + j%PANEL]`
@@ -68,64 +79,43 @@ fn span(rows: usize, ld: usize, width: usize) -> Option<usize> {
 }
 
 impl<'a> Gemm<'a> {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        rows: usize,
-        a: &'a [f32],
-        lda: usize,
-        k: usize,
-        b: &'a [f32],
-        kb: usize,
-        n: usize,
-        init: [&'a [f32]; MR],
-        out: &'a mut [f32],
-        ldo: usize,
-    ) -> Result<Self, KernelError> {
-        let ok = (1..=MR).contains(&rows)
-            && n > 0
-            && n % LANES == 0
-            && n <= ldo
-            && (k == 0
-                || (k <= lda
-                    && k <= kb
-                    && span(rows, lda, k).is_some_and(|s| s <= a.len())
-                    && n.div_ceil(PANEL)
-                        .checked_mul(kb)
+    pub fn new(m: MatmulArgs<'a>) -> Result<Self, KernelError> {
+        let ok = (1..=MR).contains(&m.rows)
+            && m.n > 0
+            && m.n.is_multiple_of(LANES)
+            && m.n <= m.ldo
+            && (m.k == 0
+                || (m.k <= m.lda
+                    && m.k <= m.kb
+                    && span(m.rows, m.lda, m.k).is_some_and(|s| s <= m.a.len())
+                    && m.n
+                        .div_ceil(PANEL)
+                        .checked_mul(m.kb)
                         .and_then(|x| x.checked_mul(PANEL))
-                        .is_some_and(|s| s <= b.len())))
-            && init.iter().take(rows).all(|row| row.len() >= n)
-            && span(rows, ldo, n).is_some_and(|s| s <= out.len());
+                        .is_some_and(|s| s <= m.b.len())))
+            && m.init.iter().take(m.rows).all(|row| row.len() >= m.n)
+            && span(m.rows, m.ldo, m.n).is_some_and(|s| s <= m.out.len());
         if !ok {
             debug_assert!(false, "gemm shape check failed");
             return Err(KernelError::Internal);
         }
-        Ok(Gemm {
-            rows,
-            k,
-            n,
-            a,
-            lda,
-            b,
-            kb,
-            init,
-            out,
-            ldo,
-        })
+        Ok(Gemm(m))
     }
 
     /// Pointers for the unchecked inner loops; valid while `self` is borrowed.
     pub fn raw(&mut self) -> RawGemm {
+        let m = &mut self.0;
         RawGemm {
-            rows: self.rows,
-            k: self.k,
-            n: self.n,
-            a: self.a.as_ptr(),
-            lda: self.lda,
-            b: self.b.as_ptr(),
-            kb: self.kb,
-            init: self.init.map(<[f32]>::as_ptr),
-            out: self.out.as_mut_ptr(),
-            ldo: self.ldo,
+            rows: m.rows,
+            k: m.k,
+            n: m.n,
+            a: m.a.as_ptr(),
+            lda: m.lda,
+            b: m.b.as_ptr(),
+            kb: m.kb,
+            init: m.init.map(<[f32]>::as_ptr),
+            out: m.out.as_mut_ptr(),
+            ldo: m.ldo,
         }
     }
 }
@@ -188,7 +178,7 @@ impl<'a> Cells<'a> {
     ) -> Result<Self, KernelError> {
         let ok = (1..=MR).contains(&rows)
             && hp > 0
-            && hp % LANES == 0
+            && hp.is_multiple_of(LANES)
             && hp <= ldh
             && hp
                 .checked_mul(4)
@@ -272,13 +262,35 @@ mod tests {
         let b = [0.0f32; 128];
         let init: [&[f32]; MR] = [&b[..8]; MR];
         let mut out = [0.0f32; 16];
-        assert!(Gemm::new(2, &a, 8, 8, &b, 8, 8, init, &mut out, 8).is_ok());
-        #[cfg(not(debug_assertions))]
-        assert!(Gemm::new(2, &a, 8, 8, &b[..127], 8, 8, init, &mut out, 8).is_err());
-        #[cfg(not(debug_assertions))]
-        {
-            assert!(Gemm::new(3, &a, 8, 8, &b, 8, 8, init, &mut out, 8).is_err());
-            assert!(Gemm::new(2, &a, 8, 9, &b, 8, 8, init, &mut out, 8).is_err());
+        fn args<'a>(
+            a: &'a [f32],
+            init: [&'a [f32]; MR],
+            rows: usize,
+            k: usize,
+            b: &'a [f32],
+            out: &'a mut [f32],
+        ) -> MatmulArgs<'a> {
+            MatmulArgs {
+                rows,
+                a,
+                lda: 8,
+                k,
+                b,
+                kb: 8,
+                n: 8,
+                init,
+                out,
+                ldo: 8,
+            }
+        }
+        assert!(Gemm::new(args(&a, init, 2, 8, &b, &mut out)).is_ok());
+        assert!(Gemm::new(args(&a, init, 2, 0, &[], &mut out)).is_ok());
+        // Debug builds assert instead, to catch the bug at its source.
+        if !cfg!(debug_assertions) {
+            assert!(Gemm::new(args(&a, init, 2, 8, &b[..127], &mut out)).is_err());
+            assert!(Gemm::new(args(&a, init, 3, 8, &b, &mut out)).is_err());
+            assert!(Gemm::new(args(&a, init, 2, 9, &b, &mut out)).is_err());
+            assert!(Gemm::new(args(&a, init, 2, 8, &b, &mut out[..15])).is_err());
         }
     }
 }

@@ -102,9 +102,7 @@ impl Regions {
             .div_ceil(ALIGN)
             .checked_mul(ALIGN)
             .ok_or(overflow)?;
-        self.next = len
-            .and_then(|len| start.checked_add(len))
-            .ok_or(overflow)?;
+        self.next = len.and_then(|len| start.checked_add(len)).ok_or(overflow)?;
         Ok(start)
     }
 
@@ -120,7 +118,7 @@ impl Regions {
 ///
 /// Packed buffer: `packed[0]` holds the offset `off` (1..=16) of the data, chosen by
 /// [`crate::pack`] so the data starts on a 64-byte boundary of the buffer it writes;
-/// from there, each region 64-byte aligned (all row-major, zero padding):
+/// from there come these regions, each 64-byte aligned, all padding zero:
 /// - `table[dir]`: `[vocab][4Hp]`, per character `E[c]·W_dir^T + Wb_dir + Rb_dir`, gate blocks
 ///   `i | o | f | c` of `Hp` columns each;
 /// - `rec[dir]`: `R_dir^T` as a `[H][4Hp]` matrix (row `k` holds every gate's weight from
@@ -270,7 +268,10 @@ mod tests {
         // Regions: 2 tables, 2 recurrent, projection, bias (padded to 112), highway.
         let expect = 2 * 100 * 416 + 2 * 100 * 416 + 208 * 112 + 112 + 100 * 112 + 104;
         assert_eq!(d.packed_len(), expect + ALIGN);
-        assert_eq!(d.scratch_len(), MR * (416 + 208 + 104 + 3 * 104) + ALIGN - 1);
+        assert_eq!(
+            d.scratch_len(),
+            MR * (416 + 208 + 104 + 3 * 104) + ALIGN - 1
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! one tile at a time keeps scratch constant-size and the tile's state hot in L1, while the
 //! weights stream once per tile step and are shared by all of the tile's words.
 
-use crate::backend::{Backend, Cells, Gemm};
+use crate::backend::{Backend, Cells, Gemm, MatmulArgs};
 use crate::dims::{align_offset, Layout, MR};
 use crate::pack::Packed;
 use crate::KernelError;
@@ -77,7 +77,10 @@ pub(crate) fn embed<B: Backend>(
         };
         run_tile(backend, l, w, ids_tile, rows, len, &mut s)?;
         let result: &[f32] = if l.highway { s.hw } else { s.act };
-        for (dst, src) in out_tile.chunks_exact_mut(l.d).zip(result.chunks_exact(l.dp)) {
+        for (dst, src) in out_tile
+            .chunks_exact_mut(l.d)
+            .zip(result.chunks_exact(l.dp))
+        {
             for (d, &v) in dst.iter_mut().zip(src) {
                 *d = v;
             }
@@ -118,9 +121,18 @@ fn run_tile<B: Backend>(
             // The initial state is zero, so the first step is the table row alone (k = 0).
             let k = if step == 0 { 0 } else { l.h };
             let h_prev = s.state.get(dir * hp..).ok_or(KernelError::Internal)?;
-            backend.matmul(Gemm::new(
-                rows, h_prev, 2 * hp, k, rec, l.h, g4, init, s.gates, g4,
-            )?);
+            backend.matmul(Gemm::new(MatmulArgs {
+                rows,
+                a: h_prev,
+                lda: 2 * hp,
+                k,
+                b: rec,
+                kb: l.h,
+                n: g4,
+                init,
+                out: s.gates,
+                ldo: g4,
+            })?);
             let h_next = s.state.get_mut(dir * hp..).ok_or(KernelError::Internal)?;
             backend.gates(Cells::new(rows, hp, s.gates, s.cell, h_next, 2 * hp)?);
         }
@@ -145,26 +157,35 @@ fn project<B: Backend>(
     s: &mut Scratch<'_>,
 ) -> Result<(), KernelError> {
     let (hp, dp) = (l.hp, l.dp);
-    backend.matmul(Gemm::new(
+    backend.matmul(Gemm::new(MatmulArgs {
         rows,
-        s.state,
-        2 * hp,
-        2 * hp,
-        w.proj,
-        2 * hp,
-        dp,
-        [w.bias; MR],
-        s.z,
-        dp,
-    )?);
+        a: s.state,
+        lda: 2 * hp,
+        k: 2 * hp,
+        b: w.proj,
+        kb: 2 * hp,
+        n: dp,
+        init: [w.bias; MR],
+        out: s.z,
+        ldo: dp,
+    })?);
     // Only the tile's rows: the elementwise ops need not touch stale rows.
     let n = rows * dp;
     let z = s.z.get(..n).ok_or(KernelError::Internal)?;
     backend.relu(z, s.act);
     if let Some((hw_w, hw_b)) = w.highway {
-        backend.matmul(Gemm::new(
-            rows, s.act, dp, l.d, hw_w, l.d, dp, [hw_b; MR], s.hw, dp,
-        )?);
+        backend.matmul(Gemm::new(MatmulArgs {
+            rows,
+            a: s.act,
+            lda: dp,
+            k: l.d,
+            b: hw_w,
+            kb: l.d,
+            n: dp,
+            init: [hw_b; MR],
+            out: s.hw,
+            ldo: dp,
+        })?);
         backend.highway(s.hw, s.act, z);
     }
     Ok(())

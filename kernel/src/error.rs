@@ -52,16 +52,26 @@ impl fmt::Display for KernelError {
                 got,
             } => write!(f, "`{what}` has {got} elements, expected {expected}"),
             KernelError::IdOutOfRange { index, id, vocab } => {
-                write!(f, "character id {id} at index {index} is not < vocab {vocab}")
+                write!(
+                    f,
+                    "character id {id} at index {index} is not < vocab {vocab}"
+                )
             }
             KernelError::NotPacked => {
                 write!(f, "the packed buffer was not written by `pack`")
             }
             KernelError::HighwayMismatch => {
-                write!(f, "highway weights must be given exactly when dims.highway is set")
+                write!(
+                    f,
+                    "highway weights must be given exactly when dims.highway is set"
+                )
             }
             KernelError::IsaUnavailable(isa) => {
-                write!(f, "instruction set {} is not available on this CPU", isa.name())
+                write!(
+                    f,
+                    "instruction set {} is not available on this CPU",
+                    isa.name()
+                )
             }
             KernelError::Internal => write!(f, "internal shape check failed (a kernel bug)"),
         }

@@ -21,7 +21,7 @@
 //! - Reproducibility: for a given [`Isa`], a word's embedding is bit-identical whatever the
 //!   batch it is in and its position there. Different ISAs agree to about 1e-6.
 //!
-//! Feature `std` (off by default) adds [`Isa::detect`] and `std::error::Error`.
+//! Feature `std` (off by default) adds `Isa::detect` and `std::error::Error`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs, unsafe_op_in_unsafe_fn)]
@@ -83,7 +83,11 @@ impl<'a> Kernel<'a> {
     /// # Safety
     /// The CPU that runs [`Kernel::embed`] on the result must support `isa`
     /// (AVX2 and FMA for [`Isa::Avx2Fma`]).
-    pub unsafe fn new_unchecked(dims: Dims, packed: &'a [f32], isa: Isa) -> Result<Self, KernelError> {
+    pub unsafe fn new_unchecked(
+        dims: Dims,
+        packed: &'a [f32],
+        isa: Isa,
+    ) -> Result<Self, KernelError> {
         let layout = dims.layout()?;
         let weights = Packed::split(&layout, packed)?;
         Ok(Kernel {

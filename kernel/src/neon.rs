@@ -137,7 +137,10 @@ unsafe fn tile<const R: usize, const C: usize>(p: &RawGemm, p0: usize) {
 #[target_feature(enable = "neon")]
 #[inline]
 fn tanh4(x: float32x4_t) -> float32x4_t {
-    let x = vmaxq_f32(vminq_f32(x, vdupq_n_f32(TANH_CLAMP)), vdupq_n_f32(-TANH_CLAMP));
+    let x = vmaxq_f32(
+        vminq_f32(x, vdupq_n_f32(TANH_CLAMP)),
+        vdupq_n_f32(-TANH_CLAMP),
+    );
     let x2 = vmulq_f32(x, x);
     let mut p = vdupq_n_f32(TANH_ALPHA[0]);
     for &a in &TANH_ALPHA[1..] {
@@ -198,7 +201,12 @@ unsafe fn gates(p: &RawCells) {
 unsafe fn relu(z: *const f32, act: *mut f32, n: usize) {
     for j in (0..n).step_by(Q) {
         // SAFETY: `j + 4 <= n`. `maxnm` maps NaN to 0 like the portable path.
-        unsafe { vst1q_f32(act.add(j), vmaxnmq_f32(vld1q_f32(z.add(j)), vdupq_n_f32(0.0))) };
+        unsafe {
+            vst1q_f32(
+                act.add(j),
+                vmaxnmq_f32(vld1q_f32(z.add(j)), vdupq_n_f32(0.0)),
+            )
+        };
     }
 }
 

@@ -65,7 +65,13 @@ pub fn pack(dims: &Dims, weights: &OnnxWeights<'_>, out: &mut [f32]) -> Result<(
     let w_dirs = weights.w.chunks_exact(4 * l.h * l.char_dim);
     let r_dirs = weights.r.chunks_exact(4 * l.h * l.h);
     let b_dirs = weights.b.chunks_exact(8 * l.h);
-    for ((((table, rec), w), r), b) in tables.into_iter().zip(recs).zip(w_dirs).zip(r_dirs).zip(b_dirs) {
+    for ((((table, rec), w), r), b) in tables
+        .into_iter()
+        .zip(recs)
+        .zip(w_dirs)
+        .zip(r_dirs)
+        .zip(b_dirs)
+    {
         let (wb, rb) = b.split_at_checked(4 * l.h).ok_or(KernelError::Internal)?;
         input_table(&l, weights.chars, w, wb, rb, table);
         recurrent(&l, r, rec);
@@ -120,7 +126,10 @@ fn check_lengths(l: &Layout, w: &OnnxWeights<'_>, out_len: usize) -> Result<(), 
 
 /// `T[c][g*Hp + j] = Σ_d E[c][d] · W[g*H + j][d] + Wb[g*H + j] + Rb[g*H + j]`, in f64.
 fn input_table(l: &Layout, chars: &[f32], w: &[f32], wb: &[f32], rb: &[f32], table: &mut [f32]) {
-    for (e, row) in chars.chunks_exact(l.char_dim).zip(table.chunks_exact_mut(l.g4)) {
+    for (e, row) in chars
+        .chunks_exact(l.char_dim)
+        .zip(table.chunks_exact_mut(l.g4))
+    {
         let gates = w
             .chunks_exact(l.h * l.char_dim)
             .zip(wb.chunks_exact(l.h))
@@ -182,8 +191,12 @@ impl<'a> RegionsMut<'a> {
     fn take(&mut self, start: usize, len: usize) -> Result<&'a mut [f32], KernelError> {
         let gap = start.checked_sub(self.taken).ok_or(KernelError::Internal)?;
         let rest = core::mem::take(&mut self.rest);
-        let (_, rest) = rest.split_at_mut_checked(gap).ok_or(KernelError::Internal)?;
-        let (head, tail) = rest.split_at_mut_checked(len).ok_or(KernelError::Internal)?;
+        let (_, rest) = rest
+            .split_at_mut_checked(gap)
+            .ok_or(KernelError::Internal)?;
+        let (head, tail) = rest
+            .split_at_mut_checked(len)
+            .ok_or(KernelError::Internal)?;
         self.rest = tail;
         self.taken = start + len;
         Ok(head)
@@ -231,7 +244,10 @@ impl<'a> Packed<'a> {
         let table_len = l.vocab * l.g4;
         let rec_len = l.h * l.g4;
         Ok(Packed {
-            table: [region(l.table[0], table_len)?, region(l.table[1], table_len)?],
+            table: [
+                region(l.table[0], table_len)?,
+                region(l.table[1], table_len)?,
+            ],
             rec: [region(l.rec[0], rec_len)?, region(l.rec[1], rec_len)?],
             proj: region(l.proj, 2 * l.hp * l.dq)?,
             bias: region(l.bias, l.dp)?,

@@ -45,7 +45,9 @@ impl Backend for Scalar {
                 return;
             };
             let lanes = gi.iter().zip(go).zip(gf).zip(gc).zip(cell.iter_mut());
-            for ((((&i, &o), &f), &g), (c, h)) in lanes.zip(h.iter_mut()).map(|((a, c), h)| (a, (c, h))) {
+            for ((((&i, &o), &f), &g), (c, h)) in
+                lanes.zip(h.iter_mut()).map(|((a, c), h)| (a, (c, h)))
+            {
                 let new_c = sigmoid(f) * *c + sigmoid(i) * tanh(g);
                 *c = new_c;
                 *h = sigmoid(o) * tanh(new_c);
@@ -88,8 +90,11 @@ unsafe fn row_block<const R: usize>(p: &RawGemm, r0: usize) {
 unsafe fn tile<const R: usize>(p: &RawGemm, r0: usize, j0: usize) {
     let mut acc = [[0.0f32; SW]; R];
     for (r, acc) in acc.iter_mut().enumerate() {
-        // SAFETY: init rows hold at least `n >= j0 + SW` elements.
-        *acc = unsafe { p.init[r0 + r].add(j0).cast::<[f32; SW]>().read_unaligned() };
+        // SAFETY: `r0 + r < rows <= MR`, and init rows hold at least `n >= j0 + SW` elements.
+        *acc = unsafe {
+            let row = *p.init.get_unchecked(r0 + r);
+            row.add(j0).cast::<[f32; SW]>().read_unaligned()
+        };
     }
     // Column `j0` of the panel-major `b` (SW divides PANEL, so the tile is in one panel).
     let b_col = p.b.wrapping_add((j0 / PANEL) * p.kb * PANEL + j0 % PANEL);

@@ -1,10 +1,12 @@
 //! The AVX2 + FMA path (x86_64).
 //!
-//! Matmul: register tiles of `R` rows x `C` ymm columns (`R*C <= 12` accumulators, e.g. the
-//! 6x16 tile for full tiles and 1x88/1x80 strips for a single word), each `k` step broadcasting
-//! `a[r][k]` and streaming one row of `b`. Gate math: eight hidden units per iteration with
-//! the vectorised rational tanh. Every lane does the same FMA sequence whatever the tile
-//! shape, so a word's result does not depend on its batch neighbours.
+//! Matmul: register tiles of `R` rows x `C` ymm columns (`R*C <= 12` accumulators: the
+//! 6x16 tile for full word tiles, 1x96 and 1x80 strips for a single word), each `k` step
+//! broadcasting `a[r][k]` and loading one panel row of `b` per ymm column. Gate math: eight
+//! hidden units per vector with the vectorised rational tanh. Every lane does the same FMA
+//! sequence whatever the tile shape, so a word's result does not depend on its batch
+//! neighbours. Measured on a 2-core Xeon VM (H = 100): ~57k words/s at batch 256 x 8
+//! characters, ~27 µs for one 8-character word; matmul ~80% of the time, gates ~19%.
 
 use core::arch::x86_64::*;
 
@@ -112,16 +114,30 @@ unsafe fn tile<const R: usize, const C: usize>(p: &RawGemm, p0: usize) {
     let b: [*const f32; C] =
         core::array::from_fn(|c| p.b.wrapping_add((p0 + c / 2) * panel + (c % 2) * LANES));
     let a: [*const f32; R] = core::array::from_fn(|r| p.a.wrapping_add(r * p.lda));
-    for kk in 0..p.k {
+    // SAFETY (for `step`): row `r < rows` and `kk < k` are inside the validated `a` span;
+    // row `kk < k <= kb` of a panel below `ceil(n/16)` is inside the validated `b` span.
+    let step = |acc: &mut [[__m256; C]; R], kk: usize| {
         for (acc, a) in acc.iter_mut().zip(&a) {
-            // SAFETY: row `r < rows`, `kk < k`: inside the validated `a` span.
             let a = unsafe { _mm256_broadcast_ss(&*a.add(kk)) };
             for (acc, b) in acc.iter_mut().zip(&b) {
-                // SAFETY: row `kk < k <= kb` of a panel below `ceil(n/16)`: validated span.
                 let b = unsafe { _mm256_loadu_ps(b.add(kk * PANEL)) };
                 *acc = _mm256_fmadd_ps(a, b, *acc);
             }
         }
+    };
+    // Unrolled by four so the address arithmetic is shared by four steps (on Intel it
+    // competes with the FMAs for ports 0 and 1). The order of `k` is unchanged.
+    let mut kk = 0;
+    while kk + 4 <= p.k {
+        step(&mut acc, kk);
+        step(&mut acc, kk + 1);
+        step(&mut acc, kk + 2);
+        step(&mut acc, kk + 3);
+        kk += 4;
+    }
+    while kk < p.k {
+        step(&mut acc, kk);
+        kk += 1;
     }
     for (r, acc) in acc.iter().enumerate() {
         for (c, acc) in acc.iter().enumerate() {

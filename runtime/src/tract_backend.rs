@@ -48,8 +48,17 @@ impl TractBackend {
             backend: "tract",
             message: format!("{e:#}"),
         };
-        let input: Vec<i64> = ids.iter().map(|&i| i as i64).collect();
-        let input = Tensor::from_shape::<i64>(&[batch, len], &input).map_err(fail)?;
+        // tract takes its input as an owned tensor: that allocation is tract's, not ours.
+        let mut input = Tensor::zero::<i64>(&[batch, len]).map_err(fail)?;
+        let mut view = input.try_as_plain_ram_mut().map_err(fail)?;
+        for (slot, &id) in view
+            .as_slice_mut::<i64>()
+            .map_err(fail)?
+            .iter_mut()
+            .zip(ids)
+        {
+            *slot = id as i64;
+        }
         let state = self.state(batch, len).map_err(fail)?;
         let outputs = state.run(tvec!(input.into_tvalue())).map_err(fail)?;
         let vectors = outputs[0].to_plain_array_view::<f32>().map_err(fail)?;

@@ -10,6 +10,7 @@ pub mod export;
 pub mod init;
 pub mod lstm;
 pub mod model;
+pub mod pos;
 pub mod quickstart;
 pub mod teacher;
 pub mod train;

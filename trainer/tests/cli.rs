@@ -70,6 +70,28 @@ fn reconstruct_then_eval_json() {
     assert_eq!(report["similarity"][0]["pairs"], 353);
     assert!(out.join("eval.json").exists());
 
+    // Export at int8, checked against burn on the teacher's first words by export itself.
+    let onnx = dir.path().join("model.onnx");
+    let output = bin()
+        .args(["export", "--model"])
+        .arg(&out)
+        .arg("--out")
+        .arg(&onnx)
+        .args([
+            "--precision",
+            "int8",
+            "--teacher",
+            &data("glove-6b-100d.top2k.txt"),
+        ])
+        .args(["--check-words", "300"])
+        .env("SUBLEX_CACHE_DIR", &cache)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("on 500 words"), "{stderr}");
+    assert!(sublex_runtime::Artifact::open(&onnx).is_ok());
+
     // Similarity alone (no analogy, no neighbours) against a teacher.
     let output = bin()
         .args(["eval", "--model"])

@@ -117,7 +117,12 @@ impl Model {
                 })
                 .collect();
             for j in 0..h {
-                let (i, o, f, c) = (sig(g[j]), sig(g[h + j]), sig(g[2 * h + j]), g[3 * h + j].tanh());
+                let (i, o, f, c) = (
+                    sig(g[j]),
+                    sig(g[h + j]),
+                    sig(g[2 * h + j]),
+                    g[3 * h + j].tanh(),
+                );
                 cs[j] = f * cs[j] + i * c;
                 hs[j] = o * cs[j].tanh();
             }
@@ -176,7 +181,8 @@ pub fn embed(k: &Kernel<'_>, ids: &[u32], batch: usize, len: usize) -> Vec<f32> 
     let dims = k.dims();
     let mut scratch = vec![f32::NAN; dims.scratch_len()];
     let mut out = vec![f32::NAN; batch * dims.dim];
-    k.embed(ids, batch, len, &mut scratch, &mut out).expect("embed");
+    k.embed(ids, batch, len, &mut scratch, &mut out)
+        .expect("embed");
     out
 }
 
