@@ -11,6 +11,7 @@ pub mod artifact;
 mod embedder;
 mod error;
 mod kernel_backend;
+pub mod reference;
 mod tract_backend;
 pub mod vocab;
 

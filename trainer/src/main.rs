@@ -204,17 +204,20 @@ fn export_command(a: ExportArgs) -> Result<()> {
     };
     let report = export::export(&a.model, &a.out, a.precision, &check_words)?;
     eprintln!(
-        "wrote {} ({} bytes, {}); runtime = burn on {} words: max |diff| tract {:.1e}, kernel {:.1e}; \
-         {} storage vs the f32 model: max |diff| {:.1e}, min cosine {:.6}",
+        "wrote {} ({} bytes, {}); on {} words against the f64 reference: max |diff| kernel {:.1e}, tract {:.1e}, burn {:.1e} (largest component {:.2}); \
+         {} storage vs the f32 model: max |diff| {:.1e}, cosine min {:.6} mean {:.6}",
         a.out.display(),
         report.bytes,
         report.precision,
         report.words_checked,
-        report.max_diff_tract,
         report.max_diff_kernel,
+        report.max_diff_tract,
+        report.max_diff_burn,
+        report.max_abs_value,
         report.precision,
         report.precision_max_diff,
-        report.precision_min_cosine
+        report.precision_min_cosine,
+        report.precision_mean_cosine
     );
     Ok(())
 }

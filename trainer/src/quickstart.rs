@@ -136,7 +136,7 @@ fn deploy(out: &Path, teacher: &Teacher, teacher_path: &Path) -> Result<()> {
     let mut vectors = vec![0.0; words.len() * embedder.dim()];
     embedder.embed_into(&words, &mut vectors)?;
     println!(
-        "\nexported {} ({} bytes; runtime = burn within {:.1e} on {} words); backend {}",
+        "\nexported {} ({} bytes; runtime = f64 reference within {:.1e} on {} words); backend {}",
         onnx.display(),
         report.bytes,
         report.max_diff_kernel.max(report.max_diff_tract),
