@@ -190,9 +190,17 @@ impl GraphBuilder {
             "c0",
             vec![attr_ints("perm", &[1, 0, 2])],
         );
+        // burn-onnx takes W, R and B as one group: all stored or all computed. At f16/int8,
+        // W and R are computed (Cast), so B passes through an Identity too.
+        let bias = if self.precision == Precision::F32 {
+            "B"
+        } else {
+            self.add("Identity", &["B"], "B.lstm", vec![]);
+            "B.lstm"
+        };
         self.nodes.push(node(
             "LSTM",
-            &["x", "W", "R", "B", "", "h0", "c0"],
+            &["x", "W", "R", bias, "", "h0", "c0"],
             &["", "Y_h"],
             vec![
                 attr_int("hidden_size", h as i64),
