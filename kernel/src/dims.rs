@@ -9,7 +9,8 @@ use crate::KernelError;
 pub(crate) const LANES: usize = 8;
 
 /// Columns per weight panel: the matmul's right-hand operands are stored as contiguous
-/// panels of this many columns (see `backend::Gemm`). Two AVX2 registers, four NEON ones.
+/// panels of this many columns (see `backend::Gemm`). Two AVX2 registers, one AVX-512
+/// register (so one layout serves every ISA), four NEON ones.
 pub(crate) const PANEL: usize = 16;
 
 /// Alignment, in `f32`, of every region of the packed weights and of the scratch: 64 bytes,
@@ -25,7 +26,7 @@ pub(crate) fn align_offset(ptr: *const f32) -> usize {
 
 /// Words per tile. The driver runs each tile of up to `MR` words through both directions and
 /// the projection before moving on, so scratch size depends on `MR`, never on the batch.
-/// Six rows fill the 6x16 AVX2 register tile (12 accumulators).
+/// Six rows fill the 6x16 AVX2 register tile (12 accumulators) and the 6x64 AVX-512 one (24).
 pub(crate) const MR: usize = 6;
 
 /// Shape of one sublex character model.

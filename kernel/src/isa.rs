@@ -5,7 +5,7 @@
 //! refuses an ISA it cannot vouch for; only the `unsafe`
 //! [`Kernel::new_unchecked`](crate::Kernel::new_unchecked) skips that check. Without the
 //! `std` feature the check can only use compile-time target features (e.g.
-//! `-C target-cpu=native`), so a `no_std` x86 build either compiles with AVX2/FMA enabled,
+//! `-C target-cpu=native`), so a `no_std` x86 build either compiles with AVX2/FMA (or AVX-512F) enabled,
 //! does its own detection and calls `new_unchecked`, or stays on `Scalar`.
 
 use core::fmt;
@@ -18,6 +18,9 @@ pub enum Isa {
     /// 256-bit AVX2 with fused multiply-add (x86_64).
     #[cfg(target_arch = "x86_64")]
     Avx2Fma,
+    /// 512-bit AVX-512F with fused multiply-add (x86_64).
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
     /// 128-bit Advanced SIMD (aarch64, where it is part of the baseline).
     #[cfg(target_arch = "aarch64")]
     Neon,
@@ -29,6 +32,8 @@ impl Isa {
         Isa::Scalar,
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2Fma,
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512,
         #[cfg(target_arch = "aarch64")]
         Isa::Neon,
     ];
@@ -39,6 +44,8 @@ impl Isa {
             Isa::Scalar => "scalar",
             #[cfg(target_arch = "x86_64")]
             Isa::Avx2Fma => "avx2fma",
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => "avx512",
             #[cfg(target_arch = "aarch64")]
             Isa::Neon => "neon",
         }
@@ -51,6 +58,8 @@ impl Isa {
             Isa::Scalar => true,
             #[cfg(target_arch = "x86_64")]
             Isa::Avx2Fma => avx2_fma_available(),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => avx512_available(),
             #[cfg(target_arch = "aarch64")]
             Isa::Neon => neon_available(),
         }
@@ -82,6 +91,27 @@ fn avx2_fma_available() -> bool {
     #[cfg(feature = "std")]
     {
         std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        false
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn avx512_available() -> bool {
+    if cfg!(all(
+        target_feature = "avx512f",
+        target_feature = "avx2",
+        target_feature = "fma"
+    )) {
+        return true;
+    }
+    #[cfg(feature = "std")]
+    {
+        std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx2")
+            && std::is_x86_feature_detected!("fma")
     }
     #[cfg(not(feature = "std"))]
     {

@@ -42,6 +42,8 @@ mod scalar;
 mod neon;
 #[cfg(target_arch = "x86_64")]
 mod x86;
+#[cfg(target_arch = "x86_64")]
+mod x86_512;
 
 use core::fmt;
 
@@ -82,7 +84,7 @@ impl<'a> Kernel<'a> {
     ///
     /// # Safety
     /// The CPU that runs [`Kernel::embed`] on the result must support `isa`
-    /// (AVX2 and FMA for [`Isa::Avx2Fma`]).
+    /// (AVX2 and FMA for [`Isa::Avx2Fma`]; AVX-512F, AVX2 and FMA for [`Isa::Avx512`]).
     pub unsafe fn new_unchecked(
         dims: Dims,
         packed: &'a [f32],
@@ -159,6 +161,12 @@ impl<'a> Kernel<'a> {
             Isa::Avx2Fma => {
                 // SAFETY: `new` checked availability, or `new_unchecked`'s caller vouched.
                 let backend = unsafe { x86::Avx2Fma::new_unchecked() };
+                driver::embed(&backend, l, w, ids, len, scratch, out)
+            }
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => {
+                // SAFETY: `new` checked availability, or `new_unchecked`'s caller vouched.
+                let backend = unsafe { x86_512::Avx512::new_unchecked() };
                 driver::embed(&backend, l, w, ids, len, scratch, out)
             }
             #[cfg(target_arch = "aarch64")]

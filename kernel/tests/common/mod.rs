@@ -163,6 +163,13 @@ pub fn available_isas() -> Vec<Isa> {
     if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
         isas.push(Isa::Avx2Fma);
     }
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx512f")
+        && std::is_x86_feature_detected!("avx2")
+        && std::is_x86_feature_detected!("fma")
+    {
+        isas.push(Isa::Avx512);
+    }
     #[cfg(target_arch = "aarch64")]
     isas.push(Isa::Neon);
     isas

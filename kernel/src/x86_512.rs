@@ -1,0 +1,297 @@
+//! The AVX-512F + FMA path (x86_64).
+//!
+//! Same structure as the AVX2 path (`x86`), with 16-lane zmm vectors: one zmm is exactly
+//! one 16-column weight panel row (64 bytes, one cache line), so the packed layout is the
+//! same for every ISA. Matmul: register tiles of `R` rows x `C` panels (`R*C <= 24`
+//! accumulators of the 32 zmm registers), each `k` step broadcasting `a[r][k]` and loading
+//! one panel row per column. A product whose width `n` is not a whole number of panels
+//! ends in a half panel: its init loads and output stores are masked to 8 lanes (the
+//! weight loads may read the whole panel, see `RawGemm`). Gate math: sixteen hidden units
+//! per vector with the vectorised rational tanh, the tail masked the same way. Every lane
+//! does the same FMA sequence whatever the tile shape and mask, so a word's result does
+//! not depend on its batch neighbours. Measured on a 2-core Xeon VM (H = 100), same run as
+//! AVX2: ~92k words/s at batch 256 x 8 characters (AVX2 ~51k), ~25 µs for one 8-character
+//! word (AVX2 ~31 µs).
+
+use core::arch::x86_64::*;
+
+use crate::backend::{Backend, Cells, Gemm, RawCells, RawGemm};
+use crate::dims::{LANES, PANEL};
+use crate::math::{TANH_ALPHA, TANH_BETA, TANH_CLAMP};
+
+/// Proof that AVX-512F, AVX2 and FMA are usable: only [`Avx512::new_unchecked`] makes one.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Avx512(());
+
+impl Avx512 {
+    /// # Safety
+    /// The CPU running this code supports AVX-512F, AVX2 and FMA.
+    pub(crate) unsafe fn new_unchecked() -> Self {
+        Avx512(())
+    }
+}
+
+impl Backend for Avx512 {
+    fn matmul(&self, mut m: Gemm<'_>) {
+        // SAFETY: `self` proves AVX-512F+FMA; `raw` carries `Gemm::new`'s bounds.
+        unsafe { matmul(&m.raw()) }
+    }
+
+    fn gates(&self, mut c: Cells<'_>) {
+        // SAFETY: as above, with `Cells::new`'s bounds.
+        unsafe { gates(&c.raw()) }
+    }
+
+    fn relu(&self, z: &[f32], act: &mut [f32]) {
+        let n = z.len().min(act.len()) / LANES * LANES;
+        // SAFETY: AVX-512F proven; `n` is within both slices.
+        unsafe { relu(z.as_ptr(), act.as_mut_ptr(), n) }
+    }
+
+    fn highway(&self, t: &mut [f32], act: &[f32], z: &[f32]) {
+        let n = t.len().min(act.len()).min(z.len()) / LANES * LANES;
+        // SAFETY: AVX-512F+FMA proven; `n` is within all three slices.
+        unsafe { highway(t.as_mut_ptr(), act.as_ptr(), z.as_ptr(), n) }
+    }
+}
+
+/// All sixteen lanes.
+const FULL: __mmask16 = 0xFFFF;
+
+/// Mask for the 16-lane chunk starting at `j` of a row of `n` elements (`n` a multiple
+/// of 8, `j < n`): all lanes, or the low 8 for a trailing half chunk.
+#[inline(always)]
+fn chunk_mask(j: usize, n: usize) -> __mmask16 {
+    if j + PANEL <= n {
+        FULL
+    } else {
+        0x00FF
+    }
+}
+
+/// Widest tile (in panels) for each row count: 24 accumulators leave 8 of the 32 zmm
+/// registers for the broadcasts and the `b` loads.
+const fn cmax(rows: usize) -> usize {
+    match rows {
+        1 => 24,
+        2 => 12,
+        3 => 8,
+        4 => 6,
+        5 => 4,
+        _ => 4,
+    }
+}
+
+/// Splits the `ceil(n / 16)` panels of a product into nearly equal tiles of at most
+/// `pmax` panels. Yields `(first_panel, panels_in_tile)`.
+fn panel_blocks(n: usize, pmax: usize) -> impl Iterator<Item = (usize, usize)> {
+    let panels = n.div_ceil(PANEL);
+    let blocks = panels.div_ceil(pmax.max(1));
+    let base = panels.checked_div(blocks).unwrap_or(0);
+    let extra = panels.checked_rem(blocks).unwrap_or(0);
+    (0..blocks).map(move |b| (b * base + b.min(extra), base + usize::from(b < extra)))
+}
+
+/// Runs `tile::<R, C>` for the `(rows, cols)` pairs listed, without a panic path.
+macro_rules! dispatch_tile {
+    ($rows:expr, $cols:expr, $p:ident, $p0:ident, $m:ident; $($r:literal => [$($c:literal),*]),* $(,)?) => {
+        match ($rows, $cols) {
+            $($( ($r, $c) => tile::<$r, $c>($p, $p0, $m), )*)*
+            _ => debug_assert!(false, "no tile for this shape"),
+        }
+    };
+}
+
+/// # Safety
+/// AVX-512F+FMA available; `p` satisfies the [`RawGemm`] invariant.
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn matmul(p: &RawGemm) {
+    for (p0, cols) in panel_blocks(p.n, cmax(p.rows)) {
+        let last = chunk_mask((p0 + cols - 1) * PANEL, p.n);
+        // SAFETY: `cols <= cmax(rows)` so the pair is listed; the tile's panels lie
+        // within `ceil(n/16)` and its last panel's valid lanes are masked by `last`.
+        unsafe {
+            dispatch_tile!(p.rows, cols, p, p0, last;
+                1 => [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+                      21, 22, 23, 24],
+                2 => [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+                3 => [1, 2, 3, 4, 5, 6, 7, 8],
+                4 => [1, 2, 3, 4, 5, 6],
+                5 => [1, 2, 3, 4],
+                6 => [1, 2, 3, 4],
+            )
+        }
+    }
+}
+
+/// One `R x 16C` register tile starting at panel `p0`: accumulators start from `init`, then
+/// one FMA per `k` in order. `last` masks the columns of the last panel that exist.
+///
+/// # Safety
+/// AVX-512F+FMA available; `R <= p.rows`; `16*(p0 + C - 1) < p.n`, and `last` keeps
+/// only lanes below `n` of the last panel; `p` satisfies [`RawGemm`]'s invariant.
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[inline]
+unsafe fn tile<const R: usize, const C: usize>(p: &RawGemm, p0: usize, last: __mmask16) {
+    let j0 = p0 * PANEL;
+    let mask = |c: usize| if c + 1 == C { last } else { FULL };
+    let mut acc = [[_mm512_setzero_ps(); C]; R];
+    for (r, acc) in acc.iter_mut().enumerate() {
+        for (c, acc) in acc.iter_mut().enumerate() {
+            // SAFETY: init rows hold `n` elements; masked-off lanes are not read.
+            *acc = unsafe { _mm512_maskz_loadu_ps(mask(c), p.init[r].add(j0 + PANEL * c)) };
+        }
+    }
+    let panel = p.kb * PANEL;
+    let b: [*const f32; C] = core::array::from_fn(|c| p.b.wrapping_add((p0 + c) * panel));
+    let a: [*const f32; R] = core::array::from_fn(|r| p.a.wrapping_add(r * p.lda));
+    // SAFETY (for `step`): row `r < rows` and `kk < k` are inside the validated `a` span;
+    // row `kk < k <= kb` of a panel below `ceil(n/16)` is inside the validated `b` span.
+    let step = |acc: &mut [[__m512; C]; R], kk: usize| {
+        for (acc, a) in acc.iter_mut().zip(&a) {
+            let a = _mm512_set1_ps(unsafe { *a.add(kk) });
+            for (acc, b) in acc.iter_mut().zip(&b) {
+                let b = unsafe { _mm512_loadu_ps(b.add(kk * PANEL)) };
+                *acc = _mm512_fmadd_ps(a, b, *acc);
+            }
+        }
+    };
+    let mut kk = 0;
+    while kk + 4 <= p.k {
+        step(&mut acc, kk);
+        step(&mut acc, kk + 1);
+        step(&mut acc, kk + 2);
+        step(&mut acc, kk + 3);
+        kk += 4;
+    }
+    while kk < p.k {
+        step(&mut acc, kk);
+        kk += 1;
+    }
+    for (r, acc) in acc.iter().enumerate() {
+        for (c, acc) in acc.iter().enumerate() {
+            // SAFETY: `r < rows`; unmasked columns are below `n <= ldo`.
+            unsafe { _mm512_mask_storeu_ps(p.out.add(r * p.ldo + j0 + PANEL * c), mask(c), *acc) };
+        }
+    }
+}
+
+/// Rational tanh on sixteen lanes: the same formula as [`crate::math::tanh`], with FMA.
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[inline]
+fn tanh16(x: __m512) -> __m512 {
+    let clamp = _mm512_set1_ps(TANH_CLAMP);
+    let x = _mm512_max_ps(_mm512_min_ps(x, clamp), _mm512_set1_ps(-TANH_CLAMP));
+    let x2 = _mm512_mul_ps(x, x);
+    let mut p = _mm512_set1_ps(TANH_ALPHA[0]);
+    for &a in &TANH_ALPHA[1..] {
+        p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(a));
+    }
+    p = _mm512_mul_ps(p, x);
+    let mut q = _mm512_set1_ps(TANH_BETA[0]);
+    for &b in &TANH_BETA[1..] {
+        q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(b));
+    }
+    _mm512_div_ps(p, q)
+}
+
+/// `0.5 + 0.5 * tanh(0.5 * x)`.
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[inline]
+fn sigmoid16(x: __m512) -> __m512 {
+    let half = _mm512_set1_ps(0.5);
+    _mm512_fmadd_ps(half, tanh16(_mm512_mul_ps(half, x)), half)
+}
+
+/// Two passes per row, as in the AVX2 path: first the new cell state (and the output gate,
+/// parked in the gate buffer), then `h = o * tanh(c)`.
+///
+/// # Safety
+/// AVX-512F+FMA available; `p` satisfies the [`RawCells`] invariant.
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn gates(p: &RawCells) {
+    let hp = p.hp;
+    for r in 0..p.rows {
+        // SAFETY: `r < rows`; lanes kept by `m` are below `hp`: inside the validated spans.
+        unsafe {
+            let g = p.gates.add(r * 4 * hp);
+            let c = p.cell.add(r * hp);
+            for j in (0..hp).step_by(PANEL) {
+                let m = chunk_mask(j, hp);
+                let g = g.add(j);
+                let i = sigmoid16(_mm512_maskz_loadu_ps(m, g));
+                let f = sigmoid16(_mm512_maskz_loadu_ps(m, g.add(2 * hp)));
+                let cand = tanh16(_mm512_maskz_loadu_ps(m, g.add(3 * hp)));
+                let old = _mm512_maskz_loadu_ps(m, c.add(j));
+                let new_c = _mm512_fmadd_ps(f, old, _mm512_mul_ps(i, cand));
+                _mm512_mask_storeu_ps(c.add(j), m, new_c);
+                let o = g.add(hp);
+                _mm512_mask_storeu_ps(o, m, sigmoid16(_mm512_maskz_loadu_ps(m, o)));
+            }
+            let h = p.h.add(r * p.ldh);
+            for j in (0..hp).step_by(PANEL) {
+                let m = chunk_mask(j, hp);
+                let o = _mm512_maskz_loadu_ps(m, g.add(hp + j));
+                let tc = tanh16(_mm512_maskz_loadu_ps(m, c.add(j)));
+                _mm512_mask_storeu_ps(h.add(j), m, _mm512_mul_ps(o, tc));
+            }
+        }
+    }
+}
+
+/// # Safety
+/// AVX-512F available; `z` and `act` hold `n` elements, `n` a multiple of 8.
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn relu(z: *const f32, act: *mut f32, n: usize) {
+    for j in (0..n).step_by(PANEL) {
+        let m = chunk_mask(j, n);
+        // SAFETY: lanes kept by `m` are below `n`.
+        unsafe {
+            let v = _mm512_max_ps(_mm512_maskz_loadu_ps(m, z.add(j)), _mm512_setzero_ps());
+            _mm512_mask_storeu_ps(act.add(j), m, v);
+        }
+    }
+}
+
+/// # Safety
+/// AVX-512F+FMA available; all three pointers hold `n` elements, `n` a multiple of 8.
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn highway(t: *mut f32, act: *const f32, z: *const f32, n: usize) {
+    for j in (0..n).step_by(PANEL) {
+        let m = chunk_mask(j, n);
+        // SAFETY: lanes kept by `m` are below `n`.
+        unsafe {
+            let gate = sigmoid16(_mm512_maskz_loadu_ps(m, t.add(j)));
+            let z = _mm512_maskz_loadu_ps(m, z.add(j));
+            let diff = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, act.add(j)), z);
+            _mm512_mask_storeu_ps(t.add(j), m, _mm512_fmadd_ps(gate, diff, z));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    #[test]
+    fn panel_blocks_cover_evenly() {
+        let b: Vec<_> = panel_blocks(416, 4).collect();
+        assert_eq!(
+            b,
+            [(0, 4), (4, 4), (8, 4), (12, 4), (16, 4), (20, 3), (23, 3)]
+        );
+        assert_eq!(panel_blocks(0, 4).count(), 0);
+        for n in (LANES..600).step_by(LANES) {
+            for pmax in 1..25 {
+                let mut next = 0;
+                for (p0, len) in panel_blocks(n, pmax) {
+                    assert_eq!(p0, next);
+                    assert!(len >= 1 && len <= pmax);
+                    next += len;
+                }
+                assert_eq!(next, n.div_ceil(PANEL));
+            }
+        }
+    }
+}
