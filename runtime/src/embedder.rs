@@ -87,17 +87,17 @@ impl Embedder {
 
     pub fn from_artifact(artifact: &Artifact, choice: BackendChoice) -> Result<Self> {
         artifact.expect_kind(Kind::Embedder)?;
+        let weights = artifact.weights()?;
         let backend = match choice {
             BackendChoice::Tract => Backend::Tract(TractBackend::new(artifact)?),
             // Every embedder sublex writes is the kernel's architecture; `Auto` only falls
             // back to tract when the kernel rejects the file.
-            BackendChoice::Kernel => Backend::Kernel(KernelBackend::new(artifact)?),
-            BackendChoice::Auto => match KernelBackend::new(artifact) {
+            BackendChoice::Kernel => Backend::Kernel(KernelBackend::new(artifact, &weights)?),
+            BackendChoice::Auto => match KernelBackend::new(artifact, &weights) {
                 Ok(kernel) => Backend::Kernel(kernel),
                 Err(_) => Backend::Tract(TractBackend::new(artifact)?),
             },
         };
-        let weights = artifact.weights()?;
         let empty = empty_word_vector(&artifact.manifest().shapes(), &weights);
         Ok(Embedder {
             manifest: artifact.manifest().clone(),

@@ -2,7 +2,7 @@
 //! the same ONNX file's initializers. Used whenever the file is a character embedder of the
 //! architecture the kernel implements (every embedder sublex exports).
 
-use crate::artifact::Artifact;
+use crate::artifact::{Artifact, CharModelWeights};
 use crate::error::{Error, FileProblem, Result};
 use sublex_kernel::{Dims, Isa, Kernel};
 
@@ -14,9 +14,9 @@ pub struct KernelBackend {
 }
 
 impl KernelBackend {
-    pub fn new(artifact: &Artifact) -> Result<Self> {
+    /// `weights` are `artifact`'s, decoded once by the caller.
+    pub fn new(artifact: &Artifact, weights: &CharModelWeights) -> Result<Self> {
         let shapes = artifact.manifest().shapes();
-        let weights = artifact.weights()?;
         let dims = shapes.kernel_dims();
         let mut packed = vec![0.0; dims.packed_len()];
         let fail = |e| Error::file(artifact.path(), FileProblem::Kernel(e));
