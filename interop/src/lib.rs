@@ -101,6 +101,7 @@ fn model(precision: Precision, highway: bool) -> Vec<u8> {
         highway,
         loss: "cos".into(),
         teacher: "random".into(),
+        tagger: None,
     };
     // Same weights for every fixture (the highway layer's are drawn last).
     let g = &mut Lcg(42);

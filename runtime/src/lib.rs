@@ -4,6 +4,8 @@
 //! ([`CharVocab`]) and the model file ([`artifact`]). The trainer writes models through this
 //! crate and checks its own exports by loading them here.
 //!
+//! [`Tagger`] tags sentences with an exported tagger (tract runs its graph).
+//!
 //! [`Embedder`] turns words into vectors with one of two backends: a hand-written BiLSTM
 //! kernel (`sublex-kernel`; the default) or tract running the ONNX graph.
 
@@ -12,10 +14,12 @@ mod embedder;
 mod error;
 mod kernel_backend;
 pub mod reference;
+mod tagger;
 mod tract_backend;
 pub mod vocab;
 
 pub use artifact::{Artifact, CharModelWeights, Kind, Manifest, Precision};
 pub use embedder::{BackendChoice, Embedder};
 pub use error::{Error, FileProblem, Result};
+pub use tagger::{TagId, Tagger};
 pub use vocab::{CharVocab, MAX_WORD_CHARS, UNK};

@@ -89,7 +89,7 @@ impl TractBackend {
 }
 
 /// An optimised plan of `model` with every LSTM resetting its state at each run.
-fn plan(model: InferenceModel) -> TractResult<State> {
+pub(crate) fn plan(model: InferenceModel) -> TractResult<State> {
     let mut typed = model.into_typed()?;
     for node in typed.nodes_mut() {
         if let Some(scan) = node.op_as_mut::<Scan>() {

@@ -65,11 +65,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     write_atomic(path, serde_json::to_string_pretty(value)?.as_bytes())
 }
 
-fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
+pub fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
@@ -77,14 +77,31 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
 
 /// Saves a model directory (`model.bpk`, then `model.json`).
 pub fn save_model(dir: &Path, model: &CharModel, info: &ModelInfo) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let bytes = model
+    save_module(&dir.join("model.bpk"), model)?;
+    write_json(&dir.join("model.json"), info)
+}
+
+/// Writes `module`'s weights (burnpack) to `path` atomically; creates its directory.
+pub fn save_module<M: Module>(path: &Path, module: &M) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let bytes = module
         .clone()
         .into_record()
         .into_bytes()
         .context("cannot serialise the model")?;
-    write_atomic(&dir.join("model.bpk"), &bytes)?;
-    write_json(&dir.join("model.json"), info)
+    write_atomic(path, &bytes)
+}
+
+/// Loads weights saved by [`save_module`] into `template` (same structure).
+pub fn load_module<M: Module>(path: &Path, template: M) -> Result<M> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let record = burn::store::ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes))
+        .map_err(|e| anyhow::anyhow!("{}: not a model file: {e:?}", path.display()))?;
+    template
+        .try_load_record(record)
+        .map_err(|e| anyhow::anyhow!("{}: does not match its description: {e:?}", path.display()))
 }
 
 /// Reads `model.json` alone.
@@ -103,15 +120,7 @@ pub fn load_info(dir: &Path) -> Result<ModelInfo> {
 /// Loads a model directory onto `device`.
 pub fn load_model(dir: &Path, device: &Device) -> Result<(CharModel, ModelInfo)> {
     let info = load_info(dir)?;
-    let path = dir.join("model.bpk");
-    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let record = burn::store::ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes))
-        .map_err(|e| anyhow::anyhow!("{}: not a model file: {e:?}", path.display()))?;
-    let model = info
-        .model
-        .init(info.seed, device)
-        .try_load_record(record)
-        .map_err(|e| anyhow::anyhow!("{}: does not match model.json: {e:?}", path.display()))?;
+    let model = load_module(&dir.join("model.bpk"), info.model.init(info.seed, device))?;
     Ok((model, info))
 }
 
@@ -126,10 +135,7 @@ pub fn save_checkpoint(
     let name = PathBuf::from(format!("checkpoint-{}", info.epochs));
     let checkpoint = dir.join(&name);
     save_model(&checkpoint, model, info)?;
-    let bytes = optim
-        .into_bytes()
-        .map_err(|e| anyhow::anyhow!("cannot serialise Adam's state: {e:?}"))?;
-    write_atomic(&checkpoint.join("optim.bpk"), &bytes)?;
+    save_optimizer(&checkpoint, optim)?;
     write_json(
         &dir.join("progress.json"),
         &Progress {
@@ -150,6 +156,14 @@ pub fn load_progress(dir: &Path) -> Result<Option<Progress>> {
         return Ok(None);
     }
     read_json(&path).map(Some)
+}
+
+/// Saves Adam's state in a checkpoint directory.
+pub fn save_optimizer(checkpoint: &Path, optim: &ModuleOptimizer) -> Result<()> {
+    let bytes = optim
+        .into_bytes()
+        .map_err(|e| anyhow::anyhow!("cannot serialise Adam's state: {e:?}"))?;
+    write_atomic(&checkpoint.join("optim.bpk"), &bytes)
 }
 
 /// Restores Adam's state saved in a checkpoint directory.

@@ -52,33 +52,72 @@ pub struct ExportReport {
     pub precision_mean_cosine: f32,
 }
 
-fn data(t: Tensor<2>) -> Vec<f32> {
+pub(crate) fn data(t: Tensor<2>) -> Vec<f32> {
     t.into_data().try_into_vec::<f32>().expect("f32 weights")
 }
 
-fn data1(t: Tensor<1>) -> Vec<f32> {
+pub(crate) fn data1(t: Tensor<1>) -> Vec<f32> {
     t.into_data().try_into_vec::<f32>().expect("f32 weights")
 }
 
-/// burn's weights in ONNX layout: LSTM matrices transposed to `[4H, in]` and stacked by
-/// direction; the recurrent bias (`Rb`) is zero because burn's LSTM has one bias.
-pub fn weights_of(model: &CharModel) -> CharModelWeights {
-    let stack = |f: Vec<f32>, b: Vec<f32>| [f, b].concat();
-    let lstm = |l: &Lstm| {
+/// A forward and a backward [`Lstm`] in ONNX layout `(W, R, B)`: matrices transposed to
+/// `[4H, in]` and stacked by direction; the recurrent bias (`Rb`) is zero because burn's
+/// LSTM has one bias.
+pub fn onnx_lstm(forward: &Lstm, backward: &Lstm) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let four_h = forward.bias.dims()[0];
+    let parts = |l: &Lstm| {
         (
             data(l.w_input.val().transpose()),
             data(l.w_recurrent.val().transpose()),
+            [data1(l.bias.val()), vec![0.0; four_h]].concat(),
         )
     };
-    let (wf, rf) = lstm(&model.forward_lstm);
-    let (wb, rb) = lstm(&model.backward_lstm);
-    let four_h = model.forward_lstm.bias.dims()[0];
-    let bias = |l: &Lstm| [data1(l.bias.val()), vec![0.0; four_h]].concat();
+    let (wf, rf, bf) = parts(forward);
+    let (wb, rb, bb) = parts(backward);
+    ([wf, wb].concat(), [rf, rb].concat(), [bf, bb].concat())
+}
+
+/// Direction `dir` of ONNX-layout LSTM weights as a burn [`Lstm`] (input size `input`,
+/// state size `h`); both ONNX biases fold into burn's one.
+pub fn lstm_from_onnx(
+    (w, r, b): (&[f32], &[f32], &[f32]),
+    dir: usize,
+    input: usize,
+    h: usize,
+    device: &Device,
+) -> Lstm {
+    let t = |v: &[f32], rows: usize, cols: usize| {
+        // [rows, cols] -> [cols, rows]
+        (0..cols)
+            .flat_map(|c| (0..rows).map(move |r| v[r * cols + c]))
+            .collect::<Vec<f32>>()
+    };
+    let (wn, rn, bn) = (4 * h * input, 4 * h * h, 8 * h);
+    let b = &b[dir * bn..(dir + 1) * bn];
+    let bias: Vec<f32> = (0..4 * h).map(|k| b[k] + b[4 * h + k]).collect();
+    Lstm {
+        w_input: param(
+            t(&w[dir * wn..(dir + 1) * wn], 4 * h, input),
+            [input, 4 * h],
+            device,
+        ),
+        w_recurrent: param(
+            t(&r[dir * rn..(dir + 1) * rn], 4 * h, h),
+            [h, 4 * h],
+            device,
+        ),
+        bias: param(bias, [4 * h], device),
+    }
+}
+
+/// burn's weights in ONNX layout.
+pub fn weights_of(model: &CharModel) -> CharModelWeights {
+    let (w, r, b) = onnx_lstm(&model.forward_lstm, &model.backward_lstm);
     CharModelWeights {
         chars: data(model.chars.val()),
-        w: stack(wf, wb),
-        r: stack(rf, rb),
-        b: stack(bias(&model.forward_lstm), bias(&model.backward_lstm)),
+        w,
+        r,
+        b,
         proj_forward: data(model.project_forward.weight.val()),
         proj_backward: data(model.project_backward.weight.val()),
         proj_bias: data1(
@@ -107,30 +146,7 @@ pub fn model_from_weights(
     let [vocab, dc] = template.chars.dims();
     let h = template.forward_lstm.hidden();
     let d = template.project_forward.weight.dims()[1];
-    let t = |v: &[f32], rows: usize, cols: usize| {
-        // [rows, cols] -> [cols, rows]
-        (0..cols)
-            .flat_map(|c| (0..rows).map(move |r| v[r * cols + c]))
-            .collect::<Vec<f32>>()
-    };
-    let lstm = |dir: usize| {
-        let (wn, rn, bn) = (4 * h * dc, 4 * h * h, 8 * h);
-        let b = &w.b[dir * bn..(dir + 1) * bn];
-        let bias: Vec<f32> = (0..4 * h).map(|k| b[k] + b[4 * h + k]).collect();
-        Lstm {
-            w_input: param(
-                t(&w.w[dir * wn..(dir + 1) * wn], 4 * h, dc),
-                [dc, 4 * h],
-                device,
-            ),
-            w_recurrent: param(
-                t(&w.r[dir * rn..(dir + 1) * rn], 4 * h, h),
-                [h, 4 * h],
-                device,
-            ),
-            bias: param(bias, [4 * h], device),
-        }
-    };
+    let lstm = |dir| lstm_from_onnx((&w.w, &w.r, &w.b), dir, dc, h, device);
     let linear = |weight: &[f32], bias: Option<&[f32]>, input: usize| Linear {
         weight: param(weight.to_vec(), [input, d], device),
         bias: bias.map(|b| param(b.to_vec(), [d], device)),
@@ -160,6 +176,7 @@ pub fn manifest(info: &ModelInfo, precision: Precision) -> Manifest {
         highway: m.highway,
         loss: info.loss.cli_name().to_string(),
         teacher: info.teacher.clone(),
+        tagger: None,
     }
 }
 

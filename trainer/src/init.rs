@@ -47,7 +47,12 @@ pub fn normal<const D: usize>(
 }
 
 /// Inverted dropout mask: each value is 0 with probability `p`, else `1 / (1 - p)`.
-pub fn dropout_mask(rng: &mut impl Rng, shape: [usize; 3], p: f64, device: &Device) -> Tensor<3> {
+pub fn dropout_mask<const D: usize>(
+    rng: &mut impl Rng,
+    shape: [usize; D],
+    p: f64,
+    device: &Device,
+) -> Tensor<D> {
     let n = shape.iter().product();
     let keep = 1.0 / (1.0 - p) as f32;
     let values = (0..n)

@@ -38,6 +38,24 @@ impl Lstm {
     /// Runs over `inputs` `[batch, time, input]` in time order (or reversed) and returns the
     /// final hidden state `[batch, hidden]`. `time` must be at least 1.
     pub fn final_state(&self, inputs: Tensor<3>, reverse: bool) -> Tensor<2> {
+        let mut last = None;
+        self.run(inputs, reverse, |h| last = Some(h));
+        last.expect("time > 0")
+    }
+
+    /// Every hidden state `[batch, time, hidden]`, position `t` holding the state after
+    /// reading position `t` (for `reverse`, after reading positions `time-1 ..= t`).
+    pub fn states(&self, inputs: Tensor<3>, reverse: bool) -> Tensor<3> {
+        let mut all = Vec::new();
+        self.run(inputs, reverse, |h| all.push(h));
+        if reverse {
+            all.reverse();
+        }
+        Tensor::stack(all, 1)
+    }
+
+    /// The recurrence; `emit` receives each step's hidden state in reading order.
+    fn run(&self, inputs: Tensor<3>, reverse: bool, mut emit: impl FnMut(Tensor<2>)) {
         let [batch, time, input] = inputs.dims();
         let h_size = self.hidden();
         let gates_in = inputs
@@ -66,8 +84,8 @@ impl Lstm {
                 None => i * g,
             };
             let h = o * tanh(c.clone());
+            emit(h.clone());
             state = Some((h, c));
         }
-        state.map(|(h, _)| h).expect("time > 0")
     }
 }

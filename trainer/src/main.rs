@@ -7,6 +7,9 @@ use sublex_trainer::checkpoint;
 use sublex_trainer::distance::Distance;
 use sublex_trainer::eval::{self, EvalRequest, Student};
 use sublex_trainer::export;
+use sublex_trainer::pos::model::Variant;
+use sublex_trainer::pos::train::{self as tagger_train, Grid, TaggerOptions};
+use sublex_trainer::pos::CorpusFormat;
 use sublex_trainer::teacher::{Format, LoadOptions, Teacher};
 use sublex_trainer::train::{self, ReconstructOptions};
 
@@ -27,6 +30,8 @@ enum Command {
     /// Write a trained model as one ONNX file for the runtime (`sublex`), checked by
     /// running it with the runtime before returning.
     Export(ExportArgs),
+    /// Train a POS tagger (paper 5.2) over a grid on dev, evaluate it on dev and test.
+    Tagger(TaggerArgs),
     /// The default pipeline on the default data: reconstruct, evaluate.
     Quickstart {
         /// Where the run goes (resumed if it exists).
@@ -98,8 +103,87 @@ struct ReconstructArgs {
 }
 
 #[derive(Args)]
+struct TaggerArgs {
+    /// How words become vectors: full (word lookup + characters), full-emb (the lookup
+    /// initialised from --teacher), char (characters only; with --init: CHAR(D)).
+    #[arg(long, value_enum)]
+    variant: Variant,
+    /// Training corpus: CoNLL-U (tag = XPOS), `word_TAG` lines or `word<TAB>tag` lines.
+    #[arg(long)]
+    train: PathBuf,
+    #[arg(long)]
+    dev: PathBuf,
+    #[arg(long)]
+    test: PathBuf,
+    #[arg(long, value_enum, default_value_t = CorpusFormat::Auto)]
+    corpus_format: CorpusFormat,
+    /// A reconstructed character model directory to start from (CHAR(D)).
+    #[arg(long)]
+    init: Option<PathBuf>,
+    /// The teacher table the word lookup starts from (full-emb).
+    #[arg(long)]
+    teacher: Option<PathBuf>,
+    /// full: the paper's 5x5 grid (lr 1e-4..5e-4 x dropout 0.1..0.5); small: lr {3e-4, 5e-4}
+    /// x dropout {0.2, 0.4}. --lr/--dropout replace it with a custom grid.
+    #[arg(long, default_value = "full")]
+    grid: String,
+    #[arg(long, num_args = 1..)]
+    lr: Vec<f64>,
+    #[arg(long, num_args = 1..)]
+    dropout: Vec<f64>,
+    #[arg(long, default_value_t = 30)]
+    max_epochs: usize,
+    /// Stop a grid point after this many epochs without a better dev accuracy.
+    #[arg(long, default_value_t = 3)]
+    patience: usize,
+    /// Sentences per batch (batches hold sentences of one length).
+    #[arg(long, default_value_t = 16)]
+    batch: usize,
+    /// Character model size without --init.
+    #[arg(long, default_value_t = 100)]
+    char_dim: usize,
+    /// Word lookup size (full; full-emb takes the teacher's).
+    #[arg(long, default_value_t = 100)]
+    word_dim: usize,
+    /// State size of each direction of the word-level LSTM.
+    #[arg(long, default_value_t = 100)]
+    hidden: usize,
+    /// Hidden layer of the MLP.
+    #[arg(long, default_value_t = 100)]
+    mlp: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Continue the run in --out (finished grid points are kept).
+    #[arg(long)]
+    resume: bool,
+    #[arg(long)]
+    out: PathBuf,
+}
+
+impl TaggerArgs {
+    fn grid(&self) -> Result<Grid> {
+        let mut grid = match self.grid.as_str() {
+            "full" => Grid::full(),
+            "small" => Grid::small(),
+            other => anyhow::bail!("--grid {other:?}: expected full or small"),
+        };
+        if !self.lr.is_empty() || !self.dropout.is_empty() {
+            grid.name = "custom".into();
+            if !self.lr.is_empty() {
+                grid.lrs = self.lr.clone();
+            }
+            if !self.dropout.is_empty() {
+                grid.dropouts = self.dropout.clone();
+            }
+        }
+        Ok(grid)
+    }
+}
+
+#[derive(Args)]
 struct ExportArgs {
-    /// A model directory (`reconstruct --out`, or one of its `epochs/N`).
+    /// A model directory (`reconstruct --out`, or one of its `epochs/N`), or a tagger
+    /// directory (`tagger --out`; character-only variants).
     #[arg(long)]
     model: PathBuf,
     #[arg(long)]
@@ -112,6 +196,9 @@ struct ExportArgs {
     teacher: Option<PathBuf>,
     #[arg(long, default_value_t = 1000)]
     check_words: usize,
+    /// Tagger: check burn against the runtime on every sentence of this corpus.
+    #[arg(long)]
+    check_corpus: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -182,6 +269,32 @@ fn main() -> Result<()> {
             eprintln!("model in {}", opts.out.display());
         }
         Command::Eval(a) => eval_command(a)?,
+        Command::Tagger(a) => {
+            let opts = TaggerOptions {
+                variant: a.variant,
+                grid: a.grid()?,
+                train: a.train,
+                dev: a.dev,
+                test: a.test,
+                format: a.corpus_format,
+                init: a.init,
+                teacher: a.teacher,
+                max_epochs: a.max_epochs,
+                patience: a.patience,
+                batch: a.batch,
+                char_dim: a.char_dim,
+                word_dim: a.word_dim,
+                hidden: a.hidden,
+                mlp: a.mlp,
+                seed: a.seed,
+                out: a.out,
+                resume: a.resume,
+                progress,
+            };
+            let report = tagger_train::train_tagger(&opts)?;
+            print!("{}", tagger_train::render(&report));
+            eprintln!("tagger in {}", opts.out.display());
+        }
         Command::Export(a) => export_command(a)?,
         Command::Quickstart { out } => {
             let data = sublex_trainer::quickstart::DefaultData::find(std::path::Path::new("."))?;
@@ -192,6 +305,20 @@ fn main() -> Result<()> {
 }
 
 fn export_command(a: ExportArgs) -> Result<()> {
+    if a.model.join("tagger.json").exists() {
+        let check = match &a.check_corpus {
+            Some(path) => sublex_trainer::pos::read_corpus(path, CorpusFormat::Auto)?,
+            None => Vec::new(),
+        };
+        let r = sublex_trainer::pos::export::export_tagger(&a.model, &a.out, a.precision, &check)?;
+        eprintln!(
+            "wrote {} ({} bytes, {}); on {} sentences ({} tokens) burn vs runtime: max |score diff| {:.1e}, {} tags differ; \
+             {} tags changed by {} storage",
+            a.out.display(), r.bytes, r.precision, r.sentences_checked, r.tokens_checked,
+            r.max_score_diff, r.tags_differing, r.precision_tags_changed, r.precision
+        );
+        return Ok(());
+    }
     let check_words = match &a.teacher {
         Some(path) => {
             let options = LoadOptions {

@@ -15,6 +15,9 @@ pub const FORMAT_VERSION: u32 = 1;
 pub enum Kind {
     /// Words -> vectors (the character model of the paper's section 4).
     Embedder,
+    /// Sentences -> tag scores: the character model, a word-level BiLSTM and an MLP
+    /// (paper 5.2).
+    Tagger,
 }
 
 /// How the large weight matrices are stored in the file. Biases always stay f32.
@@ -46,7 +49,23 @@ pub struct Manifest {
     pub loss: String,
     /// The teacher table's file name, for people.
     pub teacher: String,
+    /// Present exactly when `kind` is [`Kind::Tagger`].
+    pub tagger: Option<TaggerDims>,
 }
+
+/// What a tagger adds to the character model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaggerDims {
+    /// Tag names; tag id `i` is `tags[i]`.
+    pub tags: Vec<String>,
+    /// State size of each direction of the word-level LSTM.
+    pub word_hidden: usize,
+    /// Size of the MLP's hidden layer.
+    pub mlp: usize,
+}
+
+/// Keys a tagger adds. Tags are joined by newlines (corpus tags never hold one).
+const TAGGER_KEYS: [&str; 3] = ["sublex.tags", "sublex.word_hidden", "sublex.mlp"];
 
 const KEYS: [&str; 11] = [
     "sublex.format_version",
@@ -78,7 +97,16 @@ impl Manifest {
             self.loss.clone(),
             self.teacher.clone(),
         ];
-        KEYS.iter().copied().zip(values).collect()
+        let mut entries: Vec<_> = KEYS.iter().copied().zip(values).collect();
+        if let Some(t) = &self.tagger {
+            let values = [
+                t.tags.join("\n"),
+                t.word_hidden.to_string(),
+                t.mlp.to_string(),
+            ];
+            entries.extend(TAGGER_KEYS.iter().copied().zip(values));
+        }
+        entries
     }
 
     /// Reads the manifest from metadata entries; `get` returns the value of a key.
@@ -91,9 +119,30 @@ impl Manifest {
                 supported: FORMAT_VERSION,
             });
         }
+        let kind = parse_value(KEYS[1], field(1)?)?;
+        let tagger = match kind {
+            Kind::Embedder => None,
+            Kind::Tagger => {
+                let field = |i: usize| {
+                    get(TAGGER_KEYS[i]).ok_or(FileProblem::MissingMetadata(TAGGER_KEYS[i]))
+                };
+                let tags: Vec<String> = field(0)?.split('\n').map(str::to_owned).collect();
+                if tags.iter().any(String::is_empty) || u32::try_from(tags.len()).is_err() {
+                    return Err(FileProblem::BadMetadata {
+                        key: TAGGER_KEYS[0],
+                        value: field(0)?.to_string(),
+                    });
+                }
+                Some(TaggerDims {
+                    tags,
+                    word_hidden: parse_value(TAGGER_KEYS[1], field(1)?)?,
+                    mlp: parse_value(TAGGER_KEYS[2], field(2)?)?,
+                })
+            }
+        };
         Ok(Manifest {
             format_version,
-            kind: parse_value(KEYS[1], field(1)?)?,
+            kind,
             precision: parse_value(KEYS[2], field(2)?)?,
             vocab: CharVocab::from(field(3)?.to_string()),
             char_dim: parse_value(KEYS[4], field(4)?)?,
@@ -102,6 +151,7 @@ impl Manifest {
             highway: parse_value(KEYS[7], field(7)?)?,
             loss: field(8)?.to_string(),
             teacher: field(9)?.to_string(),
+            tagger,
         })
     }
 }
@@ -117,6 +167,7 @@ impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str(match self {
             Kind::Embedder => "embedder",
+            Kind::Tagger => "tagger",
         })
     }
 }
@@ -126,6 +177,7 @@ impl FromStr for Kind {
     fn from_str(s: &str) -> Result<Self, ()> {
         match s {
             "embedder" => Ok(Kind::Embedder),
+            "tagger" => Ok(Kind::Tagger),
             _ => Err(()),
         }
     }

@@ -8,10 +8,10 @@ mod read;
 mod weights;
 mod write;
 
-pub use manifest::{Kind, Manifest, Precision, FORMAT_VERSION};
+pub use manifest::{Kind, Manifest, Precision, TaggerDims, FORMAT_VERSION};
 pub use read::Artifact;
-pub use weights::{CharModelWeights, Shapes};
-pub use write::encode_embedder;
+pub use weights::{CharModelWeights, Shapes, TaggerShapes, TaggerWeights};
+pub use write::{encode_embedder, encode_tagger};
 
 use prost::Message;
 use tract_onnx::pb;
@@ -57,6 +57,16 @@ impl Manifest {
             dim: self.dim,
             highway: self.highway,
         }
+    }
+
+    /// A tagger's weight shapes; `None` for an embedder.
+    pub fn tagger_shapes(&self) -> Option<TaggerShapes> {
+        self.tagger.as_ref().map(|t| TaggerShapes {
+            chars: self.shapes(),
+            word_hidden: t.word_hidden,
+            mlp: t.mlp,
+            tags: t.tags.len(),
+        })
     }
 }
 

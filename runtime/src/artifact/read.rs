@@ -2,7 +2,7 @@
 //! shapes) and read the weights back as f32.
 
 use super::manifest::{Manifest, CHECKSUM_KEY};
-use super::weights::{CharModelWeights, Shapes};
+use super::weights::{CharModelWeights, Shapes, TaggerWeights};
 use super::Kind;
 use crate::error::{Error, FileProblem, Result};
 use prost::Message;
@@ -66,7 +66,11 @@ impl Artifact {
             manifest,
             proto,
         };
-        artifact.weights()?; // shapes and storage checked once, here
+        // Shapes and storage checked once, here.
+        match artifact.manifest.kind {
+            Kind::Embedder => drop(artifact.weights()?),
+            Kind::Tagger => drop(artifact.tagger_weights()?),
+        }
         Ok(artifact)
     }
 
@@ -123,6 +127,26 @@ impl Artifact {
     }
 
     /// One weight, from whichever of its stored forms the file holds.
+    /// A tagger's weights, f32 whatever the storage; an error for an embedder file.
+    pub fn tagger_weights(&self) -> Result<TaggerWeights> {
+        self.expect_kind(Kind::Tagger)?;
+        let s = self
+            .manifest
+            .tagger_shapes()
+            .expect("a tagger manifest has tagger dimensions");
+        let read = |name: &str, dims: &[usize]| self.weight(name, dims);
+        Ok(TaggerWeights {
+            chars: self.weights()?,
+            w: read("word_W", &s.w())?,
+            r: read("word_R", &s.r())?,
+            b: read("word_B", &s.b())?,
+            mlp_weight: read("mlp_weight", &s.mlp_weight())?,
+            mlp_bias: read("mlp_bias", &[s.mlp])?,
+            out_weight: read("out_weight", &s.out_weight())?,
+            out_bias: read("out_bias", &[s.tags])?,
+        })
+    }
+
     fn weight(&self, name: &str, dims: &[usize]) -> Result<Vec<f32>> {
         self.stored_weight(name, dims).map_err(|message| {
             Error::file(

@@ -134,3 +134,89 @@ impl CharModelWeights {
         }
     }
 }
+
+/// Weights of a tagger: its character model plus the word-level BiLSTM (ONNX layout,
+/// direction 0 forward) over the character model's vectors and the MLP
+/// `W2 relu(W1 h + b1) + b2` (matrices multiplied from the right).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaggerWeights {
+    pub chars: CharModelWeights,
+    /// `[2, 4 * word_hidden, dim]`.
+    pub w: Vec<f32>,
+    /// `[2, 4 * word_hidden, word_hidden]`.
+    pub r: Vec<f32>,
+    /// `[2, 8 * word_hidden]`.
+    pub b: Vec<f32>,
+    /// `W1`, `[2 * word_hidden, mlp]`.
+    pub mlp_weight: Vec<f32>,
+    pub mlp_bias: Vec<f32>,
+    /// `W2`, `[mlp, tags]`.
+    pub out_weight: Vec<f32>,
+    pub out_bias: Vec<f32>,
+}
+
+/// The dimensions that fix a tagger's weight shapes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TaggerShapes {
+    pub chars: Shapes,
+    pub word_hidden: usize,
+    pub mlp: usize,
+    pub tags: usize,
+}
+
+impl TaggerShapes {
+    pub fn w(&self) -> [usize; 3] {
+        [2, 4 * self.word_hidden, self.chars.dim]
+    }
+    pub fn r(&self) -> [usize; 3] {
+        [2, 4 * self.word_hidden, self.word_hidden]
+    }
+    pub fn b(&self) -> [usize; 2] {
+        [2, 8 * self.word_hidden]
+    }
+    pub fn mlp_weight(&self) -> [usize; 2] {
+        [2 * self.word_hidden, self.mlp]
+    }
+    pub fn out_weight(&self) -> [usize; 2] {
+        [self.mlp, self.tags]
+    }
+
+    /// Number of weights, biases and the character model included.
+    pub fn num_params(&self) -> usize {
+        let p = |s: &[usize]| s.iter().product::<usize>();
+        self.chars.num_params()
+            + p(&self.w())
+            + p(&self.r())
+            + p(&self.b())
+            + p(&self.mlp_weight())
+            + self.mlp
+            + p(&self.out_weight())
+            + self.tags
+    }
+}
+
+impl TaggerWeights {
+    /// Checks every length against `shapes`, naming the first weight that disagrees.
+    pub fn check(&self, shapes: &TaggerShapes) -> Result<(), (String, String)> {
+        self.chars.check(&shapes.chars)?;
+        let expected: [(&str, &[f32], Vec<usize>); 7] = [
+            ("word_W", &self.w, shapes.w().to_vec()),
+            ("word_R", &self.r, shapes.r().to_vec()),
+            ("word_B", &self.b, shapes.b().to_vec()),
+            ("mlp_weight", &self.mlp_weight, shapes.mlp_weight().to_vec()),
+            ("mlp_bias", &self.mlp_bias, vec![shapes.mlp]),
+            ("out_weight", &self.out_weight, shapes.out_weight().to_vec()),
+            ("out_bias", &self.out_bias, vec![shapes.tags]),
+        ];
+        for (name, data, dims) in expected {
+            let need: usize = dims.iter().product();
+            if data.len() != need {
+                return Err((
+                    name.into(),
+                    format!("{} values, shape {dims:?} needs {need}", data.len()),
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -11,7 +11,7 @@
 
 use super::manifest::{Manifest, CHECKSUM_KEY};
 use super::proto::*;
-use super::weights::{CharModelWeights, Shapes};
+use super::weights::{CharModelWeights, Shapes, TaggerShapes, TaggerWeights};
 use super::Precision;
 use prost::Message;
 use tract_onnx::pb::tensor_proto::DataType;
@@ -26,55 +26,52 @@ const IR_VERSION: i64 = 8;
 /// Panics only on a programming error: call [`CharModelWeights::check`] first.
 pub fn encode_embedder(manifest: &Manifest, weights: &CharModelWeights) -> Vec<u8> {
     let shapes = manifest.shapes();
-    let mut g = GraphBuilder {
-        nodes: Vec::new(),
-        initializers: Vec::new(),
-        precision: manifest.precision,
-    };
+    let mut g = GraphBuilder::new(manifest.precision);
     g.embedder(&shapes, weights);
-    let graph = pb::GraphProto {
-        name: "sublex_char_bilstm".into(),
-        node: g.nodes,
-        initializer: g.initializers,
-        input: vec![value_info(
-            INPUT,
-            DataType::Int64,
-            &[Err("batch"), Err("time")],
-        )],
-        output: vec![value_info(
-            OUTPUT,
-            DataType::Float,
-            &[Err("batch"), Ok(shapes.dim)],
-        )],
-        ..Default::default()
-    };
-    let mut metadata: Vec<pb::StringStringEntryProto> = manifest
-        .entries()
-        .into_iter()
-        .map(|(key, value)| pb::StringStringEntryProto {
-            key: key.into(),
-            value,
-        })
-        .collect();
-    let checksum = super::checksum(&graph, &metadata);
-    metadata.push(pb::StringStringEntryProto {
-        key: CHECKSUM_KEY.into(),
-        value: format!("{checksum:08x}"),
-    });
-    pb::ModelProto {
-        ir_version: IR_VERSION,
-        opset_import: vec![pb::OperatorSetIdProto {
-            domain: String::new(),
-            version: OPSET,
-        }],
-        producer_name: "sublex".into(),
-        producer_version: env!("CARGO_PKG_VERSION").into(),
-        graph: Some(graph),
-        metadata_props: metadata,
-        ..Default::default()
-    }
-    .encode_to_vec()
+    let inputs = vec![value_info(
+        INPUT,
+        DataType::Int64,
+        &[Err("batch"), Err("time")],
+    )];
+    let output = value_info(OUTPUT, DataType::Float, &[Err("batch"), Ok(shapes.dim)]);
+    g.into_model("sublex_char_bilstm", inputs, output, manifest)
 }
+
+/// The ONNX bytes of a tagger (`manifest.tagger` must be set; call
+/// [`TaggerWeights::check`] first).
+///
+/// Inputs, for the `words` words of one sentence padded to `time` characters:
+/// `chars` int64 `[words, time]` (each word's character ids, then 0s), `chars_reversed`
+/// (each word's ids in reverse order, then 0s) and `last` float `[words, time]` (1 at each
+/// word's last character, 0 elsewhere; all 0 for an empty word). Output `scores` float
+/// `[words, tags]`.
+///
+/// Two forward-direction LSTMs read `chars` and `chars_reversed`; `last` picks each word's
+/// final states (Mul + ReduceSum over time), so padding never reaches a word's vector
+/// (DESIGN.md). Then the character model's projection, the word-level bidirectional LSTM over
+/// the sentence (batch 1) and the MLP.
+pub fn encode_tagger(manifest: &Manifest, weights: &TaggerWeights) -> Vec<u8> {
+    let shapes = manifest.tagger_shapes().expect("a tagger manifest");
+    let mut g = GraphBuilder::new(manifest.precision);
+    g.tagger(&shapes, weights);
+    let padded = [Err("words"), Err("time")];
+    let inputs = vec![
+        value_info(TAGGER_CHARS, DataType::Int64, &padded),
+        value_info(TAGGER_REVERSED, DataType::Int64, &padded),
+        value_info(TAGGER_LAST, DataType::Float, &padded),
+    ];
+    let output = value_info(
+        TAGGER_OUTPUT,
+        DataType::Float,
+        &[Err("words"), Ok(shapes.tags)],
+    );
+    g.into_model("sublex_tagger", inputs, output, manifest)
+}
+
+pub(crate) const TAGGER_CHARS: &str = "chars";
+pub(crate) const TAGGER_REVERSED: &str = "chars_reversed";
+pub(crate) const TAGGER_LAST: &str = "last";
+pub(crate) const TAGGER_OUTPUT: &str = "scores";
 
 struct GraphBuilder {
     nodes: Vec<NodeProto>,
@@ -83,6 +80,58 @@ struct GraphBuilder {
 }
 
 impl GraphBuilder {
+    fn new(precision: Precision) -> Self {
+        GraphBuilder {
+            nodes: Vec::new(),
+            initializers: Vec::new(),
+            precision,
+        }
+    }
+
+    /// The model: this graph, the manifest in `metadata_props`, and the checksum over both.
+    fn into_model(
+        self,
+        name: &str,
+        input: Vec<pb::ValueInfoProto>,
+        output: pb::ValueInfoProto,
+        manifest: &Manifest,
+    ) -> Vec<u8> {
+        let graph = pb::GraphProto {
+            name: name.into(),
+            node: self.nodes,
+            initializer: self.initializers,
+            input,
+            output: vec![output],
+            ..Default::default()
+        };
+        let mut metadata: Vec<pb::StringStringEntryProto> = manifest
+            .entries()
+            .into_iter()
+            .map(|(key, value)| pb::StringStringEntryProto {
+                key: key.into(),
+                value,
+            })
+            .collect();
+        let checksum = super::checksum(&graph, &metadata);
+        metadata.push(pb::StringStringEntryProto {
+            key: CHECKSUM_KEY.into(),
+            value: format!("{checksum:08x}"),
+        });
+        pb::ModelProto {
+            ir_version: IR_VERSION,
+            opset_import: vec![pb::OperatorSetIdProto {
+                domain: String::new(),
+                version: OPSET,
+            }],
+            producer_name: "sublex".into(),
+            producer_version: env!("CARGO_PKG_VERSION").into(),
+            graph: Some(graph),
+            metadata_props: metadata,
+            ..Default::default()
+        }
+        .encode_to_vec()
+    }
+
     fn add(&mut self, op: &str, inputs: &[&str], output: &str, attrs: Vec<pb::AttributeProto>) {
         self.nodes.push(node(op, inputs, &[output], attrs));
     }
@@ -128,8 +177,8 @@ impl GraphBuilder {
         }
     }
 
-    fn embedder(&mut self, s: &Shapes, w: &CharModelWeights) {
-        let h = s.hidden;
+    /// The character model's weights, under the same names in every kind of file.
+    fn char_weights(&mut self, s: &Shapes, w: &CharModelWeights) {
         self.weight("chars_table", &s.chars(), &w.chars);
         self.weight("W", &s.w(), &w.w);
         self.weight("R", &s.r(), &w.r);
@@ -138,6 +187,17 @@ impl GraphBuilder {
         self.weight("proj_backward", &s.proj(), &w.proj_backward);
         self.initializers
             .push(f32_tensor("proj_bias", &[s.dim], &w.proj_bias));
+        if let Some((weight, bias)) = &w.highway {
+            self.weight("highway_weight", &s.highway(), weight);
+            self.initializers
+                .push(f32_tensor("highway_bias", &[s.dim], bias));
+            self.initializers.push(f32_tensor("one", &[1], &[1.0]));
+        }
+    }
+
+    fn embedder(&mut self, s: &Shapes, w: &CharModelWeights) {
+        let h = s.hidden;
+        self.char_weights(s, w);
         self.initializers.extend([
             i64_tensor("index0_1d", &[1], &[0]),
             i64_tensor("two_1d", &[1], &[2]),
@@ -209,31 +269,168 @@ impl GraphBuilder {
         ));
         self.add("Gather", &["Y_h", "index0"], "f", vec![attr_int("axis", 0)]);
         self.add("Gather", &["Y_h", "index1"], "b", vec![attr_int("axis", 0)]);
+        self.char_vector(s.highway, OUTPUT);
+    }
+
+    /// Eq. 2 (and eq. 3): from the final states `f` and `b` to the word vectors `output`.
+    fn char_vector(&mut self, highway: bool, output: &str) {
         self.add("MatMul", &["f", "proj_forward"], "zf", vec![]);
         self.add("MatMul", &["b", "proj_backward"], "zb", vec![]);
         self.add("Add", &["zf", "zb"], "zfb", vec![]);
         self.add("Add", &["zfb", "proj_bias"], "z", vec![]);
-        match &w.highway {
-            None => self.add("Relu", &["z"], OUTPUT, vec![]),
-            Some((hw, hb)) => {
-                self.add("Relu", &["z"], "relu", vec![]);
-                self.highway(s, hw, hb);
-            }
+        if !highway {
+            return self.add("Relu", &["z"], output, vec![]);
         }
-    }
-
-    /// Eq. 3: `t = σ(h · W_h + b_h)`, output `t ⊙ h + (1 - t) ⊙ z`.
-    fn highway(&mut self, s: &Shapes, weight: &[f32], bias: &[f32]) {
-        self.weight("highway_weight", &s.highway(), weight);
-        self.initializers
-            .push(f32_tensor("highway_bias", &[s.dim], bias));
-        self.initializers.push(f32_tensor("one", &[1], &[1.0]));
+        // t = σ(h · W_h + b_h), output t ⊙ h + (1 - t) ⊙ z.
+        self.add("Relu", &["z"], "relu", vec![]);
         self.add("MatMul", &["relu", "highway_weight"], "gate_in", vec![]);
         self.add("Add", &["gate_in", "highway_bias"], "gate_pre", vec![]);
         self.add("Sigmoid", &["gate_pre"], "gate", vec![]);
         self.add("Mul", &["gate", "relu"], "carried", vec![]);
         self.add("Sub", &["one", "gate"], "gate_rest", vec![]);
         self.add("Mul", &["gate_rest", "z"], "passed", vec![]);
-        self.add("Add", &["carried", "passed"], OUTPUT, vec![]);
+        self.add("Add", &["carried", "passed"], output, vec![]);
+    }
+
+    fn tagger(&mut self, s: &TaggerShapes, w: &TaggerWeights) {
+        let c = &s.chars;
+        self.char_weights(c, &w.chars);
+        self.weight("word_W", &s.w(), &w.w);
+        self.weight("word_R", &s.r(), &w.r);
+        self.initializers.push(f32_tensor("word_B", &s.b(), &w.b));
+        self.weight("mlp_weight", &s.mlp_weight(), &w.mlp_weight);
+        self.initializers
+            .push(f32_tensor("mlp_bias", &[s.mlp], &w.mlp_bias));
+        self.weight("out_weight", &s.out_weight(), &w.out_weight);
+        self.initializers
+            .push(f32_tensor("out_bias", &[s.tags], &w.out_bias));
+        self.initializers.extend([
+            i64_tensor("dir0", &[1], &[0]),
+            i64_tensor("dir1", &[1], &[1]),
+            i64_tensor("dir2", &[1], &[2]),
+            i64_tensor("axis0", &[1], &[0]),
+            i64_tensor("axes_time_dir", &[2], &[0, 1]),
+            i64_tensor("axes_mask", &[2], &[1, 3]),
+            i64_tensor("axis1", &[1], &[1]),
+            i64_tensor("rows", &[2], &[-1, 2 * s.word_hidden as i64]),
+            i64_tensor("one_1d", &[1], &[1]),
+            i64_tensor("char_hidden_1d", &[1], &[c.hidden as i64]),
+        ]);
+        // tract needs initial states when the batch (here: words) is symbolic; as in the
+        // embedder, `initial_c` takes another route than `initial_h` (DESIGN.md).
+        let zero = || attr_tensor("value", f32_tensor("", &[1], &[0.0]));
+        self.add("Shape", &[TAGGER_CHARS], "chars_shape", vec![]);
+        self.add(
+            "Gather",
+            &["chars_shape", "dir0"],
+            "words",
+            vec![attr_int("axis", 0)],
+        );
+        self.add(
+            "Concat",
+            &["one_1d", "words", "char_hidden_1d"],
+            "h0_shape",
+            vec![attr_int("axis", 0)],
+        );
+        self.add("ConstantOfShape", &["h0_shape"], "h0", vec![zero()]);
+        self.add(
+            "Concat",
+            &["words", "one_1d", "char_hidden_1d"],
+            "c0_shape",
+            vec![attr_int("axis", 0)],
+        );
+        self.add(
+            "ConstantOfShape",
+            &["c0_shape"],
+            "c0_words_first",
+            vec![zero()],
+        );
+        self.add(
+            "Transpose",
+            &["c0_words_first"],
+            "c0",
+            vec![attr_ints("perm", &[1, 0, 2])],
+        );
+        // Each direction of the character BiLSTM runs as a forward LSTM of its own.
+        for (dir, start, end) in [("fwd", "dir0", "dir1"), ("bwd", "dir1", "dir2")] {
+            for weight in ["W", "R", "B"] {
+                self.add(
+                    "Slice",
+                    &[weight, start, end, "axis0"],
+                    &format!("{weight}_{dir}"),
+                    vec![],
+                );
+            }
+        }
+        self.add(
+            "Transpose",
+            &[TAGGER_LAST],
+            "last_t",
+            vec![attr_ints("perm", &[1, 0])],
+        );
+        self.add("Unsqueeze", &["last_t", "axes_mask"], "mask", vec![]);
+        for (input, dir, state) in [(TAGGER_CHARS, "fwd", "f"), (TAGGER_REVERSED, "bwd", "b")] {
+            let name = |part: &str| format!("{part}_{dir}");
+            self.add(
+                "Gather",
+                &["chars_table", input],
+                &name("embedded"),
+                vec![attr_int("axis", 0)],
+            );
+            self.add(
+                "Transpose",
+                &[&name("embedded")],
+                &name("x"),
+                vec![attr_ints("perm", &[1, 0, 2])],
+            );
+            self.nodes.push(node(
+                "LSTM",
+                &[
+                    &name("x"),
+                    &name("W"),
+                    &name("R"),
+                    &name("B"),
+                    "",
+                    "h0",
+                    "c0",
+                ],
+                &[&name("Y")],
+                vec![attr_int("hidden_size", c.hidden as i64)],
+            ));
+            // Y [time, 1, words, H] ⊙ mask [time, 1, words, 1], summed over time: the state
+            // after each word's last character.
+            self.add("Mul", &[&name("Y"), "mask"], &name("Y_last"), vec![]);
+            self.nodes.push(node(
+                "ReduceSum",
+                &[&name("Y_last"), "axes_time_dir"],
+                &[state],
+                vec![attr_int("keepdims", 0)],
+            ));
+        }
+        self.char_vector(c.highway, "word_vectors");
+        // The sentence is one sequence: [words, 1, dim].
+        self.add("Unsqueeze", &["word_vectors", "axis1"], "sentence", vec![]);
+        self.nodes.push(node(
+            "LSTM",
+            &["sentence", "word_W", "word_R", "word_B"],
+            &["word_Y"],
+            vec![
+                attr_int("hidden_size", s.word_hidden as i64),
+                attr_string("direction", "bidirectional"),
+            ],
+        ));
+        // [words, 2, 1, Hw] -> [words, 1, 2, Hw] -> [words, 2 Hw]: forward then backward.
+        self.add(
+            "Transpose",
+            &["word_Y"],
+            "word_Y_t",
+            vec![attr_ints("perm", &[0, 2, 1, 3])],
+        );
+        self.add("Reshape", &["word_Y_t", "rows"], "h", vec![]);
+        self.add("MatMul", &["h", "mlp_weight"], "mlp_in", vec![]);
+        self.add("Add", &["mlp_in", "mlp_bias"], "mlp_pre", vec![]);
+        self.add("Relu", &["mlp_pre"], "mlp", vec![]);
+        self.add("MatMul", &["mlp", "out_weight"], "out_in", vec![]);
+        self.add("Add", &["out_in", "out_bias"], TAGGER_OUTPUT, vec![]);
     }
 }

@@ -33,6 +33,7 @@ pub fn random_model(precision: Precision, highway: bool) -> Vec<u8> {
         highway,
         loss: "cos".into(),
         teacher: "random".into(),
+        tagger: None,
     };
     let g = &mut Lcg(42);
     // Trained models' LSTM weights reach about ±1; a wide range exercises saturation.

@@ -1,7 +1,11 @@
-//! Part-of-speech tagging: tagged corpora (CoNLL-U, `word_TAG`, `word<TAB>tag`) and the
-//! tag vocabulary.
+//! Part-of-speech tagging (paper 5.2): tagged corpora (CoNLL-U, `word_TAG`,
+//! `word<TAB>tag`), the tag vocabulary, the tagger, its training and evaluation.
 
 mod corpus;
+pub mod eval;
+pub mod export;
+pub mod model;
+pub mod train;
 
 pub use corpus::{read_corpus, CorpusError, CorpusErrorKind, CorpusFormat, Location, Sentence};
 

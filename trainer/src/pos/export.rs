@@ -1,0 +1,199 @@
+//! `export` of a tagger: a trained tagger directory -> one ONNX file for the runtime
+//! ([`sublex_runtime::Tagger`]), checked sentence by sentence against burn before returning.
+//!
+//! Only character-only taggers (CHAR, CHAR(D)) export: the FULL variants' word table is the
+//! very thing the paper replaces, and would make the file tens of megabytes.
+
+use super::model::{Lexicon, Tagger};
+use super::train::load_tagger;
+use super::Sentence;
+use crate::checkpoint;
+use crate::export::{
+    data, data1, lstm_from_onnx, max_abs_diff, model_from_weights, onnx_lstm, weights_of,
+};
+use crate::init::param;
+use anyhow::{bail, Context, Result};
+use burn::nn::Linear;
+use burn::tensor::Device;
+use std::path::Path;
+use sublex_runtime::artifact::{
+    encode_tagger, Kind, Manifest, Precision, TaggerDims, TaggerWeights, FORMAT_VERSION,
+};
+use sublex_runtime::Artifact;
+
+/// Largest difference allowed between burn's and the runtime's tag scores (issue 4).
+pub const SCORE_TOLERANCE: f32 = 1e-4;
+
+/// What a tagger export wrote and measured.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TaggerExportReport {
+    pub bytes: u64,
+    pub precision: String,
+    pub sentences_checked: usize,
+    pub tokens_checked: usize,
+    /// burn (on the file's weights) against the runtime (tract).
+    pub max_score_diff: f32,
+    pub tags_differing: usize,
+    /// Tokens whose tag under the file's precision differs from the f32 tagger's (burn).
+    pub precision_tags_changed: usize,
+}
+
+/// burn's tagger in ONNX layout.
+pub fn tagger_weights_of(model: &Tagger) -> TaggerWeights {
+    let (w, r, b) = onnx_lstm(&model.forward_lstm, &model.backward_lstm);
+    let bias = |l: &Linear| data1(l.bias.as_ref().expect("MLP layers have biases").val());
+    TaggerWeights {
+        chars: weights_of(&model.chars),
+        w,
+        r,
+        b,
+        mlp_weight: data(model.hidden_layer.weight.val()),
+        mlp_bias: bias(&model.hidden_layer),
+        out_weight: data(model.output_layer.weight.val()),
+        out_bias: bias(&model.output_layer),
+    }
+}
+
+/// A burn tagger computing exactly what `w` computes.
+pub fn tagger_from_weights(template: &Tagger, w: &TaggerWeights, device: &Device) -> Tagger {
+    let input = template.forward_lstm.w_input.dims()[0];
+    let hidden = template.forward_lstm.hidden();
+    let lstm = |dir| lstm_from_onnx((&w.w, &w.r, &w.b), dir, input, hidden, device);
+    let linear = |weight: &[f32], bias: &[f32], template: &Linear| {
+        let dims = template.weight.dims();
+        Linear {
+            weight: param(weight.to_vec(), dims, device),
+            bias: Some(param(bias.to_vec(), [dims[1]], device)),
+        }
+    };
+    Tagger {
+        chars: model_from_weights(&template.chars, &w.chars, device),
+        words: None,
+        forward_lstm: lstm(0),
+        backward_lstm: lstm(1),
+        hidden_layer: linear(&w.mlp_weight, &w.mlp_bias, &template.hidden_layer),
+        output_layer: linear(&w.out_weight, &w.out_bias, &template.output_layer),
+        dropout: 0.0,
+    }
+}
+
+/// Writes the tagger in `dir` to `out` at `precision`, then tags `check` with burn (on the
+/// file's weights) and with the runtime: the export fails unless every tag agrees and
+/// every score is within [`SCORE_TOLERANCE`].
+pub fn export_tagger(
+    dir: &Path,
+    out: &Path,
+    precision: Precision,
+    check: &[Sentence],
+) -> Result<TaggerExportReport> {
+    let device = Device::flex();
+    let (model, info, lexicon) = load_tagger(dir, &device)?;
+    let config = &info.config;
+    if config.words.is_some() {
+        bail!(
+            "{}: {} uses a word lookup table; only character-only taggers (char, CHAR(D)) export",
+            dir.display(),
+            config.name()
+        );
+    }
+    let chars = &config.chars;
+    let manifest = Manifest {
+        format_version: FORMAT_VERSION,
+        kind: Kind::Tagger,
+        precision,
+        vocab: chars.vocab.clone(),
+        char_dim: chars.char_dim,
+        hidden: chars.char_dim,
+        dim: chars.dim,
+        highway: chars.highway,
+        loss: config
+            .init_loss
+            .map_or("none", |d| d.cli_name())
+            .to_string(),
+        teacher: config.name(),
+        tagger: Some(TaggerDims {
+            tags: config.tags.tags().to_vec(),
+            word_hidden: config.hidden,
+            mlp: config.mlp,
+        }),
+    };
+    let weights = tagger_weights_of(&model);
+    let shapes = manifest.tagger_shapes().expect("a tagger manifest");
+    weights
+        .check(&shapes)
+        .map_err(|(name, problem)| anyhow::anyhow!("weight {name}: {problem}"))?;
+    checkpoint::write_atomic(out, &encode_tagger(&manifest, &weights))?;
+
+    let artifact = Artifact::open(out)?;
+    let file_model = tagger_from_weights(&model, &artifact.tagger_weights()?, &device);
+    let mut runtime = sublex_runtime::Tagger::from_artifact(&artifact)?;
+    let mut report = TaggerExportReport {
+        bytes: artifact.file_size(),
+        precision: precision.to_string(),
+        sentences_checked: check.len(),
+        tokens_checked: 0,
+        max_score_diff: 0.0,
+        tags_differing: 0,
+        precision_tags_changed: 0,
+    };
+    for sentence in check {
+        let burn = burn_scores(&file_model, &lexicon, &sentence.words, &device);
+        let words: Vec<&str> = sentence.words.iter().map(String::as_str).collect();
+        let mut scores = vec![0f32; burn.len()];
+        runtime
+            .scores_into(&words, &mut scores)
+            .context("the runtime cannot tag the check corpus")?;
+        let tags = config.tags.len();
+        let argmax = |s: &[f32]| -> Vec<usize> { s.chunks(tags).map(best).collect() };
+        let (from_burn, from_runtime) = (argmax(&burn), argmax(&scores));
+        report.tokens_checked += words.len();
+        report.max_score_diff = report.max_score_diff.max(max_abs_diff(&burn, &scores));
+        report.tags_differing += from_burn
+            .iter()
+            .zip(&from_runtime)
+            .filter(|(a, b)| a != b)
+            .count();
+        if precision != Precision::F32 {
+            let f32_tags = argmax(&burn_scores(&model, &lexicon, &sentence.words, &device));
+            report.precision_tags_changed += f32_tags
+                .iter()
+                .zip(&from_burn)
+                .filter(|(a, b)| a != b)
+                .count();
+        }
+    }
+    if report.tags_differing > 0 || report.max_score_diff > SCORE_TOLERANCE {
+        bail!(
+            "{}: the runtime's scores differ from burn's by up to {:e} and {} tags differ: the export is wrong",
+            out.display(),
+            report.max_score_diff,
+            report.tags_differing
+        );
+    }
+    Ok(report)
+}
+
+/// burn's scores `[words, tags]` for one sentence.
+pub fn burn_scores(
+    model: &Tagger,
+    lexicon: &Lexicon,
+    words: &[String],
+    device: &Device,
+) -> Vec<f32> {
+    let batch = lexicon.batch(&[words], None, false, device);
+    model
+        .scores(&batch, None)
+        .into_data()
+        .try_into_vec::<f32>()
+        .expect("f32 scores")
+}
+
+fn best(row: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &s) in row.iter().enumerate() {
+        if s > row[best] {
+            best = i;
+        }
+    }
+    best
+}

@@ -1,0 +1,309 @@
+//! The tagger of the paper's section 5.2: word vectors `v_w` -> word-level BiLSTM -> `h_i`
+//! -> `W2 relu(W1 h_i + b1) + b2` -> scores over tags, trained by log-likelihood.
+//!
+//! `v_w` is, by variant: FULL `e_w ⊕ h_w` (a word lookup row and the character model's
+//! vector), FULL+EMB the same with the lookup initialised from a teacher, CHAR `h_w` alone;
+//! CHAR(D) is CHAR whose character model starts from one reconstructed under D.
+//!
+//! Exactness (DESIGN.md): a batch holds sentences of one length, and its words are embedded
+//! in equal-length groups, so nothing is padded and no score depends on the rest of the batch.
+
+use super::TagSet;
+use crate::distance::Distance;
+use crate::init::{dropout_mask, uniform};
+use crate::lstm::Lstm;
+use crate::model::{ids_tensor, CharModel, CharModelConfig};
+use burn::module::{Module, Param};
+use burn::nn::Linear;
+use burn::tensor::activation::relu;
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use rand::Rng;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// How words become vectors (paper 5.2). CHAR(D) is [`Variant::Char`] started from a
+/// reconstructed character model (`--init`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Variant {
+    /// `v = e_w ⊕ h_w`, the word lookup initialised at random.
+    Full,
+    /// `v = e_w ⊕ h_w`, the word lookup initialised from a teacher table.
+    FullEmb,
+    /// `v = h_w`: characters only.
+    Char,
+}
+
+/// The word lookup of the FULL variants.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct WordLookup {
+    /// Lowercased training words, each with a trainable row (`words[i]` is row `i + 1`;
+    /// row 0 is UNK).
+    pub words: Vec<String>,
+    pub dim: usize,
+    /// FULL+EMB: the teacher whose vectors serve, frozen, every word without a trainable row
+    /// that the teacher has. Those rows never see a gradient, so keeping them out of the
+    /// trained parameters changes nothing but the memory Adam needs.
+    pub teacher: Option<PathBuf>,
+}
+
+/// Everything needed to rebuild a tagger besides its weights (`tagger.json`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct TaggerConfig {
+    pub variant: Variant,
+    pub chars: CharModelConfig,
+    pub words: Option<WordLookup>,
+    /// State size of each direction of the word-level LSTM.
+    pub hidden: usize,
+    /// Size of the MLP's hidden layer (`W1`).
+    pub mlp: usize,
+    pub tags: TagSet,
+    /// The distance the character model was reconstructed under before tagging (CHAR(D)).
+    pub init_loss: Option<Distance>,
+    pub seed: u64,
+}
+
+#[derive(Module, Debug)]
+pub struct Tagger {
+    pub chars: CharModel,
+    /// FULL variants: the trainable lookup rows `[words + 1, dim]`.
+    pub words: Option<Param<Tensor<2>>>,
+    pub forward_lstm: Lstm,
+    pub backward_lstm: Lstm,
+    /// `W1`, `b1`.
+    pub hidden_layer: Linear,
+    /// `W2`, `b2`.
+    pub output_layer: Linear,
+    /// Dropout on the word LSTM's inputs and on its outputs (training only).
+    pub dropout: f64,
+}
+
+impl TaggerConfig {
+    /// The paper's name of this model: FULL, FULL+EMB, CHAR or CHAR(D…).
+    pub fn name(&self) -> String {
+        match (self.variant, self.init_loss) {
+            (Variant::Full, _) => "FULL".into(),
+            (Variant::FullEmb, _) => "FULL+EMB".into(),
+            (Variant::Char, None) => "CHAR".into(),
+            (Variant::Char, Some(d)) => format!("CHAR({})", d.paper_name()),
+        }
+    }
+
+    /// Size of `v_w`.
+    pub fn input_dim(&self) -> usize {
+        self.chars.dim + self.words.as_ref().map_or(0, |w| w.dim)
+    }
+
+    /// The paper's "lookup parameters": rows of every lookup table (characters, words).
+    pub fn lookup_rows(&self, teacher_rows: usize) -> usize {
+        let words = self.words.as_ref().map_or(0, |w| w.words.len() + 1);
+        self.chars.vocab.len() + words + teacher_rows
+    }
+
+    /// A tagger with fresh weights drawn from `self.seed` (uniform ±1/sqrt(fan-in)); the
+    /// character model and word rows are replaced afterwards where the variant says so.
+    pub fn init(&self, dropout: f64, device: &Device) -> Tagger {
+        let rng = &mut ChaCha8Rng::seed_from_u64(self.seed ^ 0x7a66);
+        let linear = |rng: &mut ChaCha8Rng, input: usize, output: usize| {
+            let k = 1.0 / (input as f32).sqrt();
+            Linear {
+                weight: uniform(rng, [input, output], k, device),
+                bias: Some(uniform(rng, [output], k, device)),
+            }
+        };
+        let input = self.input_dim();
+        let words = self.words.as_ref().map(|w| {
+            uniform(
+                rng,
+                [w.words.len() + 1, w.dim],
+                (3.0 / w.dim as f32).sqrt(),
+                device,
+            )
+        });
+        Tagger {
+            chars: self.chars.init(self.seed, device),
+            words,
+            forward_lstm: Lstm::new(input, self.hidden, rng, device),
+            backward_lstm: Lstm::new(input, self.hidden, rng, device),
+            hidden_layer: linear(rng, 2 * self.hidden, self.mlp),
+            output_layer: linear(rng, self.mlp, self.tags.len()),
+            dropout,
+        }
+    }
+}
+
+/// One batch: `sentences` sentences of `len` words each, as tensors.
+pub struct Batch {
+    pub sentences: usize,
+    pub len: usize,
+    /// The batch's distinct words grouped by character count: `[words, chars]` ids.
+    char_groups: Vec<Tensor<2, Int>>,
+    /// For every token (sentence-major), its row among the groups' vectors.
+    token_rows: Tensor<1, Int>,
+    /// FULL variants: every token's lookup row.
+    word_rows: Option<Tensor<1, Int>>,
+    /// FULL+EMB: frozen teacher vectors of tokens without a trainable row, and a `[tokens, 1]`
+    /// mask that is 0 for those tokens and 1 for the others.
+    frozen: Option<(Tensor<2>, Tensor<2>)>,
+}
+
+/// Host-side word -> id maps of a tagger.
+pub struct Lexicon {
+    chars: sublex_runtime::CharVocab,
+    words: HashMap<String, u32>,
+    /// FULL+EMB: the teacher's vectors by word, `dim` wide.
+    frozen: Option<(HashMap<String, Vec<f32>>, usize)>,
+}
+
+impl Lexicon {
+    /// `frozen` holds the teacher vectors of words without a row (FULL+EMB).
+    pub fn new(config: &TaggerConfig, frozen: Option<HashMap<String, Vec<f32>>>) -> Lexicon {
+        let words = config.words.as_ref().map_or_else(HashMap::new, |w| {
+            w.words
+                .iter()
+                .enumerate()
+                .map(|(i, word)| (word.clone(), i as u32 + 1))
+                .collect()
+        });
+        let dim = config.words.as_ref().map_or(0, |w| w.dim);
+        Lexicon {
+            chars: config.chars.vocab.clone(),
+            words,
+            frozen: frozen.map(|f| (f, dim)),
+        }
+    }
+
+    /// The word lookup key: the lowercased word (the teachers are lowercase).
+    pub fn key(word: &str) -> String {
+        word.to_lowercase()
+    }
+
+    /// Tensors for `sentences`, all of one length. While training, `unk` replaces words
+    /// seen once in training by UNK with probability 1/2, so UNK's row learns something
+    /// (Lample et al. 2016).
+    pub fn batch(
+        &self,
+        sentences: &[&[String]],
+        unk: Option<(&std::collections::HashSet<String>, &mut ChaCha8Rng)>,
+        with_words: bool,
+        device: &Device,
+    ) -> Batch {
+        let len = sentences.first().map_or(0, |s| s.len());
+        debug_assert!(sentences.iter().all(|s| s.len() == len));
+        // Distinct words, grouped by character count.
+        let mut distinct: HashMap<&str, usize> = HashMap::new();
+        let mut by_length: std::collections::BTreeMap<usize, Vec<&str>> = Default::default();
+        for word in sentences.iter().flat_map(|s| s.iter()) {
+            if !distinct.contains_key(word.as_str()) {
+                distinct.insert(word, 0);
+                by_length
+                    .entry(sublex_runtime::CharVocab::encoded_len(word))
+                    .or_default()
+                    .push(word);
+            }
+        }
+        let mut char_groups = Vec::with_capacity(by_length.len());
+        let mut row = 0;
+        for words in by_length.values() {
+            let mut ids = Vec::new();
+            for word in words {
+                self.chars.encode_into(word, &mut ids);
+                distinct.insert(word, row);
+                row += 1;
+            }
+            char_groups.push(ids_tensor(&ids, words.len(), device));
+        }
+        let tokens = || sentences.iter().flat_map(|s| s.iter());
+        let token_rows: Vec<i64> = tokens().map(|w| distinct[w.as_str()] as i64).collect();
+        let n = token_rows.len();
+        let int1 = |v: Vec<i64>| Tensor::<1, Int>::from_data(TensorData::new(v, [n]), device);
+
+        let mut unk = unk;
+        let (mut word_rows, mut frozen_values, mut frozen_mask) =
+            (Vec::new(), Vec::new(), Vec::new());
+        if with_words {
+            for word in tokens() {
+                let key = Self::key(word);
+                let mut id = self.words.get(&key).copied().unwrap_or(0);
+                if let Some((singletons, rng)) = unk.as_mut() {
+                    if id != 0 && singletons.contains(&key) && rng.gen_bool(0.5) {
+                        id = 0;
+                    }
+                }
+                word_rows.push(id as i64);
+                if let Some((table, dim)) = &self.frozen {
+                    match table.get(&key).filter(|_| id == 0) {
+                        Some(v) => {
+                            frozen_values.extend_from_slice(v);
+                            frozen_mask.push(0.0);
+                        }
+                        None => {
+                            frozen_values.extend(std::iter::repeat_n(0.0, *dim));
+                            frozen_mask.push(1.0);
+                        }
+                    }
+                }
+            }
+        }
+        let frozen = self.frozen.as_ref().filter(|_| with_words).map(|(_, dim)| {
+            (
+                Tensor::from_data(TensorData::new(frozen_values, [n, *dim]), device),
+                Tensor::from_data(TensorData::new(frozen_mask, [n, 1]), device),
+            )
+        });
+        Batch {
+            sentences: sentences.len(),
+            len,
+            char_groups,
+            token_rows: int1(token_rows),
+            word_rows: with_words.then(|| int1(word_rows)),
+            frozen,
+        }
+    }
+}
+
+impl Tagger {
+    /// Tag scores `[tokens, tags]` for a batch (sentence-major). With `rng`, dropout is on.
+    pub fn scores(&self, batch: &Batch, mut rng: Option<&mut ChaCha8Rng>) -> Tensor<2> {
+        let vectors: Vec<Tensor<2>> = batch
+            .char_groups
+            .iter()
+            .map(|ids| self.chars.forward(ids.clone()))
+            .collect();
+        let mut v = Tensor::cat(vectors, 0).select(0, batch.token_rows.clone());
+        if let (Some(table), Some(rows)) = (&self.words, &batch.word_rows) {
+            let mut e = table.val().select(0, rows.clone());
+            if let Some((values, mask)) = &batch.frozen {
+                e = e * mask.clone() + values.clone();
+            }
+            v = Tensor::cat(vec![e, v], 1);
+        }
+        let v = self.drop(v, rng.as_deref_mut());
+        let [tokens, input] = v.dims();
+        let v = v.reshape([batch.sentences, batch.len, input]);
+        let h = Tensor::cat(
+            vec![
+                self.forward_lstm.states(v.clone(), false),
+                self.backward_lstm.states(v, true),
+            ],
+            2,
+        )
+        .reshape([tokens, 2 * self.forward_lstm.hidden()]);
+        let h = self.drop(h, rng);
+        self.output_layer
+            .forward(relu(self.hidden_layer.forward(h)))
+    }
+
+    fn drop(&self, x: Tensor<2>, rng: Option<&mut ChaCha8Rng>) -> Tensor<2> {
+        match rng {
+            Some(rng) if self.dropout > 0.0 => {
+                let mask = dropout_mask(rng, x.dims(), self.dropout, &x.device());
+                x * mask
+            }
+            _ => x,
+        }
+    }
+}
