@@ -5,7 +5,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::HashSet;
 use std::io::{BufRead, BufWriter, Write};
 use std::path::Path;
-use sublex_runtime::{Artifact, BackendChoice, Embedder};
+use sublex_runtime::{Artifact, BackendChoice, Embedder, TagId, Tagger};
 
 /// Words embedded per call when writing a file: bounds memory for any list size.
 const BLOCK: usize = 4096;
@@ -13,7 +13,6 @@ const BLOCK: usize = 4096;
 pub fn info(path: &Path, backend: BackendChoice) -> Result<()> {
     let artifact = Artifact::open(path)?;
     let m = artifact.manifest();
-    let embedder = Embedder::from_artifact(&artifact, backend)?;
     let chars: String = m.vocab.chars().iter().collect();
     println!("file          {}", path.display());
     println!(
@@ -22,7 +21,11 @@ pub fn info(path: &Path, backend: BackendChoice) -> Result<()> {
     );
     println!("size          {} bytes", artifact.file_size());
     println!("precision     {}", m.precision);
-    println!("parameters    {}", m.shapes().num_params());
+    let params = match m.tagger_shapes() {
+        Some(t) => t.num_params(),
+        None => m.shapes().num_params(),
+    };
+    println!("parameters    {params}");
     println!(
         "dimensions    chars {} -> BiLSTM 2 x {} -> {}{}",
         m.char_dim,
@@ -41,7 +44,22 @@ pub fn info(path: &Path, backend: BackendChoice) -> Result<()> {
         sublex_runtime::MAX_WORD_CHARS
     );
     println!("trained       loss {}, teacher {}", m.loss, m.teacher);
-    println!("backend       {}", embedder.backend_name());
+    match &m.tagger {
+        Some(t) => {
+            println!(
+                "tagger        word BiLSTM 2 x {} -> MLP {} -> {} tags: {}",
+                t.word_hidden,
+                t.mlp,
+                t.tags.len(),
+                t.tags.join(" ")
+            );
+            println!("backend       tract");
+        }
+        None => {
+            let embedder = Embedder::from_artifact(&artifact, backend)?;
+            println!("backend       {}", embedder.backend_name());
+        }
+    }
     Ok(())
 }
 
@@ -186,4 +204,102 @@ fn read_word_list(path: &Path) -> Result<Vec<String>> {
         bail!("{}: no words in the file", path.display());
     }
     Ok(words)
+}
+
+/// Tags one whitespace-tokenised sentence per stdin line, printing `word/TAG` tokens (an
+/// empty line stays empty); or, with `conllu`, fills the XPOS column of a CoNLL-U file.
+pub fn tag(path: &Path, conllu: Option<&Path>) -> Result<()> {
+    let mut tagger = Tagger::open(path)?;
+    let mut stdout = BufWriter::new(std::io::stdout().lock());
+    match conllu {
+        Some(file) => tag_conllu(&mut tagger, file, &mut stdout)?,
+        None => {
+            let mut tags: Vec<TagId> = Vec::new();
+            for (i, line) in std::io::stdin().lock().lines().enumerate() {
+                let line = line.with_context(|| format!("stdin line {}: not UTF-8 text", i + 1))?;
+                let words: Vec<&str> = line.split_whitespace().collect();
+                tags.resize(words.len(), 0);
+                tagger
+                    .tag_into(&words, &mut tags)
+                    .with_context(|| format!("stdin line {}", i + 1))?;
+                for (k, (word, &t)) in words.iter().zip(&tags).enumerate() {
+                    let sep = if k == 0 { "" } else { " " };
+                    write!(stdout, "{sep}{word}/{}", tagger.tag_name(t))?;
+                }
+                writeln!(stdout)?;
+            }
+        }
+    }
+    stdout.flush()?;
+    Ok(())
+}
+
+/// Copies a CoNLL-U file with column 5 (XPOS) of every word line replaced by the tagger's
+/// tag; comments, multiword ranges (`1-2`) and empty nodes (`1.1`) pass through unchanged.
+fn tag_conllu(tagger: &mut Tagger, path: &Path, out: &mut impl Write) -> Result<()> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut block: Vec<String> = Vec::new();
+    let mut first_line = 1;
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.with_context(|| format!("{}:{}: not UTF-8 text", path.display(), i + 1))?;
+        if line.trim().is_empty() {
+            write_tagged_block(tagger, &block, path, first_line, out)?;
+            writeln!(out)?;
+            block.clear();
+            first_line = i + 2;
+        } else {
+            block.push(line);
+        }
+    }
+    write_tagged_block(tagger, &block, path, first_line, out)
+}
+
+/// One CoNLL-U sentence (its lines; the first is line `first_line` of `path`), tagged.
+fn write_tagged_block(
+    tagger: &mut Tagger,
+    block: &[String],
+    path: &Path,
+    first_line: usize,
+    out: &mut impl Write,
+) -> Result<()> {
+    let is_word = |line: &str| {
+        let id = line.split('\t').next().unwrap_or("");
+        !line.starts_with('#') && !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())
+    };
+    let mut words = Vec::new();
+    for (k, line) in block.iter().enumerate() {
+        if !is_word(line) {
+            continue;
+        }
+        let columns = line.split('\t').count();
+        if columns != 10 {
+            bail!(
+                "{}:{}: expected 10 tab-separated CoNLL-U columns, found {columns}",
+                path.display(),
+                first_line + k
+            );
+        }
+        words.push(line.split('\t').nth(1).unwrap_or(""));
+    }
+    let mut tags = vec![0; words.len()];
+    tagger
+        .tag_into(&words, &mut tags)
+        .with_context(|| format!("{}:{first_line}", path.display()))?;
+    let mut tags = tags.into_iter();
+    for line in block {
+        if !is_word(line) {
+            writeln!(out, "{line}")?;
+            continue;
+        }
+        let tag = tagger.tag_name(tags.next().expect("one tag per word line"));
+        let fields: Vec<&str> = line.split('\t').collect();
+        writeln!(
+            out,
+            "{}\t{tag}\t{}",
+            fields[..4].join("\t"),
+            fields[5..].join("\t")
+        )?;
+    }
+    Ok(())
 }

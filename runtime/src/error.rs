@@ -33,7 +33,7 @@ pub enum FileProblem {
     BadMetadata { key: &'static str, value: String },
     #[error("sublex format version {found}; this runtime reads version {supported}")]
     Version { found: u32, supported: u32 },
-    #[error("this is a {found} model, but a {expected} model was asked for")]
+    #[error("this is a model of kind `{found}`, but kind `{expected}` was asked for")]
     Kind { found: String, expected: String },
     #[error("checksum mismatch (file says {stored:08x}, contents give {actual:08x}): the file is corrupt")]
     Checksum { stored: u32, actual: u32 },

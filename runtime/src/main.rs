@@ -1,4 +1,4 @@
-//! `sublex`: embed words with an exported model, on any CPU.
+//! `sublex`: embed words or tag sentences with an exported model, on any CPU.
 
 mod cli;
 
@@ -11,7 +11,7 @@ use sublex_runtime::BackendChoice;
 #[command(
     name = "sublex",
     version,
-    about = "Embed any word with an exported sublex model"
+    about = "Embed any word, or tag sentences, with an exported sublex model"
 )]
 struct Args {
     #[command(subcommand)]
@@ -60,10 +60,34 @@ enum Command {
         #[arg(short, long, default_value_t = 10)]
         k: usize,
     },
+    /// Tag one whitespace-tokenised sentence per stdin line, printing `word/TAG` tokens; or,
+    /// with --conllu, print FILE with its XPOS column filled.
+    Tag {
+        /// An exported tagger (`sublex-train export --model TAGGER_DIR`).
+        model: PathBuf,
+        #[arg(long)]
+        conllu: Option<PathBuf>,
+    },
 }
 
 fn main() -> Result<()> {
-    match Args::parse().command {
+    match run(Args::parse()) {
+        // The reader went away (`sublex tag ... | head`): nothing is wrong.
+        Err(e) if is_broken_pipe(&e) => Ok(()),
+        other => other,
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(args: Args) -> Result<()> {
+    match args.command {
         Command::Info { model } => cli::info(&model.model, model.backend),
         Command::Embed { model, words } => cli::embed(&model.model, model.backend, words),
         Command::Vectors { model, words, out } => {
@@ -75,5 +99,6 @@ fn main() -> Result<()> {
             among,
             k,
         } => cli::similar(&model.model, model.backend, &word, &among, k),
+        Command::Tag { model, conllu } => cli::tag(&model, conllu.as_deref()),
     }
 }

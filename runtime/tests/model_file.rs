@@ -190,7 +190,8 @@ fn damaged_files_are_rejected_with_clear_errors() {
 
     for (key, value, expect) in [
         ("sublex.format_version", "2", "format version 2"),
-        ("sublex.kind", "tagger", "sublex.kind"),
+        ("sublex.kind", "tagger", "sublex.tags"),
+        ("sublex.kind", "parser", "sublex.kind"),
         ("sublex.precision", "f8", "sublex.precision"),
         ("sublex.dim", "99", "checksum"),
     ] {

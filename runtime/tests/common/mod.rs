@@ -1,6 +1,9 @@
 //! A model file with random weights at the real size (100-d), built without the trainer.
 
-use sublex_runtime::artifact::{encode_embedder, CharModelWeights, Kind, Manifest, FORMAT_VERSION};
+use sublex_runtime::artifact::{
+    encode_embedder, encode_tagger, CharModelWeights, Kind, Manifest, TaggerDims, TaggerWeights,
+    FORMAT_VERSION,
+};
 use sublex_runtime::{CharVocab, Precision};
 
 /// A deterministic generator (the weights' exact values do not matter, only that both
@@ -19,7 +22,13 @@ impl Lcg {
     }
 }
 
+#[allow(dead_code)]
 pub fn random_model(precision: Precision, highway: bool) -> Vec<u8> {
+    let (manifest, weights) = random_char_model(precision, highway);
+    encode_embedder(&manifest, &weights)
+}
+
+fn random_char_model(precision: Precision, highway: bool) -> (Manifest, CharModelWeights) {
     let vocab = CharVocab::build(["abcdefghijklmnopqrstuvwxyz-'.0123456789éü"], 1);
     let (v, dc, h, d) = (vocab.len(), 100, 100, 100);
     let manifest = Manifest {
@@ -48,5 +57,36 @@ pub fn random_model(precision: Precision, highway: bool) -> Vec<u8> {
         highway: highway.then(|| (g.vec(d * d, 0.3), g.vec(d, 0.3))),
     };
     weights.check(&manifest.shapes()).unwrap();
-    encode_embedder(&manifest, &weights)
+    (manifest, weights)
+}
+
+/// A tagger file with random weights: the random character model, a word BiLSTM of 2 x 50,
+/// an MLP of 40 and 7 tags. Returns the bytes and the weights (for the f64 reference).
+#[allow(dead_code)]
+pub fn random_tagger(precision: Precision, highway: bool) -> (Vec<u8>, Manifest, TaggerWeights) {
+    let (mut manifest, chars) = random_char_model(precision, highway);
+    let tags: Vec<String> = [",", ".", "DT", "JJ", "NN", "NNP", "VBZ"]
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+    let (d, hw, mlp, n) = (manifest.dim, 50, 40, tags.len());
+    manifest.kind = Kind::Tagger;
+    manifest.tagger = Some(TaggerDims {
+        tags,
+        word_hidden: hw,
+        mlp,
+    });
+    let g = &mut Lcg(7);
+    let weights = TaggerWeights {
+        chars,
+        w: g.vec(8 * hw * d, 0.3),
+        r: g.vec(8 * hw * hw, 0.3),
+        b: g.vec(16 * hw, 0.5),
+        mlp_weight: g.vec(2 * hw * mlp, 0.3),
+        mlp_bias: g.vec(mlp, 0.2),
+        out_weight: g.vec(mlp * n, 0.3),
+        out_bias: g.vec(n, 0.2),
+    };
+    weights.check(&manifest.tagger_shapes().unwrap()).unwrap();
+    (encode_tagger(&manifest, &weights), manifest, weights)
 }

@@ -307,3 +307,93 @@ impl Tagger {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pos::Sentence;
+
+    fn tiny(variant: Variant) -> (TaggerConfig, Vec<Vec<String>>) {
+        let sentences: Vec<Vec<String>> = ["the cat sat down", "a dog ran off", "Zoë ate it ."]
+            .iter()
+            .map(|s| s.split(' ').map(str::to_string).collect())
+            .collect();
+        let corpus: Vec<Sentence> = sentences
+            .iter()
+            .map(|w| Sentence {
+                words: w.clone(),
+                tags: w.iter().map(|_| "X".to_string()).collect(),
+            })
+            .chain([Sentence {
+                words: vec!["y".into()],
+                tags: vec!["Y".into()],
+            }])
+            .collect();
+        let config = TaggerConfig {
+            variant,
+            chars: CharModelConfig {
+                vocab: sublex_runtime::CharVocab::build(["thecatsdowngrf"], 1),
+                char_dim: 8,
+                dim: 8,
+                highway: false,
+                dropout: 0.0,
+            },
+            words: (variant != Variant::Char).then(|| WordLookup {
+                words: vec!["cat".into(), "the".into()],
+                dim: 5,
+                teacher: None,
+            }),
+            hidden: 6,
+            mlp: 7,
+            tags: TagSet::build(&corpus),
+            init_loss: None,
+            seed: 9,
+        };
+        (config, sentences)
+    }
+
+    /// A sentence's scores are the same alone and in a batch (same-length sentences, words of
+    /// many lengths, one word repeated across sentences).
+    #[test]
+    fn scores_do_not_depend_on_the_batch() {
+        for variant in [Variant::Char, Variant::Full] {
+            let (config, sentences) = tiny(variant);
+            let device = Device::flex();
+            let model = config.init(0.0, &device);
+            let lexicon = Lexicon::new(&config, None);
+            let with_words = config.words.is_some();
+            let all: Vec<&[String]> = sentences.iter().map(|s| &s[..]).collect();
+            let together = model
+                .scores(&lexicon.batch(&all, None, with_words, &device), None)
+                .into_data()
+                .try_into_vec::<f32>()
+                .unwrap();
+            let width = config.tags.len() * 4;
+            for (i, sentence) in all.iter().enumerate() {
+                let alone = model
+                    .scores(&lexicon.batch(&[sentence], None, with_words, &device), None)
+                    .into_data()
+                    .try_into_vec::<f32>()
+                    .unwrap();
+                let diff = alone
+                    .iter()
+                    .zip(&together[i * width..(i + 1) * width])
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0.0, f32::max);
+                assert!(diff <= 1e-6, "{variant:?} sentence {i}: {diff}");
+            }
+        }
+    }
+
+    #[test]
+    fn names_and_lookup_rows() {
+        let (mut config, _) = tiny(Variant::Full);
+        assert_eq!(config.name(), "FULL");
+        assert_eq!(config.lookup_rows(0), config.chars.vocab.len() + 3);
+        config.variant = Variant::Char;
+        config.words = None;
+        config.init_loss = Some(Distance::L1);
+        assert_eq!(config.name(), "CHAR(D1)");
+        assert_eq!(config.lookup_rows(0), config.chars.vocab.len());
+    }
+}

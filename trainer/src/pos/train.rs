@@ -411,14 +411,23 @@ fn fresh_tagger(
         let (chars, info) = checkpoint::load_model(dir, device)?;
         let added = config.chars.vocab.len() - info.model.vocab.len();
         let rng = &mut rand_chacha::ChaCha8Rng::seed_from_u64(config.seed ^ 0xc4a5);
-        let table = if added == 0 {
-            chars.chars.val()
-        } else {
-            let rows = normal(rng, [added, config.chars.char_dim], device).val();
-            Tensor::cat(vec![chars.chars.val(), rows], 0)
-        };
+        // Built from plain values: a parameter must be a leaf of the autodiff graph.
+        let mut table = chars
+            .chars
+            .val()
+            .into_data()
+            .try_into_vec::<f32>()
+            .expect("f32 rows");
+        table.extend(
+            normal(rng, [added, config.chars.char_dim], device)
+                .val()
+                .into_data()
+                .try_into_vec::<f32>()
+                .expect("f32 rows"),
+        );
+        let shape = [config.chars.vocab.len(), config.chars.char_dim];
         model.chars = crate::model::CharModel {
-            chars: Param::from_tensor(table),
+            chars: Param::from_tensor(Tensor::from_data(TensorData::new(table, shape), device)),
             ..chars
         };
     }

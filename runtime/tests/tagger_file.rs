@@ -1,0 +1,161 @@
+//! The runtime's tagger on its own (no trainer, so these also run on ARM under qemu): a
+//! tagger file with random weights held to the f64 reference, mixed word lengths in one
+//! sentence (padding must not leak), state reuse, bad outputs and damaged files.
+
+mod common;
+
+use common::{random_model, random_tagger};
+use proptest::prelude::*;
+use sublex_runtime::{reference, Artifact, Error, FileProblem, Kind, Precision, TagId, Tagger};
+
+/// Scores against the f64 reference: f32 rounding through two LSTMs and an MLP.
+const TOLERANCE: f32 = 1e-4;
+
+fn tagger(bytes: &[u8]) -> Tagger {
+    Tagger::from_artifact(&Artifact::from_bytes("tagger.onnx", bytes).unwrap()).unwrap()
+}
+
+fn scores(t: &mut Tagger, sentence: &[&str]) -> Vec<f32> {
+    let mut out = vec![f32::NAN; sentence.len() * t.tags().len()];
+    t.scores_into(sentence, &mut out).unwrap();
+    out
+}
+
+fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
+
+fn sentences() -> Vec<Vec<String>> {
+    let long = "b".repeat(200); // beyond MAX_WORD_CHARS: truncated like everywhere else
+    [
+        "the cat sat .",
+        "x",
+        "unbelievable , she said - co-operate 3.14 ZZZ 日本語",
+        "a ab abc abcd abcde abcdef abcdefg abcdefgh",
+    ]
+    .iter()
+    .map(|s| s.split(' ').map(str::to_string).collect())
+    .chain([vec!["".to_string(), "é".into(), long, "".into()]])
+    .collect()
+}
+
+#[test]
+fn tract_matches_the_f64_reference_at_every_precision_with_and_without_highway() {
+    for precision in [Precision::F32, Precision::F16, Precision::Int8] {
+        for highway in [false, true] {
+            let (bytes, manifest, _) = random_tagger(precision, highway);
+            let artifact = Artifact::from_bytes("tagger.onnx", &bytes).unwrap();
+            // The reference reads the weights as stored (f16/int8 widened), as tract does.
+            let weights = artifact.tagger_weights().unwrap();
+            let shapes = manifest.tagger_shapes().unwrap();
+            let mut t = Tagger::from_artifact(&artifact).unwrap();
+            for sentence in sentences() {
+                let refs: Vec<&str> = sentence.iter().map(String::as_str).collect();
+                let exact = reference::tag_scores(&shapes, &weights, &manifest.vocab, &refs);
+                let diff = max_abs_diff(&scores(&mut t, &refs), &exact);
+                assert!(
+                    diff <= TOLERANCE,
+                    "{precision} highway {highway} {refs:?}: {diff}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn consecutive_calls_and_tags_agree_with_scores() {
+    let (bytes, _, _) = random_tagger(Precision::F32, false);
+    let mut t = tagger(&bytes);
+    let all = sentences();
+    let first: Vec<Vec<f32>> = all
+        .iter()
+        .map(|s| scores(&mut t, &s.iter().map(String::as_str).collect::<Vec<_>>()))
+        .collect();
+    for (sentence, expected) in all.iter().zip(&first).rev() {
+        let refs: Vec<&str> = sentence.iter().map(String::as_str).collect();
+        assert_eq!(&scores(&mut t, &refs), expected, "{refs:?}");
+        let mut tags = vec![TagId::MAX; refs.len()];
+        t.tag_into(&refs, &mut tags).unwrap();
+        let n = t.tags().len();
+        for (tag, row) in tags.iter().zip(expected.chunks(n)) {
+            let best = row.iter().cloned().fold(f32::MIN, f32::max);
+            assert_eq!(row[*tag as usize], best);
+            assert!(!t.tag_name(*tag).is_empty());
+        }
+    }
+}
+
+#[test]
+fn empty_sentences_and_wrong_outputs() {
+    let (bytes, _, _) = random_tagger(Precision::F32, false);
+    let mut t = tagger(&bytes);
+    t.tag_into(&[], &mut []).unwrap();
+    assert!(matches!(
+        t.tag_into(&["a", "b"], &mut [0]),
+        Err(Error::OutputSize {
+            need: 2,
+            got: 1,
+            ..
+        })
+    ));
+    assert!(matches!(
+        t.scores_into(&["a"], &mut [0.0; 3]),
+        Err(Error::OutputSize { need: 7, .. })
+    ));
+}
+
+#[test]
+fn kinds_are_checked_and_damage_is_caught() {
+    let (bytes, _, _) = random_tagger(Precision::Int8, true);
+    let artifact = Artifact::from_bytes("tagger.onnx", &bytes).unwrap();
+    assert_eq!(artifact.manifest().kind, Kind::Tagger);
+    let err = sublex_runtime::Embedder::from_artifact(&artifact, Default::default())
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string()
+            .contains("of kind `tagger`, but kind `embedder`"),
+        "{err}"
+    );
+
+    let embedder =
+        Artifact::from_bytes("embedder.onnx", &random_model(Precision::F32, false)).unwrap();
+    let err = Tagger::from_artifact(&embedder).err().unwrap();
+    assert!(
+        err.to_string()
+            .contains("of kind `embedder`, but kind `tagger`"),
+        "{err}"
+    );
+    assert!(embedder.tagger_weights().is_err());
+
+    let mut flipped = bytes.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x01;
+    match Artifact::from_bytes("tagger.onnx", &flipped) {
+        Err(Error::File {
+            problem: FileProblem::Checksum { .. } | FileProblem::Decode(_),
+            ..
+        }) => {}
+        other => panic!("a flipped bit must be caught: {other:?}"),
+    }
+}
+
+proptest! {
+    // Fewer cases where the tests run under emulation (aarch64 in CI, qemu: ~50x slower).
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(target_arch = "x86_64") { 32 } else { 6 }))]
+
+    #[test]
+    fn any_sentence_tags_without_panicking(words in prop::collection::vec("\\PC{0,80}|.{0,3}", 0..10)) {
+        static BYTES: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+        let bytes = BYTES.get_or_init(|| random_tagger(Precision::F32, false).0);
+        let mut t = tagger(bytes);
+        let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+        let mut tags = vec![TagId::MAX; refs.len()];
+        t.tag_into(&refs, &mut tags).unwrap();
+        prop_assert!(tags.iter().all(|&id| (id as usize) < t.tags().len()));
+    }
+}

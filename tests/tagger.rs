@@ -1,0 +1,224 @@
+//! The tagger end to end on real data (a slice of UD English EWT): train CHAR(D) from the
+//! fixture's reconstructed model, resume, export, and hold the runtime to burn on every test
+//! sentence; then `sublex tag` on the exported file.
+
+mod common;
+
+use common::fixture;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use sublex_runtime::Precision;
+use sublex_trainer::pos::export::{export_tagger, SCORE_TOLERANCE};
+use sublex_trainer::pos::model::Variant;
+use sublex_trainer::pos::train::{train_tagger, Grid, TaggerOptions};
+use sublex_trainer::pos::{read_corpus, CorpusFormat, Sentence};
+
+fn ewt(split: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../shared/data/pos/en_ewt-ud-{split}.conllu"))
+}
+
+/// The first `n` sentences of an EWT split, written as `word<TAB>tag` lines.
+fn slice(split: &str, n: usize, dir: &Path) -> (PathBuf, Vec<Sentence>) {
+    let sentences: Vec<Sentence> = read_corpus(&ewt(split), CorpusFormat::Conllu)
+        .unwrap()
+        .into_iter()
+        .take(n)
+        .collect();
+    let path = dir.join(format!("{split}.tsv"));
+    let mut text = String::new();
+    for s in &sentences {
+        for (w, t) in s.words.iter().zip(&s.tags) {
+            text += &format!("{w}\t{t}\n");
+        }
+        text += "\n";
+    }
+    std::fs::write(&path, text).unwrap();
+    (path, sentences)
+}
+
+fn options(dir: &Path, variant: Variant, init: Option<PathBuf>, out: &str) -> TaggerOptions {
+    TaggerOptions {
+        variant,
+        train: dir.join("train.tsv"),
+        dev: dir.join("dev.tsv"),
+        test: dir.join("test.tsv"),
+        format: CorpusFormat::Auto,
+        init,
+        teacher: None,
+        grid: Grid {
+            name: "custom".into(),
+            lrs: vec![2e-3],
+            dropouts: vec![0.1],
+        },
+        max_epochs: 2,
+        patience: 2,
+        batch: 8,
+        char_dim: 24,
+        word_dim: 16,
+        hidden: 32,
+        mlp: 32,
+        seed: 3,
+        out: dir.join(out),
+        resume: false,
+        progress: false,
+    }
+}
+
+fn sublex() -> Command {
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join(format!("sublex{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} missing: run `cargo test --workspace`",
+        bin.display()
+    );
+    Command::new(bin)
+}
+
+#[test]
+fn char_d_tagger_trains_resumes_exports_and_the_runtime_agrees_with_burn() {
+    let dir = tempfile::tempdir().unwrap();
+    slice("train", 400, dir.path());
+    slice("dev", 60, dir.path());
+    let (_, test) = slice("test", 80, dir.path());
+    let opts = options(
+        dir.path(),
+        Variant::Char,
+        Some(fixture().model_dir.clone()),
+        "char-d",
+    );
+
+    let report = train_tagger(&opts).unwrap();
+    assert_eq!(report.model, "CHAR(Dcos)");
+    assert_eq!(report.points.len(), 1);
+    assert_eq!(report.points[0].epochs, 2);
+    // 400 sentences and two epochs: far from good, far better than the commonest tag (NN,
+    // about 15% of EWT's tokens).
+    assert!(report.test_eval.accuracy > 0.4, "{:?}", report.test_eval);
+    assert!(report.test_eval.unseen_tokens > 0);
+    assert!(report.test_eval.unseen_accuracy <= 1.0);
+
+    // A finished run resumes to the same result; an unasked-for rerun is refused.
+    assert!(train_tagger(&opts)
+        .unwrap_err()
+        .to_string()
+        .contains("--resume"));
+    let resumed = train_tagger(&TaggerOptions {
+        resume: true,
+        ..opts.clone()
+    })
+    .unwrap();
+    assert_eq!(resumed.test_eval, report.test_eval);
+
+    // Export: burn (on the file's weights) and the runtime on every test sentence.
+    let onnx = dir.path().join("tagger.onnx");
+    let exported = export_tagger(&opts.out, &onnx, Precision::F32, &test).unwrap();
+    assert_eq!(exported.sentences_checked, test.len());
+    assert_eq!(
+        exported.tokens_checked,
+        test.iter().map(|s| s.words.len()).sum::<usize>()
+    );
+    assert_eq!(exported.tags_differing, 0);
+    assert!(exported.max_score_diff <= SCORE_TOLERANCE, "{exported:?}");
+    let int8 = export_tagger(
+        &opts.out,
+        &dir.path().join("int8.onnx"),
+        Precision::Int8,
+        &test,
+    )
+    .unwrap();
+    assert!(
+        int8.bytes < exported.bytes / 3,
+        "{} vs {}",
+        int8.bytes,
+        exported.bytes
+    );
+
+    // `sublex tag`: one `word/TAG` token per word, tags from the training set.
+    let mut child = sublex()
+        .arg("tag")
+        .arg(&onnx)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"The quick brown fox jumps over the lazy dog .\n\nOK\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    let tokens: Vec<&str> = lines[0].split(' ').collect();
+    assert_eq!(tokens.len(), 10, "{text}");
+    assert!(
+        tokens[0].starts_with("The/") && tokens[9].starts_with("./"),
+        "{text}"
+    );
+    assert!(lines[1].is_empty() && lines[2].starts_with("OK/"), "{text}");
+
+    // --conllu: the same file back, XPOS filled, everything else untouched.
+    let conllu = std::fs::read_to_string(ewt("test")).unwrap();
+    let head: String = conllu.split_inclusive("\n\n").take(5).collect();
+    let small = dir.path().join("small.conllu");
+    std::fs::write(&small, &head).unwrap();
+    let out = sublex()
+        .arg("tag")
+        .arg(&onnx)
+        .arg("--conllu")
+        .arg(&small)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tagged = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(tagged.lines().count(), head.lines().count());
+    for (a, b) in head.lines().zip(tagged.lines()) {
+        let (fa, fb): (Vec<&str>, Vec<&str>) = (a.split('\t').collect(), b.split('\t').collect());
+        assert_eq!(fa.len(), fb.len());
+        for (k, (x, y)) in fa.iter().zip(&fb).enumerate() {
+            if k != 4 || a.starts_with('#') {
+                assert_eq!(x, y, "{a} / {b}");
+            }
+        }
+    }
+}
+
+#[test]
+fn full_tagger_trains_with_a_word_lookup_and_refuses_to_export() {
+    let dir = tempfile::tempdir().unwrap();
+    slice("train", 150, dir.path());
+    slice("dev", 30, dir.path());
+    let (_, test) = slice("test", 30, dir.path());
+    let opts = TaggerOptions {
+        max_epochs: 1,
+        ..options(dir.path(), Variant::Full, None, "full")
+    };
+    let report = train_tagger(&opts).unwrap();
+    assert_eq!(report.model, "FULL");
+    // Characters, UNK and one row per distinct lowercased training word.
+    assert!(report.lookup_rows > 500, "{}", report.lookup_rows);
+    let err = export_tagger(
+        &opts.out,
+        &dir.path().join("full.onnx"),
+        Precision::F32,
+        &test,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("only character-only taggers"), "{err}");
+}
