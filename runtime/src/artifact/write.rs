@@ -177,7 +177,8 @@ impl GraphBuilder {
         }
     }
 
-    /// The character model's weights, under the same names in every kind of file.
+    /// The character model's weights (the highway layer's come with its nodes), under the
+    /// same names in every kind of file.
     fn char_weights(&mut self, s: &Shapes, w: &CharModelWeights) {
         self.weight("chars_table", &s.chars(), &w.chars);
         self.weight("W", &s.w(), &w.w);
@@ -187,12 +188,6 @@ impl GraphBuilder {
         self.weight("proj_backward", &s.proj(), &w.proj_backward);
         self.initializers
             .push(f32_tensor("proj_bias", &[s.dim], &w.proj_bias));
-        if let Some((weight, bias)) = &w.highway {
-            self.weight("highway_weight", &s.highway(), weight);
-            self.initializers
-                .push(f32_tensor("highway_bias", &[s.dim], bias));
-            self.initializers.push(f32_tensor("one", &[1], &[1.0]));
-        }
     }
 
     fn embedder(&mut self, s: &Shapes, w: &CharModelWeights) {
@@ -269,20 +264,24 @@ impl GraphBuilder {
         ));
         self.add("Gather", &["Y_h", "index0"], "f", vec![attr_int("axis", 0)]);
         self.add("Gather", &["Y_h", "index1"], "b", vec![attr_int("axis", 0)]);
-        self.char_vector(s.highway, OUTPUT);
+        self.char_vector(s, w, OUTPUT);
     }
 
     /// Eq. 2 (and eq. 3): from the final states `f` and `b` to the word vectors `output`.
-    fn char_vector(&mut self, highway: bool, output: &str) {
+    fn char_vector(&mut self, s: &Shapes, w: &CharModelWeights, output: &str) {
         self.add("MatMul", &["f", "proj_forward"], "zf", vec![]);
         self.add("MatMul", &["b", "proj_backward"], "zb", vec![]);
         self.add("Add", &["zf", "zb"], "zfb", vec![]);
         self.add("Add", &["zfb", "proj_bias"], "z", vec![]);
-        if !highway {
+        let Some((weight, bias)) = &w.highway else {
             return self.add("Relu", &["z"], output, vec![]);
-        }
+        };
         // t = σ(h · W_h + b_h), output t ⊙ h + (1 - t) ⊙ z.
         self.add("Relu", &["z"], "relu", vec![]);
+        self.weight("highway_weight", &s.highway(), weight);
+        self.initializers
+            .push(f32_tensor("highway_bias", &[s.dim], bias));
+        self.initializers.push(f32_tensor("one", &[1], &[1.0]));
         self.add("MatMul", &["relu", "highway_weight"], "gate_in", vec![]);
         self.add("Add", &["gate_in", "highway_bias"], "gate_pre", vec![]);
         self.add("Sigmoid", &["gate_pre"], "gate", vec![]);
@@ -407,7 +406,7 @@ impl GraphBuilder {
                 vec![attr_int("keepdims", 0)],
             ));
         }
-        self.char_vector(c.highway, "word_vectors");
+        self.char_vector(c, &w.chars, "word_vectors");
         // The sentence is one sequence: [words, 1, dim].
         self.add("Unsqueeze", &["word_vectors", "axis1"], "sentence", vec![]);
         self.nodes.push(node(
