@@ -1,4 +1,5 @@
-//! Tagging speed in the runtime: latency for one 20-word sentence and tokens/s over the whole
+//! Tagging speed in the runtime, both backends (kernel + plain-Rust sentence BiLSTM; tract on
+//! the whole graph): latency for one 20-word sentence and tokens/s over the whole
 //! UD English EWT test set (2,077 sentences, 25,094 tokens), one sentence per call, as a
 //! deployed tagger sees them. scripts/onnxruntime_tagger_bench.py measures onnxruntime on the
 //! same file and sentences; docs/RESULTS.md has both, from one sitting.
@@ -9,7 +10,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::path::{Path, PathBuf};
-use sublex_runtime::{Precision, TagId, Tagger};
+use sublex_runtime::{BackendChoice, Precision, TagId, Tagger};
 use sublex_trainer::pos::export::export_tagger;
 use sublex_trainer::pos::model::Variant;
 use sublex_trainer::pos::train::{train_tagger, Grid, TaggerOptions};
@@ -74,7 +75,6 @@ fn tagger_file(test: &[Sentence]) -> PathBuf {
 fn bench(c: &mut Criterion) {
     let test = read_corpus(&ewt("test"), CorpusFormat::Conllu).unwrap();
     let path = tagger_file(&test);
-    let mut tagger = Tagger::open(&path).unwrap();
     let twenty: Vec<&str> = test
         .iter()
         .find(|s| s.words.len() == 20)
@@ -90,21 +90,25 @@ fn bench(c: &mut Criterion) {
     let tokens: usize = sentences.iter().map(Vec::len).sum();
     let mut tags: Vec<TagId> = vec![0; 1024];
 
-    let mut group = c.benchmark_group("tagger");
-    group.throughput(Throughput::Elements(20));
-    group.bench_function("sentence-20-words", |b| {
-        b.iter(|| tagger.tag_into(&twenty, &mut tags[..20]).unwrap())
-    });
-    group.throughput(Throughput::Elements(tokens as u64));
-    group.sample_size(10);
-    group.bench_function("ewt-test", |b| {
-        b.iter(|| {
-            for s in &sentences {
-                tagger.tag_into(s, &mut tags[..s.len()]).unwrap();
-            }
-        })
-    });
-    group.finish();
+    for backend in [BackendChoice::Kernel, BackendChoice::Tract] {
+        let mut tagger = Tagger::open(&path, backend).unwrap();
+        let name = format!("{backend:?}").to_lowercase();
+        let mut group = c.benchmark_group(format!("tagger/{name}"));
+        group.throughput(Throughput::Elements(20));
+        group.bench_function("sentence-20-words", |b| {
+            b.iter(|| tagger.tag_into(&twenty, &mut tags[..20]).unwrap())
+        });
+        group.throughput(Throughput::Elements(tokens as u64));
+        group.sample_size(10);
+        group.bench_function("ewt-test", |b| {
+            b.iter(|| {
+                for s in &sentences {
+                    tagger.tag_into(s, &mut tags[..s.len()]).unwrap();
+                }
+            })
+        });
+        group.finish();
+    }
     eprintln!(
         "tagger file: {} ({} bytes)",
         path.display(),

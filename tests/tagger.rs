@@ -126,7 +126,14 @@ fn char_d_tagger_trains_resumes_exports_and_the_runtime_agrees_with_burn() {
         test.iter().map(|s| s.words.len()).sum::<usize>()
     );
     assert_eq!(exported.tags_differing, 0);
-    assert!(exported.max_score_diff <= SCORE_TOLERANCE, "{exported:?}");
+    assert!(
+        exported.max_score_diff_kernel <= SCORE_TOLERANCE,
+        "{exported:?}"
+    );
+    assert!(
+        exported.max_score_diff_tract <= SCORE_TOLERANCE,
+        "{exported:?}"
+    );
     let int8 = export_tagger(
         &opts.out,
         &dir.path().join("int8.onnx"),

@@ -53,7 +53,8 @@ pub fn info(path: &Path, backend: BackendChoice) -> Result<()> {
                 t.tags.len(),
                 t.tags.join(" ")
             );
-            println!("backend       tract");
+            let tagger = Tagger::from_artifact(&artifact, backend)?;
+            println!("backend       {}", tagger.backend_name());
         }
         None => {
             let embedder = Embedder::from_artifact(&artifact, backend)?;
@@ -208,8 +209,8 @@ fn read_word_list(path: &Path) -> Result<Vec<String>> {
 
 /// Tags one whitespace-tokenised sentence per stdin line, printing `word/TAG` tokens (an
 /// empty line stays empty); or, with `conllu`, fills the XPOS column of a CoNLL-U file.
-pub fn tag(path: &Path, conllu: Option<&Path>) -> Result<()> {
-    let mut tagger = Tagger::open(path)?;
+pub fn tag(path: &Path, backend: BackendChoice, conllu: Option<&Path>) -> Result<()> {
+    let mut tagger = Tagger::open(path, backend)?;
     let mut stdout = BufWriter::new(std::io::stdout().lock());
     match conllu {
         Some(file) => tag_conllu(&mut tagger, file, &mut stdout)?,

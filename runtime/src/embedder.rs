@@ -5,7 +5,7 @@
 //! (no padding, so a word's vector never depends on its neighbours) and scatters the rows
 //! back into the caller's order.
 
-use crate::artifact::{Artifact, Kind, Manifest, Shapes};
+use crate::artifact::{Artifact, CharModelWeights, Kind, Manifest, Shapes};
 use crate::error::{Error, Result};
 use crate::kernel_backend::KernelBackend;
 use crate::tract_backend::TractBackend;
@@ -98,13 +98,22 @@ impl Embedder {
                 Err(_) => Backend::Tract(TractBackend::new(artifact)?),
             },
         };
-        let empty = empty_word_vector(&artifact.manifest().shapes(), &weights);
-        Ok(Embedder {
+        Ok(Self::with_backend(artifact, backend, &weights))
+    }
+
+    /// The kernel over the character model of any kind of file (a tagger's first half).
+    pub(crate) fn kernel_for(artifact: &Artifact, weights: &CharModelWeights) -> Result<Self> {
+        let backend = Backend::Kernel(KernelBackend::new(artifact, weights)?);
+        Ok(Self::with_backend(artifact, backend, weights))
+    }
+
+    fn with_backend(artifact: &Artifact, backend: Backend, weights: &CharModelWeights) -> Self {
+        Embedder {
             manifest: artifact.manifest().clone(),
             backend,
-            empty,
+            empty: empty_word_vector(&artifact.manifest().shapes(), weights),
             scratch: Scratch::default(),
-        })
+        }
     }
 
     pub fn manifest(&self) -> &Manifest {
@@ -209,7 +218,7 @@ impl Embedder {
 }
 
 /// `relu(b)`, then the highway layer (eq. 3) with `z = b`.
-fn empty_word_vector(shapes: &Shapes, w: &crate::artifact::CharModelWeights) -> Vec<f32> {
+fn empty_word_vector(shapes: &Shapes, w: &CharModelWeights) -> Vec<f32> {
     let z = &w.proj_bias;
     let h: Vec<f32> = z.iter().map(|x| x.max(0.0)).collect();
     let Some((weight, bias)) = &w.highway else {

@@ -4,7 +4,8 @@
 //! ([`CharVocab`]) and the model file ([`artifact`]). The trainer writes models through this
 //! crate and checks its own exports by loading them here.
 //!
-//! [`Tagger`] tags sentences with an exported tagger (tract runs its graph).
+//! [`Tagger`] tags sentences with an exported tagger (the kernel plus a plain-Rust sentence
+//! BiLSTM, or tract running the whole graph).
 //!
 //! [`Embedder`] turns words into vectors with one of two backends: a hand-written BiLSTM
 //! kernel (`sublex-kernel`; the default) or tract running the ONNX graph.
@@ -14,6 +15,7 @@ mod embedder;
 mod error;
 mod kernel_backend;
 pub mod reference;
+mod sentence;
 mod tagger;
 mod tract_backend;
 pub mod vocab;

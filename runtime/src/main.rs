@@ -64,7 +64,8 @@ enum Command {
     /// with --conllu, print FILE with its XPOS column filled.
     Tag {
         /// An exported tagger (`sublex-train export --model TAGGER_DIR`).
-        model: PathBuf,
+        #[command(flatten)]
+        model: ModelArgs,
         #[arg(long)]
         conllu: Option<PathBuf>,
     },
@@ -99,6 +100,6 @@ fn run(args: Args) -> Result<()> {
             among,
             k,
         } => cli::similar(&model.model, model.backend, &word, &among, k),
-        Command::Tag { model, conllu } => cli::tag(&model, conllu.as_deref()),
+        Command::Tag { model, conllu } => cli::tag(&model.model, model.backend, conllu.as_deref()),
     }
 }

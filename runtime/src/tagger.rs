@@ -1,12 +1,17 @@
 //! [`Tagger`]: sentences in, one tag id per word out, into caller-owned memory.
 //!
-//! tract runs the whole exported graph (see [`crate::artifact::encode_tagger`] for its
-//! inputs). One sentence is one run; the three input tensors are built in buffers the tagger
-//! keeps, so sublex itself allocates nothing per call once they have grown (tract's own
-//! allocations remain).
+//! Two engines compute the same scores:
+//! - `kernel` (the default): the kernel embeds the sentence's words (grouped by length, as
+//!   the [`Embedder`] does), then [`SentenceModel`] runs the sentence BiLSTM and the MLP in
+//!   plain f32. Nothing is allocated per call once the scratch buffers have grown.
+//! - `tract`: tract runs the whole exported graph (see [`crate::artifact::encode_tagger`]
+//!   for its inputs), one sentence per run; its inputs are built in reused buffers (tract's
+//!   own allocations remain).
 
 use crate::artifact::{Artifact, Kind, Manifest};
+use crate::embedder::{BackendChoice, Embedder};
 use crate::error::{Error, FileProblem, Result};
+use crate::sentence::SentenceModel;
 use crate::vocab::{CharVocab, MAX_WORD_CHARS};
 use std::path::Path;
 use tract_onnx::prelude::*;
@@ -19,41 +24,67 @@ type State = TypedSimpleState;
 /// Tags sentences with an exported tagger.
 pub struct Tagger {
     manifest: Manifest,
-    state: State,
+    engine: Engine,
     tags: usize,
-    /// Reused per call: character ids per word, forward and reversed, `[words, time]`.
+    scores: Vec<f32>,
+}
+
+enum Engine {
+    Kernel {
+        chars: Box<Embedder>,
+        sentence: Box<SentenceModel>,
+        /// The sentence's word vectors, `[words, dim]`.
+        vectors: Vec<f32>,
+    },
+    Tract(Box<TractTagger>),
+}
+
+/// tract's plan and its reused inputs.
+struct TractTagger {
+    state: State,
+    /// Character ids per word, forward and reversed, `[words, time]`.
     chars: Vec<i64>,
     reversed: Vec<i64>,
     /// One-hot of each word's last character, `[words, time]`.
     last: Vec<f32>,
-    scores: Vec<f32>,
 }
 
 impl Tagger {
-    /// Memory-maps and checks `path`, which must hold a tagger.
-    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
-        Self::from_artifact(&Artifact::open(path)?)
+    /// Memory-maps and checks `path`, which must hold a tagger. `Auto` is the kernel.
+    pub fn open(path: impl AsRef<Path>, choice: BackendChoice) -> Result<Self> {
+        Self::from_artifact(&Artifact::open(path)?, choice)
     }
 
-    pub fn from_artifact(artifact: &Artifact) -> Result<Self> {
+    pub fn from_artifact(artifact: &Artifact, choice: BackendChoice) -> Result<Self> {
         artifact.expect_kind(Kind::Tagger)?;
-        let fail =
-            |e: TractError| Error::file(artifact.path(), FileProblem::Tract(format!("{e:#}")));
-        let state = tract_onnx::onnx()
-            .model_for_proto_model(artifact.proto())
-            .and_then(crate::tract_backend::plan)
-            .map_err(fail)?;
         let manifest = artifact.manifest().clone();
+        let engine = match choice {
+            BackendChoice::Tract => Engine::Tract(Box::new(TractTagger::new(artifact)?)),
+            BackendChoice::Kernel | BackendChoice::Auto => {
+                let weights = artifact.tagger_weights()?;
+                let shapes = manifest.tagger_shapes().expect("a tagger manifest");
+                Engine::Kernel {
+                    chars: Box::new(Embedder::kernel_for(artifact, &weights.chars)?),
+                    sentence: Box::new(SentenceModel::new(&shapes, &weights)),
+                    vectors: Vec::new(),
+                }
+            }
+        };
         let tags = manifest.tagger.as_ref().map_or(0, |t| t.tags.len());
         Ok(Tagger {
             manifest,
-            state,
+            engine,
             tags,
-            chars: Vec::new(),
-            reversed: Vec::new(),
-            last: Vec::new(),
             scores: Vec::new(),
         })
+    }
+
+    /// `"kernel (avx512)"`, `"tract"`: what computes the scores.
+    pub fn backend_name(&self) -> String {
+        match &self.engine {
+            Engine::Kernel { chars, .. } => chars.backend_name(),
+            Engine::Tract(_) => "tract".into(),
+        }
     }
 
     pub fn manifest(&self) -> &Manifest {
@@ -110,8 +141,43 @@ impl Tagger {
         Ok(())
     }
 
-    /// Runs the graph on a non-empty sentence, leaving its scores in `self.scores`.
+    /// Scores a non-empty sentence into `self.scores`.
     fn run(&mut self, sentence: &[&str]) -> Result<()> {
+        self.scores.resize(sentence.len() * self.tags, 0.0);
+        match &mut self.engine {
+            Engine::Kernel {
+                chars,
+                sentence: model,
+                vectors,
+            } => {
+                vectors.resize(sentence.len() * chars.dim(), 0.0);
+                chars.embed_into(sentence, vectors)?;
+                model.scores(vectors, sentence.len(), &mut self.scores);
+                Ok(())
+            }
+            Engine::Tract(t) => t.run(&self.manifest.vocab, sentence, &mut self.scores),
+        }
+    }
+}
+
+impl TractTagger {
+    fn new(artifact: &Artifact) -> Result<Self> {
+        let fail =
+            |e: TractError| Error::file(artifact.path(), FileProblem::Tract(format!("{e:#}")));
+        let state = tract_onnx::onnx()
+            .model_for_proto_model(artifact.proto())
+            .and_then(crate::tract_backend::plan)
+            .map_err(fail)?;
+        Ok(TractTagger {
+            state,
+            chars: Vec::new(),
+            reversed: Vec::new(),
+            last: Vec::new(),
+        })
+    }
+
+    /// Runs the graph on a non-empty sentence; `out` holds exactly its scores.
+    fn run(&mut self, vocab: &CharVocab, sentence: &[&str], out: &mut [f32]) -> Result<()> {
         let fail = |e: TractError| Error::Backend {
             backend: "tract",
             message: format!("{e:#}"),
@@ -130,7 +196,6 @@ impl Tagger {
         }
         self.last.clear();
         self.last.resize(cells, 0.0);
-        let vocab = &self.manifest.vocab;
         for (row, word) in sentence.iter().enumerate() {
             let len = CharVocab::encoded_len(word);
             let at = row * time;
@@ -155,14 +220,15 @@ impl Tagger {
         );
         let outputs = self.state.run(inputs).map_err(fail)?;
         let scores = outputs[0].to_plain_array_view::<f32>().map_err(fail)?;
-        let need = sentence.len() * self.tags;
-        if scores.len() != need {
+        if scores.len() != out.len() {
             return Err(fail(
-                anyhow::anyhow!("graph gave {} scores, expected {need}", scores.len()).into(),
+                anyhow::anyhow!("graph gave {} scores, expected {}", scores.len(), out.len())
+                    .into(),
             ));
         }
-        self.scores.clear();
-        self.scores.extend(scores.iter());
+        for (o, s) in out.iter_mut().zip(scores.iter()) {
+            *o = *s;
+        }
         Ok(())
     }
 }

@@ -6,7 +6,7 @@ mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use sublex_runtime::{Artifact, BackendChoice, Embedder, Precision};
+use sublex_runtime::{Artifact, BackendChoice, Embedder, Precision, Tagger};
 
 struct Counting;
 static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
@@ -65,4 +65,22 @@ fn kernel_calls_allocate_nothing_and_tract_calls_are_counted() {
         n > 0,
         "tract allocates while executing its graph; a zero here means the counter is broken"
     );
+
+    // The kernel tagger (one test: the counter is global, tests run in parallel threads).
+    let (bytes, _, _) = common::random_tagger(Precision::F32, false);
+    let artifact = Artifact::from_bytes("tagger.onnx", &bytes).unwrap();
+    let mut tagger = Tagger::from_artifact(&artifact, BackendChoice::Kernel).unwrap();
+    let mut tags = vec![0; words.len()];
+    tagger.tag_into(&words, &mut tags).unwrap(); // warm-up: scratch grows
+    for sentence in [&words[..], &words[2..5]] {
+        let before = ALLOCATIONS.load(Ordering::Relaxed);
+        tagger
+            .tag_into(sentence, &mut tags[..sentence.len()])
+            .unwrap();
+        assert_eq!(
+            ALLOCATIONS.load(Ordering::Relaxed) - before,
+            0,
+            "{sentence:?}"
+        );
+    }
 }

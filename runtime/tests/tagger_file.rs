@@ -6,13 +6,18 @@ mod common;
 
 use common::{random_model, random_tagger};
 use proptest::prelude::*;
-use sublex_runtime::{reference, Artifact, Error, FileProblem, Kind, Precision, TagId, Tagger};
+use sublex_runtime::{
+    reference, Artifact, BackendChoice, Error, FileProblem, Kind, Precision, TagId, Tagger,
+};
 
 /// Scores against the f64 reference: f32 rounding through two LSTMs and an MLP.
 const TOLERANCE: f32 = 1e-4;
 
-fn tagger(bytes: &[u8]) -> Tagger {
-    Tagger::from_artifact(&Artifact::from_bytes("tagger.onnx", bytes).unwrap()).unwrap()
+const BACKENDS: [BackendChoice; 2] = [BackendChoice::Kernel, BackendChoice::Tract];
+
+fn tagger(bytes: &[u8], backend: BackendChoice) -> Tagger {
+    let artifact = Artifact::from_bytes("tagger.onnx", bytes).unwrap();
+    Tagger::from_artifact(&artifact, backend).unwrap()
 }
 
 fn scores(t: &mut Tagger, sentence: &[&str]) -> Vec<f32> {
@@ -44,7 +49,7 @@ fn sentences() -> Vec<Vec<String>> {
 }
 
 #[test]
-fn tract_matches_the_f64_reference_at_every_precision_with_and_without_highway() {
+fn both_backends_match_the_f64_reference_at_every_precision_with_and_without_highway() {
     // Under emulation (aarch64 in CI, qemu) the f64 reference is slow: two corners only.
     let all = [Precision::F32, Precision::F16, Precision::Int8]
         .into_iter()
@@ -60,15 +65,17 @@ fn tract_matches_the_f64_reference_at_every_precision_with_and_without_highway()
         // The reference reads the weights as stored (f16/int8 widened), as tract does.
         let weights = artifact.tagger_weights().unwrap();
         let shapes = manifest.tagger_shapes().unwrap();
-        let mut t = Tagger::from_artifact(&artifact).unwrap();
-        for sentence in sentences() {
-            let refs: Vec<&str> = sentence.iter().map(String::as_str).collect();
-            let exact = reference::tag_scores(&shapes, &weights, &manifest.vocab, &refs);
-            let diff = max_abs_diff(&scores(&mut t, &refs), &exact);
-            assert!(
-                diff <= TOLERANCE,
-                "{precision} highway {highway} {refs:?}: {diff}"
-            );
+        for backend in BACKENDS {
+            let mut t = Tagger::from_artifact(&artifact, backend).unwrap();
+            for sentence in sentences() {
+                let refs: Vec<&str> = sentence.iter().map(String::as_str).collect();
+                let exact = reference::tag_scores(&shapes, &weights, &manifest.vocab, &refs);
+                let diff = max_abs_diff(&scores(&mut t, &refs), &exact);
+                assert!(
+                    diff <= TOLERANCE,
+                    "{backend:?} {precision} highway {highway} {refs:?}: {diff}"
+                );
+            }
         }
     }
 }
@@ -76,15 +83,20 @@ fn tract_matches_the_f64_reference_at_every_precision_with_and_without_highway()
 #[test]
 fn consecutive_calls_and_tags_agree_with_scores() {
     let (bytes, _, _) = random_tagger(Precision::F32, false);
-    let mut t = tagger(&bytes);
+    for backend in BACKENDS {
+        consecutive_calls(&mut tagger(&bytes, backend));
+    }
+}
+
+fn consecutive_calls(t: &mut Tagger) {
     let all = sentences();
     let first: Vec<Vec<f32>> = all
         .iter()
-        .map(|s| scores(&mut t, &s.iter().map(String::as_str).collect::<Vec<_>>()))
+        .map(|s| scores(t, &s.iter().map(String::as_str).collect::<Vec<_>>()))
         .collect();
     for (sentence, expected) in all.iter().zip(&first).rev() {
         let refs: Vec<&str> = sentence.iter().map(String::as_str).collect();
-        assert_eq!(&scores(&mut t, &refs), expected, "{refs:?}");
+        assert_eq!(&scores(t, &refs), expected, "{refs:?}");
         let mut tags = vec![TagId::MAX; refs.len()];
         t.tag_into(&refs, &mut tags).unwrap();
         let n = t.tags().len();
@@ -99,7 +111,12 @@ fn consecutive_calls_and_tags_agree_with_scores() {
 #[test]
 fn empty_sentences_and_wrong_outputs() {
     let (bytes, _, _) = random_tagger(Precision::F32, false);
-    let mut t = tagger(&bytes);
+    for backend in BACKENDS {
+        empty_and_wrong(&mut tagger(&bytes, backend));
+    }
+}
+
+fn empty_and_wrong(t: &mut Tagger) {
     t.tag_into(&[], &mut []).unwrap();
     assert!(matches!(
         t.tag_into(&["a", "b"], &mut [0]),
@@ -131,7 +148,9 @@ fn kinds_are_checked_and_damage_is_caught() {
 
     let embedder =
         Artifact::from_bytes("embedder.onnx", &random_model(Precision::F32, false)).unwrap();
-    let err = Tagger::from_artifact(&embedder).err().unwrap();
+    let err = Tagger::from_artifact(&embedder, BackendChoice::Auto)
+        .err()
+        .unwrap();
     assert!(
         err.to_string()
             .contains("of kind `embedder`, but kind `tagger`"),
@@ -159,10 +178,12 @@ proptest! {
     fn any_sentence_tags_without_panicking(words in prop::collection::vec("\\PC{0,80}|.{0,3}", 0..10)) {
         static BYTES: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
         let bytes = BYTES.get_or_init(|| random_tagger(Precision::F32, false).0);
-        let mut t = tagger(bytes);
         let refs: Vec<&str> = words.iter().map(String::as_str).collect();
-        let mut tags = vec![TagId::MAX; refs.len()];
-        t.tag_into(&refs, &mut tags).unwrap();
-        prop_assert!(tags.iter().all(|&id| (id as usize) < t.tags().len()));
+        for backend in BACKENDS {
+            let mut t = tagger(bytes, backend);
+            let mut tags = vec![TagId::MAX; refs.len()];
+            t.tag_into(&refs, &mut tags).unwrap();
+            prop_assert!(tags.iter().all(|&id| (id as usize) < t.tags().len()));
+        }
     }
 }

@@ -312,10 +312,18 @@ fn export_command(a: ExportArgs) -> Result<()> {
         };
         let r = sublex_trainer::pos::export::export_tagger(&a.model, &a.out, a.precision, &check)?;
         eprintln!(
-            "wrote {} ({} bytes, {}); on {} sentences ({} tokens) burn vs runtime: max |score diff| {:.1e}, {} tags differ; \
+            "wrote {} ({} bytes, {}); on {} sentences ({} tokens) burn vs runtime: max |score diff| kernel {:.1e}, tract {:.1e}, {} tags differ; \
              {} tags changed by {} storage",
-            a.out.display(), r.bytes, r.precision, r.sentences_checked, r.tokens_checked,
-            r.max_score_diff, r.tags_differing, r.precision_tags_changed, r.precision
+            a.out.display(),
+            r.bytes,
+            r.precision,
+            r.sentences_checked,
+            r.tokens_checked,
+            r.max_score_diff_kernel,
+            r.max_score_diff_tract,
+            r.tags_differing,
+            r.precision_tags_changed,
+            r.precision
         );
         return Ok(());
     }

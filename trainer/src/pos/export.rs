@@ -19,7 +19,7 @@ use std::path::Path;
 use sublex_runtime::artifact::{
     encode_tagger, Kind, Manifest, Precision, TaggerDims, TaggerWeights, FORMAT_VERSION,
 };
-use sublex_runtime::Artifact;
+use sublex_runtime::{Artifact, BackendChoice};
 
 /// Largest difference allowed between burn's and the runtime's tag scores (issue 4).
 pub const SCORE_TOLERANCE: f32 = 1e-4;
@@ -31,8 +31,10 @@ pub struct TaggerExportReport {
     pub precision: String,
     pub sentences_checked: usize,
     pub tokens_checked: usize,
-    /// burn (on the file's weights) against the runtime (tract).
-    pub max_score_diff: f32,
+    /// burn (on the file's weights) against each runtime backend.
+    pub max_score_diff_kernel: f32,
+    pub max_score_diff_tract: f32,
+    /// Tokens where either backend's tag differs from burn's.
     pub tags_differing: usize,
     /// Tokens whose tag under the file's precision differs from the f32 tagger's (burn).
     pub precision_tags_changed: usize,
@@ -126,33 +128,43 @@ pub fn export_tagger(
 
     let artifact = Artifact::open(out)?;
     let file_model = tagger_from_weights(&model, &artifact.tagger_weights()?, &device);
-    let mut runtime = sublex_runtime::Tagger::from_artifact(&artifact)?;
+    let open = |backend| sublex_runtime::Tagger::from_artifact(&artifact, backend);
+    let mut runtimes = [open(BackendChoice::Kernel)?, open(BackendChoice::Tract)?];
     let mut report = TaggerExportReport {
         bytes: artifact.file_size(),
         precision: precision.to_string(),
         sentences_checked: check.len(),
         tokens_checked: 0,
-        max_score_diff: 0.0,
+        max_score_diff_kernel: 0.0,
+        max_score_diff_tract: 0.0,
         tags_differing: 0,
         precision_tags_changed: 0,
     };
+    let tags = config.tags.len();
+    let argmax = |s: &[f32]| -> Vec<usize> { s.chunks(tags).map(best).collect() };
     for sentence in check {
         let burn = burn_scores(&file_model, &lexicon, &sentence.words, &device);
+        let from_burn = argmax(&burn);
         let words: Vec<&str> = sentence.words.iter().map(String::as_str).collect();
-        let mut scores = vec![0f32; burn.len()];
-        runtime
-            .scores_into(&words, &mut scores)
-            .context("the runtime cannot tag the check corpus")?;
-        let tags = config.tags.len();
-        let argmax = |s: &[f32]| -> Vec<usize> { s.chunks(tags).map(best).collect() };
-        let (from_burn, from_runtime) = (argmax(&burn), argmax(&scores));
         report.tokens_checked += words.len();
-        report.max_score_diff = report.max_score_diff.max(max_abs_diff(&burn, &scores));
-        report.tags_differing += from_burn
-            .iter()
-            .zip(&from_runtime)
-            .filter(|(a, b)| a != b)
-            .count();
+        let mut differing = vec![false; words.len()];
+        for (k, runtime) in runtimes.iter_mut().enumerate() {
+            let mut scores = vec![0f32; burn.len()];
+            runtime
+                .scores_into(&words, &mut scores)
+                .context("the runtime cannot tag the check corpus")?;
+            let diff = max_abs_diff(&burn, &scores);
+            let max = if k == 0 {
+                &mut report.max_score_diff_kernel
+            } else {
+                &mut report.max_score_diff_tract
+            };
+            *max = max.max(diff);
+            for ((d, a), b) in differing.iter_mut().zip(&from_burn).zip(argmax(&scores)) {
+                *d |= *a != b;
+            }
+        }
+        report.tags_differing += differing.iter().filter(|&&d| d).count();
         if precision != Precision::F32 {
             let f32_tags = argmax(&burn_scores(&model, &lexicon, &sentence.words, &device));
             report.precision_tags_changed += f32_tags
@@ -162,11 +174,13 @@ pub fn export_tagger(
                 .count();
         }
     }
-    if report.tags_differing > 0 || report.max_score_diff > SCORE_TOLERANCE {
+    let worst = report
+        .max_score_diff_kernel
+        .max(report.max_score_diff_tract);
+    if report.tags_differing > 0 || worst > SCORE_TOLERANCE {
         bail!(
-            "{}: the runtime's scores differ from burn's by up to {:e} and {} tags differ: the export is wrong",
+            "{}: the runtime's scores differ from burn's by up to {worst:e} and {} tags differ: the export is wrong",
             out.display(),
-            report.max_score_diff,
             report.tags_differing
         );
     }
