@@ -50,6 +50,7 @@ use core::fmt;
 pub use dims::Dims;
 pub use error::KernelError;
 pub use isa::Isa;
+pub use math::{sigmoid, tanh};
 pub use pack::{pack, OnnxWeights};
 
 use dims::Layout;

@@ -34,9 +34,10 @@ pub(crate) const TANH_BETA: [f32; 4] = [
     4.893_525_185_543_85e-3,
 ];
 
-/// Rational tanh approximation (scalar form: separate multiply and add, no FMA).
+/// Rational tanh approximation (scalar form: separate multiply and add, no FMA). Branch-free:
+/// loops over it vectorise.
 #[inline(always)]
-pub(crate) fn tanh(x: f32) -> f32 {
+pub fn tanh(x: f32) -> f32 {
     // Written as compares and selects (not f32::clamp, which panics on NaN bounds and is
     // not a single instruction) so that loops over it vectorise. A NaN input stays NaN.
     let x = if x > TANH_CLAMP { TANH_CLAMP } else { x };
@@ -59,7 +60,7 @@ pub(crate) fn tanh(x: f32) -> f32 {
 
 /// Logistic sigmoid via the tanh identity, so it shares tanh's accuracy.
 #[inline(always)]
-pub(crate) fn sigmoid(x: f32) -> f32 {
+pub fn sigmoid(x: f32) -> f32 {
     0.5 + 0.5 * tanh(0.5 * x)
 }
 
