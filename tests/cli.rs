@@ -2,29 +2,10 @@
 
 mod common;
 
-use common::fixture;
-use std::path::PathBuf;
+use common::{fixture, sublex};
 use std::process::{Command, Output};
 use sublex_runtime::Precision;
 use sublex_trainer::teacher::{LoadOptions, Teacher};
-
-/// `cargo test --workspace` builds the runtime's binary into the same directory as the
-/// test executables' parent.
-fn sublex() -> Command {
-    let exe = std::env::current_exe().unwrap();
-    let bin: PathBuf = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join(format!("sublex{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.exists(),
-        "{} missing: run `cargo test --workspace`, which builds it",
-        bin.display()
-    );
-    Command::new(bin)
-}
 
 fn run(cmd: &mut Command) -> Output {
     let out = cmd.output().unwrap();

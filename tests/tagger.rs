@@ -4,10 +4,10 @@
 
 mod common;
 
-use common::fixture;
+use common::{fixture, sublex};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use sublex_runtime::Precision;
 use sublex_trainer::pos::export::{export_tagger, SCORE_TOLERANCE};
 use sublex_trainer::pos::model::Variant;
@@ -64,22 +64,6 @@ fn options(dir: &Path, variant: Variant, init: Option<PathBuf>, out: &str) -> Ta
         resume: false,
         progress: false,
     }
-}
-
-fn sublex() -> Command {
-    let exe = std::env::current_exe().unwrap();
-    let bin = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join(format!("sublex{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.exists(),
-        "{} missing: run `cargo test --workspace`",
-        bin.display()
-    );
-    Command::new(bin)
 }
 
 #[test]

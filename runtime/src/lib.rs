@@ -23,5 +23,5 @@ pub mod vocab;
 pub use artifact::{Artifact, CharModelWeights, Kind, Manifest, Precision};
 pub use embedder::{BackendChoice, Embedder};
 pub use error::{Error, FileProblem, Result};
-pub use tagger::{TagId, Tagger};
+pub use tagger::{best_tag, TagId, Tagger};
 pub use vocab::{CharVocab, MAX_WORD_CHARS, UNK};

@@ -136,7 +136,7 @@ impl Tagger {
         }
         self.run(sentence)?;
         for (slot, row) in out.iter_mut().zip(self.scores.chunks_exact(self.tags)) {
-            *slot = best(row);
+            *slot = best_tag(row);
         }
         Ok(())
     }
@@ -234,7 +234,7 @@ impl TractTagger {
 }
 
 /// The index of the largest score (the first of equals).
-fn best(row: &[f32]) -> TagId {
+pub fn best_tag(row: &[f32]) -> TagId {
     let mut best = 0;
     for (i, &s) in row.iter().enumerate() {
         if s > row[best] {

@@ -18,6 +18,7 @@ pub struct Fixture {
     pub highway_onnx: PathBuf,
 }
 
+#[allow(dead_code)] // each test binary uses part of the fixture
 impl Fixture {
     pub fn onnx(&self, precision: Precision) -> &Path {
         &self
@@ -87,4 +88,23 @@ pub fn fixture() -> &'static Fixture {
             highway_onnx,
         }
     })
+}
+
+/// The `sublex` binary: `cargo test --workspace` builds it into the parent of the test
+/// executables' directory.
+#[allow(dead_code)] // only the binaries that run `sublex` use it
+pub fn sublex() -> std::process::Command {
+    let exe = std::env::current_exe().unwrap();
+    let bin: PathBuf = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join(format!("sublex{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} missing: run `cargo test --workspace`, which builds it",
+        bin.display()
+    );
+    std::process::Command::new(bin)
 }

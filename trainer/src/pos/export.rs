@@ -19,7 +19,7 @@ use std::path::Path;
 use sublex_runtime::artifact::{
     encode_tagger, Kind, Manifest, Precision, TaggerDims, TaggerWeights, FORMAT_VERSION,
 };
-use sublex_runtime::{Artifact, BackendChoice};
+use sublex_runtime::{best_tag, Artifact, BackendChoice, TagId};
 
 /// Largest difference allowed between burn's and the runtime's tag scores (issue 4).
 pub const SCORE_TOLERANCE: f32 = 1e-4;
@@ -141,7 +141,7 @@ pub fn export_tagger(
         precision_tags_changed: 0,
     };
     let tags = config.tags.len();
-    let argmax = |s: &[f32]| -> Vec<usize> { s.chunks(tags).map(best).collect() };
+    let argmax = |s: &[f32]| -> Vec<TagId> { s.chunks(tags).map(best_tag).collect() };
     for sentence in check {
         let burn = burn_scores(&file_model, &lexicon, &sentence.words, &device);
         let from_burn = argmax(&burn);
@@ -200,14 +200,4 @@ pub fn burn_scores(
         .into_data()
         .try_into_vec::<f32>()
         .expect("f32 scores")
-}
-
-fn best(row: &[f32]) -> usize {
-    let mut best = 0;
-    for (i, &s) in row.iter().enumerate() {
-        if s > row[best] {
-            best = i;
-        }
-    }
-    best
 }
