@@ -81,7 +81,7 @@ fn embed_word(s: &Shapes, w: &CharModelWeights, ids: &[u32]) -> Vec<f64> {
         })
         .collect();
     let relu: Vec<f64> = z.iter().map(|x| x.max(0.0)).collect();
-    let out = match &w.highway {
+    match &w.highway {
         None => relu,
         Some((hw, hb)) => (0..d)
             .map(|j| {
@@ -91,8 +91,7 @@ fn embed_word(s: &Shapes, w: &CharModelWeights, ids: &[u32]) -> Vec<f64> {
                 t * relu[j] + (1.0 - t) * z[j]
             })
             .collect(),
-    };
-    out
+    }
 }
 
 /// Final hidden state of direction `dir` of the character LSTM over `ids`.

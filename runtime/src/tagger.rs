@@ -221,10 +221,11 @@ impl TractTagger {
         let outputs = self.state.run(inputs).map_err(fail)?;
         let scores = outputs[0].to_plain_array_view::<f32>().map_err(fail)?;
         if scores.len() != out.len() {
-            return Err(fail(
-                anyhow::anyhow!("graph gave {} scores, expected {}", scores.len(), out.len())
-                    .into(),
-            ));
+            return Err(fail(anyhow::anyhow!(
+                "graph gave {} scores, expected {}",
+                scores.len(),
+                out.len()
+            )));
         }
         for (o, s) in out.iter_mut().zip(scores.iter()) {
             *o = *s;
@@ -251,6 +252,5 @@ fn tensor_from<T: Datum + Copy + tract_onnx::prelude::tract_num_traits::Zero>(
     let mut tensor = Tensor::zero::<T>(shape)?;
     let mut view = tensor.try_as_plain_ram_mut()?;
     view.as_slice_mut::<T>()?.copy_from_slice(data);
-    drop(view);
     Ok(tensor)
 }

@@ -64,9 +64,10 @@ impl TractBackend {
         let vectors = outputs[0].to_plain_array_view::<f32>().map_err(fail)?;
         let need = batch * self.dim;
         if vectors.len() != need {
-            return Err(fail(
-                anyhow::anyhow!("graph gave {} values, expected {need}", vectors.len()).into(),
-            ));
+            return Err(fail(anyhow::anyhow!(
+                "graph gave {} values, expected {need}",
+                vectors.len()
+            )));
         }
         for (o, v) in out[..need].iter_mut().zip(vectors.iter()) {
             *o = *v;
