@@ -14,7 +14,7 @@ use sublex_runtime::{BackendChoice, Precision, TagId, Tagger};
 use sublex_trainer::pos::export::export_tagger;
 use sublex_trainer::pos::model::Variant;
 use sublex_trainer::pos::train::{train_tagger, Grid, TaggerOptions};
-use sublex_trainer::pos::{read_corpus, CorpusFormat, Sentence};
+use sublex_trainer::pos::{read_corpus, write_word_tab, CorpusFormat, Sentence};
 
 fn ewt(split: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -32,15 +32,8 @@ fn tagger_file(test: &[Sentence]) -> PathBuf {
         std::fs::create_dir_all(&dir).unwrap();
         let train: Vec<Sentence> =
             read_corpus(&ewt("train"), CorpusFormat::Conllu).unwrap()[..300].to_vec();
-        let mut text = String::new();
-        for s in &train {
-            for (w, t) in s.words.iter().zip(&s.tags) {
-                text += &format!("{w}\t{t}\n");
-            }
-            text += "\n";
-        }
         let train_path = dir.join("train.tsv");
-        std::fs::write(&train_path, text).unwrap();
+        write_word_tab(&train, &mut std::fs::File::create(&train_path).unwrap()).unwrap();
         let opts = TaggerOptions {
             variant: Variant::Char,
             train: train_path.clone(),

@@ -12,7 +12,7 @@ use sublex_runtime::Precision;
 use sublex_trainer::pos::export::{export_tagger, SCORE_TOLERANCE};
 use sublex_trainer::pos::model::Variant;
 use sublex_trainer::pos::train::{train_tagger, Grid, TaggerOptions};
-use sublex_trainer::pos::{read_corpus, CorpusFormat, Sentence};
+use sublex_trainer::pos::{read_corpus, write_word_tab, CorpusFormat, Sentence};
 
 fn ewt(split: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -27,14 +27,8 @@ fn slice(split: &str, n: usize, dir: &Path) -> (PathBuf, Vec<Sentence>) {
         .take(n)
         .collect();
     let path = dir.join(format!("{split}.tsv"));
-    let mut text = String::new();
-    for s in &sentences {
-        for (w, t) in s.words.iter().zip(&s.tags) {
-            text += &format!("{w}\t{t}\n");
-        }
-        text += "\n";
-    }
-    std::fs::write(&path, text).unwrap();
+    let mut file = std::fs::File::create(&path).unwrap();
+    write_word_tab(&sentences, &mut file).unwrap();
     (path, sentences)
 }
 

@@ -108,16 +108,7 @@ impl CharModelWeights {
                 return Err(("highway".into(), message));
             }
         }
-        for (name, data, dims) in expected {
-            let need: usize = dims.iter().product();
-            if data.len() != need {
-                return Err((
-                    name.into(),
-                    format!("{} values, shape {dims:?} needs {need}", data.len()),
-                ));
-            }
-        }
-        Ok(())
+        check_lengths(expected)
     }
 
     /// The kernel crate's borrowed view of these weights.
@@ -208,15 +199,22 @@ impl TaggerWeights {
             ("out_weight", &self.out_weight, shapes.out_weight().to_vec()),
             ("out_bias", &self.out_bias, vec![shapes.tags]),
         ];
-        for (name, data, dims) in expected {
-            let need: usize = dims.iter().product();
-            if data.len() != need {
-                return Err((
-                    name.into(),
-                    format!("{} values, shape {dims:?} needs {need}", data.len()),
-                ));
-            }
-        }
-        Ok(())
+        check_lengths(expected)
     }
+}
+
+/// The first `(name, values, shape)` whose value count the shape does not allow.
+fn check_lengths<'a>(
+    expected: impl IntoIterator<Item = (&'a str, &'a [f32], Vec<usize>)>,
+) -> Result<(), (String, String)> {
+    for (name, data, dims) in expected {
+        let need: usize = dims.iter().product();
+        if data.len() != need {
+            return Err((
+                name.into(),
+                format!("{} values, shape {dims:?} needs {need}", data.len()),
+            ));
+        }
+    }
+    Ok(())
 }

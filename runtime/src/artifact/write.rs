@@ -200,7 +200,6 @@ impl GraphBuilder {
             i64_tensor("index0", &[], &[0]),
             i64_tensor("index1", &[], &[1]),
         ]);
-        let zero = || attr_tensor("value", f32_tensor("", &[1], &[0.0]));
         self.add(
             "Gather",
             &["chars_table", INPUT],
@@ -213,38 +212,7 @@ impl GraphBuilder {
             "x",
             vec![attr_ints("perm", &[1, 0, 2])],
         );
-        self.add("Shape", &[INPUT], "input_shape", vec![]);
-        self.add(
-            "Gather",
-            &["input_shape", "index0_1d"],
-            "batch",
-            vec![attr_int("axis", 0)],
-        );
-        self.add(
-            "Concat",
-            &["two_1d", "batch", "hidden_1d"],
-            "h0_shape",
-            vec![attr_int("axis", 0)],
-        );
-        self.add("ConstantOfShape", &["h0_shape"], "h0", vec![zero()]);
-        self.add(
-            "Concat",
-            &["batch", "two_1d", "hidden_1d"],
-            "c0_shape",
-            vec![attr_int("axis", 0)],
-        );
-        self.add(
-            "ConstantOfShape",
-            &["c0_shape"],
-            "c0_batch_first",
-            vec![zero()],
-        );
-        self.add(
-            "Transpose",
-            &["c0_batch_first"],
-            "c0",
-            vec![attr_ints("perm", &[1, 0, 2])],
-        );
+        self.zero_states(INPUT, "index0_1d", "two_1d", "hidden_1d");
         // burn-onnx takes W, R and B as one group: all stored or all computed. At f16/int8,
         // W and R are computed (Cast), so B passes through an Identity too.
         let bias = if self.precision == Precision::F32 {
@@ -291,6 +259,43 @@ impl GraphBuilder {
         self.add("Add", &["carried", "passed"], output, vec![]);
     }
 
+    /// Zero initial states `h0` and `c0` `[directions, batch, hidden]` for LSTMs over
+    /// `input` `[batch, time]`, the batch read from its shape (`first`, `directions` and
+    /// `hidden` name 1-element int64 constants: 0, the direction count, the state size).
+    /// `c0` takes another route (`[batch, directions, hidden]`, then Transpose) than `h0`
+    /// because tract 0.23.9 mis-optimises one wire feeding both (DESIGN.md).
+    fn zero_states(&mut self, input: &str, first: &str, directions: &str, hidden: &str) {
+        let zero = || attr_tensor("value", f32_tensor("", &[1], &[0.0]));
+        let axis0 = || vec![attr_int("axis", 0)];
+        self.add("Shape", &[input], "input_shape", vec![]);
+        self.add("Gather", &["input_shape", first], "batch", axis0());
+        self.add(
+            "Concat",
+            &[directions, "batch", hidden],
+            "h0_shape",
+            axis0(),
+        );
+        self.add("ConstantOfShape", &["h0_shape"], "h0", vec![zero()]);
+        self.add(
+            "Concat",
+            &["batch", directions, hidden],
+            "c0_shape",
+            axis0(),
+        );
+        self.add(
+            "ConstantOfShape",
+            &["c0_shape"],
+            "c0_batch_first",
+            vec![zero()],
+        );
+        self.add(
+            "Transpose",
+            &["c0_batch_first"],
+            "c0",
+            vec![attr_ints("perm", &[1, 0, 2])],
+        );
+    }
+
     fn tagger(&mut self, s: &TaggerShapes, w: &TaggerWeights) {
         let c = &s.chars;
         self.char_weights(c, &w.chars);
@@ -315,41 +320,8 @@ impl GraphBuilder {
             i64_tensor("one_1d", &[1], &[1]),
             i64_tensor("char_hidden_1d", &[1], &[c.hidden as i64]),
         ]);
-        // tract needs initial states when the batch (here: words) is symbolic; as in the
-        // embedder, `initial_c` takes another route than `initial_h` (DESIGN.md).
-        let zero = || attr_tensor("value", f32_tensor("", &[1], &[0.0]));
-        self.add("Shape", &[TAGGER_CHARS], "chars_shape", vec![]);
-        self.add(
-            "Gather",
-            &["chars_shape", "dir0"],
-            "words",
-            vec![attr_int("axis", 0)],
-        );
-        self.add(
-            "Concat",
-            &["one_1d", "words", "char_hidden_1d"],
-            "h0_shape",
-            vec![attr_int("axis", 0)],
-        );
-        self.add("ConstantOfShape", &["h0_shape"], "h0", vec![zero()]);
-        self.add(
-            "Concat",
-            &["words", "one_1d", "char_hidden_1d"],
-            "c0_shape",
-            vec![attr_int("axis", 0)],
-        );
-        self.add(
-            "ConstantOfShape",
-            &["c0_shape"],
-            "c0_words_first",
-            vec![zero()],
-        );
-        self.add(
-            "Transpose",
-            &["c0_words_first"],
-            "c0",
-            vec![attr_ints("perm", &[1, 0, 2])],
-        );
+        // tract needs initial states when the batch (here: words) is symbolic.
+        self.zero_states(TAGGER_CHARS, "dir0", "one_1d", "char_hidden_1d");
         // Each direction of the character BiLSTM runs as a forward LSTM of its own.
         for (dir, start, end) in [("fwd", "dir0", "dir1"), ("bwd", "dir1", "dir2")] {
             for weight in ["W", "R", "B"] {

@@ -191,6 +191,21 @@ pub fn read_corpus(path: &Path, format: CorpusFormat) -> Result<Vec<Sentence>, C
     Ok(sentences)
 }
 
+/// Writes `sentences` in the `word<TAB>tag` layout [`read_corpus`] reads back
+/// ([`CorpusFormat::WordTab`]): one token per line, a blank line after each sentence.
+pub fn write_word_tab(
+    sentences: &[Sentence],
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    for sentence in sentences {
+        for (word, tag) in sentence.words.iter().zip(&sentence.tags) {
+            writeln!(out, "{word}\t{tag}")?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
 fn has_conllu_extension(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())

@@ -7,7 +7,9 @@ pub mod export;
 pub mod model;
 pub mod train;
 
-pub use corpus::{read_corpus, CorpusError, CorpusErrorKind, CorpusFormat, Location, Sentence};
+pub use corpus::{
+    read_corpus, write_word_tab, CorpusError, CorpusErrorKind, CorpusFormat, Location, Sentence,
+};
 
 use std::collections::BTreeSet;
 
