@@ -1,20 +1,37 @@
 use anyhow::Result;
 use clap::{Parser, ValueEnum};
 use std::path::PathBuf;
-use sublex_tools::savings;
+use sublex_tools::report::{self, Inputs};
+use sublex_tools::{plot, render, resident};
 
-/// What a character model saves against the word table it replaces.
+// Resident bytes are the heap a loaded model holds, so this binary counts its heap.
+#[global_allocator]
+static HEAP: resident::Counting = resident::Counting;
+
+/// What deploying a character model saves against the word table it replaces, and the
+/// quality each byte buys.
 #[derive(Parser)]
 #[command(name = "sublex-report", version)]
 struct Cli {
-    /// The teacher table (only its header or line count is read).
+    /// The teacher table (only its header, or its line count for GloVe, is read).
     #[arg(long)]
     teacher: PathBuf,
-    /// Trained model directories.
+    /// Exported embedder files (`sublex-train export`).
     #[arg(long, num_args = 1..)]
     model: Vec<PathBuf>,
+    /// Exported tagger files (`sublex-train export --model TAGGER_DIR`).
+    #[arg(long, num_args = 1..)]
+    tagger: Vec<PathBuf>,
+    /// Run directories whose scores to report: a model directory with `eval.json`, or a
+    /// `sublex-train tagger` output. A file carrying a run's exact weights gets its scores;
+    /// runs no file carries get a row of their own.
+    #[arg(long, num_args = 1..)]
+    runs: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = OutputFormat::Md)]
     format: OutputFormat,
+    /// Also draw size (log) against quality to this SVG file.
+    #[arg(long)]
+    plot: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -25,19 +42,19 @@ enum OutputFormat {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
-    let shape = savings::teacher_shape(&cli.teacher)?;
-    let name = cli
-        .teacher
-        .file_name()
-        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let mut artifacts = savings::table_artifacts(&name, shape);
-    let table_bytes = artifacts[0].bytes;
-    for dir in &cli.model {
-        artifacts.extend(savings::model_artifacts(dir, table_bytes)?);
+    let report = report::build(&Inputs {
+        teacher: cli.teacher,
+        models: cli.model,
+        taggers: cli.tagger,
+        runs: cli.runs,
+    })?;
+    if let Some(path) = &cli.plot {
+        plot::svg(&report, path)?;
+        eprintln!("plot: {}", path.display());
     }
     match cli.format {
-        OutputFormat::Md => print!("{}", savings::markdown(&artifacts)),
-        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&artifacts)?),
+        OutputFormat::Md => print!("{}", render::markdown(&report)),
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
     }
     Ok(())
 }

@@ -1,0 +1,102 @@
+//! Size against quality, one point per scored artifact: similarity on the left, tagging
+//! accuracy on the right, bytes on disk on a log axis.
+
+use crate::report::{Report, Row};
+use anyhow::{anyhow, Result};
+use plotters::prelude::*;
+use std::path::Path;
+
+/// A panel: its title, and each row's score (or `None` for rows it does not show).
+struct Panel<'a> {
+    title: &'a str,
+    y_desc: &'a str,
+    score: fn(&Row) -> Option<f64>,
+}
+
+const PANELS: [Panel; 2] = [
+    Panel {
+        title: "word similarity",
+        y_desc: "mean Spearman",
+        score: |r| r.quality.similarity,
+    },
+    Panel {
+        title: "POS tagging (test)",
+        y_desc: "accuracy %",
+        score: |r| r.quality.tagging.map(|a| 100.0 * a),
+    },
+];
+
+/// Writes the plot to `path` as SVG.
+pub fn svg(report: &Report, path: &Path) -> Result<()> {
+    let fail = |e: &dyn std::fmt::Display| anyhow!("{}: {e}", path.display());
+    let root = SVGBackend::new(path, (1200, 520)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| fail(&e))?;
+    let halves = root.split_evenly((1, 2));
+    for (area, panel) in halves.iter().zip(&PANELS) {
+        draw(area, panel, report).map_err(|e| fail(&e))?;
+    }
+    root.present().map_err(|e| fail(&e))
+}
+
+fn draw(
+    area: &DrawingArea<SVGBackend, plotters::coord::Shift>,
+    panel: &Panel,
+    report: &Report,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let points: Vec<(f64, f64, String)> = report
+        .rows
+        .iter()
+        .filter_map(|r| Some((r.disk_bytes as f64, (panel.score)(r)?, label(r))))
+        .collect();
+    let (mut x_lo, mut x_hi, mut y_lo, mut y_hi) = (1e3, 1e8, 0.0, 1.0);
+    if !points.is_empty() {
+        let fold = |f: fn(f64, f64) -> f64, init, key: fn(&(f64, f64, String)) -> f64| {
+            points.iter().map(key).fold(init, f)
+        };
+        x_lo = fold(f64::min, f64::INFINITY, |p| p.0) / 3.0;
+        x_hi = fold(f64::max, 0.0, |p| p.0) * 3.0;
+        let (lo, hi) = (
+            fold(f64::min, f64::INFINITY, |p| p.1),
+            fold(f64::max, f64::NEG_INFINITY, |p| p.1),
+        );
+        let pad = ((hi - lo) * 0.15).max(0.01 * hi.abs().max(1e-3));
+        (y_lo, y_hi) = (lo - pad, hi + pad);
+    }
+    let mut chart = ChartBuilder::on(area)
+        .caption(panel.title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(55)
+        .build_cartesian_2d((x_lo..x_hi).log_scale(), y_lo..y_hi)?;
+    chart
+        .configure_mesh()
+        .x_desc("bytes on disk (log)")
+        .y_desc(panel.y_desc)
+        .x_label_formatter(&|b| human_bytes(*b))
+        .draw()?;
+    chart.draw_series(points.iter().map(|(x, y, name)| {
+        EmptyElement::at((*x, *y))
+            + Circle::new((0, 0), 4, BLUE.filled())
+            + Text::new(name.clone(), (6, -12), ("sans-serif", 11))
+    }))?;
+    Ok(())
+}
+
+/// A short point label: the artifact's last path component and its precision.
+fn label(row: &Row) -> String {
+    let name = row
+        .artifact
+        .rsplit(['/', ' '])
+        .next()
+        .unwrap_or(&row.artifact);
+    format!("{name} {}", row.precision)
+}
+
+fn human_bytes(b: f64) -> String {
+    match b {
+        b if b >= 1e9 => format!("{:.0} GB", b / 1e9),
+        b if b >= 1e6 => format!("{:.0} MB", b / 1e6),
+        b if b >= 1e3 => format!("{:.0} kB", b / 1e3),
+        b => format!("{b:.0} B"),
+    }
+}

@@ -1,0 +1,172 @@
+//! Run directories: the scores a training or tagging run measured, and the model it made
+//! (to recognise the exported file that carries it).
+
+use crate::report::{Basis, Quality, Row};
+use anyhow::{bail, Context, Result};
+use burn::module::Module;
+use burn::tensor::Device;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use sublex_runtime::artifact::TaggerWeights;
+use sublex_runtime::{Artifact, CharModelWeights, Kind, Precision};
+use sublex_trainer::checkpoint::{self, read_json};
+use sublex_trainer::export::weights_of;
+use sublex_trainer::pos::export::tagger_weights_of;
+use sublex_trainer::pos::train::{TaggerInfo, TaggerReport};
+
+/// What a run trained, as far as matching files goes.
+#[derive(Debug)]
+pub enum Trained {
+    /// A reconstructed character model (`model.json`, `model.bpk`, maybe `eval.json`).
+    Embedder(CharModelWeights),
+    /// A character-only tagger (`tagger.json`, `model.bpk`, `report.json`).
+    CharTagger(TaggerWeights),
+    /// FULL or FULL+EMB: a word lookup no model file can carry.
+    WordTagger,
+}
+
+/// One run directory.
+#[derive(Debug)]
+pub struct Run {
+    pub dir: PathBuf,
+    /// "CHAR(Dcos) tagger", "embedder (50 epochs, cos)".
+    pub name: String,
+    pub trained: Trained,
+    pub lookup_rows: usize,
+    pub lookup_params: usize,
+    pub total_params: usize,
+    pub quality: Quality,
+    /// The teacher's scores on the same evaluation, when the run has them.
+    pub teacher_quality: Option<Quality>,
+    /// Set once a model file given to the report turned out to carry this run's weights.
+    pub matched: bool,
+}
+
+impl Run {
+    pub fn read(dir: &Path) -> Result<Run> {
+        if dir.join("tagger.json").exists() {
+            Self::tagger(dir)
+        } else if dir.join("model.json").exists() {
+            Self::embedder(dir)
+        } else {
+            bail!(
+                "{}: not a run directory (no tagger.json from `sublex-train tagger`, no \
+                 model.json from `sublex-train reconstruct`)",
+                dir.display()
+            )
+        }
+    }
+
+    fn embedder(dir: &Path) -> Result<Run> {
+        let (model, info) = checkpoint::load_model(dir, &Device::flex())?;
+        let eval = dir.join("eval.json");
+        let eval: Option<Value> = if eval.exists() {
+            Some(read_json(&eval)?)
+        } else {
+            None
+        };
+        let score = |similarity: &str, analogy: &str| {
+            eval.as_ref().map(|e| Quality {
+                similarity: e[similarity].as_f64(),
+                analogy: analogy_accuracy(&e[analogy]),
+                ..Quality::default()
+            })
+        };
+        let vocab = info.model.vocab.len();
+        Ok(Run {
+            dir: dir.to_path_buf(),
+            name: format!(
+                "embedder ({} epochs, {})",
+                info.epochs,
+                info.loss.cli_name()
+            ),
+            trained: Trained::Embedder(weights_of(&model)),
+            lookup_rows: vocab,
+            lookup_params: vocab * info.model.char_dim,
+            total_params: model.num_params(),
+            quality: score("similarity_average", "analogy").unwrap_or_default(),
+            teacher_quality: score("teacher_similarity_average", "teacher_analogy"),
+            matched: false,
+        })
+    }
+
+    fn tagger(dir: &Path) -> Result<Run> {
+        let info: TaggerInfo = read_json(&dir.join("tagger.json"))?;
+        let report: TaggerReport = read_json(&dir.join("report.json"))
+            .with_context(|| format!("{}: a tagger run without its report", dir.display()))?;
+        let config = &info.config;
+        let trained = match config.words {
+            Some(_) => Trained::WordTagger,
+            None => {
+                // A word-table tagger is never loaded: FULL+EMB would read the whole teacher.
+                let template = config.init(info.dropout, &Device::flex());
+                let model = checkpoint::load_module(&dir.join("model.bpk"), template)?;
+                Trained::CharTagger(tagger_weights_of(&model))
+            }
+        };
+        let chars = config.chars.vocab.len();
+        let word_dim = config.words.as_ref().map_or(0, |w| w.dim);
+        Ok(Run {
+            dir: dir.to_path_buf(),
+            name: format!("{} tagger", config.name()),
+            trained,
+            lookup_rows: report.lookup_rows,
+            lookup_params: chars * config.chars.char_dim + (report.lookup_rows - chars) * word_dim,
+            total_params: report.parameters,
+            quality: Quality {
+                tagging: Some(report.test_eval.accuracy),
+                tagging_unseen: Some(report.test_eval.unseen_accuracy),
+                ..Quality::default()
+            },
+            teacher_quality: None,
+            matched: false,
+        })
+    }
+
+    /// Whether `file` holds exactly this run's weights. Only f32 files can: a run's scores
+    /// were measured at f32, so they say nothing certain about an f16 or int8 file.
+    pub fn is_carried_by(&self, file: &Artifact) -> Result<bool> {
+        if file.manifest().precision != Precision::F32 {
+            return Ok(false);
+        }
+        Ok(match (&self.trained, file.manifest().kind) {
+            (Trained::Embedder(w), Kind::Embedder) => file.weights()? == *w,
+            (Trained::CharTagger(w), Kind::Tagger) => file.tagger_weights()? == *w,
+            _ => false,
+        })
+    }
+
+    /// The run's own model at f32, counted (no file stands for it).
+    pub fn row(&self) -> Row {
+        let bytes = 4 * self.total_params as u64;
+        Row {
+            artifact: format!("{} {}", self.name, self.dir.display()),
+            precision: "f32".into(),
+            basis: Basis::Counted,
+            lookup_rows: self.lookup_rows,
+            lookup_params: self.lookup_params,
+            total_params: self.total_params,
+            disk_bytes: bytes,
+            resident_bytes: Some(bytes),
+            quality: self.quality,
+        }
+    }
+}
+
+/// Correct over covered questions, summed over every set and category of an `eval.json`
+/// analogy list; `None` when nothing was scored.
+fn analogy_accuracy(sets: &Value) -> Option<f64> {
+    let categories = sets.as_array()?.iter().flat_map(|s| {
+        s["categories"]
+            .as_array()
+            .map(|c| c.as_slice())
+            .unwrap_or_default()
+    });
+    let (correct, covered) = categories.fold((0, 0), |(correct, covered), c| {
+        (
+            correct + c["correct"].as_u64().unwrap_or(0),
+            covered + c["covered"].as_u64().unwrap_or(0),
+        )
+    });
+    (covered > 0).then(|| correct as f64 / covered as f64)
+}

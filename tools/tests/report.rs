@@ -1,0 +1,271 @@
+//! `sublex-report` on a hand-made teacher and hand-sized models: every count is known.
+
+use burn::tensor::Device;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, MutexGuard};
+use sublex_runtime::artifact::encode_embedder;
+use sublex_runtime::{CharVocab, Precision};
+use sublex_tools::report::{build, Basis, Inputs, Quality, Report, Row};
+use sublex_tools::resident::Counting;
+use sublex_trainer::checkpoint::{self, ModelInfo, FORMAT_VERSION};
+use sublex_trainer::distance::Distance;
+use sublex_trainer::export::{manifest, weights_of};
+use sublex_trainer::model::CharModelConfig;
+
+#[global_allocator]
+static HEAP: Counting = Counting;
+
+/// Resident bytes are live heap before and after a load: no other test may allocate
+/// meanwhile, so the tests of this binary take turns.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A GloVe table of 5 words x 3 dimensions: 15 numbers, 60 bytes at f32.
+fn teacher(dir: &Path) -> PathBuf {
+    let path = dir.join("tiny.txt");
+    let rows = "the 0.1 0.2 0.3\nof 0.4 0.5 0.6\nand 0.7 0.8 0.9\nto 1 1.1 1.2\na 1.3 1.4 1.5\n";
+    std::fs::write(&path, rows).unwrap();
+    path
+}
+
+/// A model directory over the characters "ab" (3 ids with UNK), 2-d characters and LSTM
+/// states, 3-d output, with `eval.json` scores; and its model exported to `name`.onnx at
+/// each precision.
+fn model(dir: &Path, name: &str, seed: u64, similarity: f64) -> PathBuf {
+    let run = dir.join(name);
+    let config = CharModelConfig {
+        vocab: CharVocab::from("ab".to_string()),
+        char_dim: 2,
+        dim: 3,
+        highway: false,
+        dropout: 0.0,
+    };
+    let model = config.init(seed, &Device::flex());
+    let info = ModelInfo {
+        format_version: FORMAT_VERSION,
+        model: config,
+        teacher: "tiny.txt".into(),
+        teacher_words: 5,
+        loss: Distance::Cos,
+        epochs: 1,
+        seed,
+    };
+    checkpoint::save_model(&run, &model, &info).unwrap();
+    let eval = serde_json::json!({
+        "similarity_average": similarity,
+        "teacher_similarity_average": 0.5,
+        "analogy": [{"categories": [{"covered": 4, "correct": 1}, {"covered": 0, "correct": 0}]}],
+        "teacher_analogy": [{"categories": [{"covered": 4, "correct": 3}]}],
+    });
+    std::fs::write(run.join("eval.json"), eval.to_string()).unwrap();
+    for precision in [Precision::F32, Precision::F16, Precision::Int8] {
+        let bytes = encode_embedder(&manifest(&info, precision), &weights_of(&model));
+        std::fs::write(dir.join(format!("{name}-{precision}.onnx")), bytes).unwrap();
+    }
+    run
+}
+
+/// Parameters of the "ab" model as its file stores them, counted by hand: characters 3x2,
+/// W 2x8x2, R 2x8x2, B 2x16 (input and recurrent bias), two projections 2x3, bias 3.
+const FILE_PARAMS: usize = 6 + 32 + 32 + 32 + 12 + 3;
+/// The same model as burn holds it: one bias per gate, so 2x8 fewer.
+const RUN_PARAMS: usize = FILE_PARAMS - 16;
+
+fn len(path: &Path) -> u64 {
+    std::fs::metadata(path).unwrap().len()
+}
+
+fn report(teacher: &Path, models: Vec<PathBuf>, runs: Vec<PathBuf>) -> Report {
+    build(&Inputs {
+        teacher: teacher.to_path_buf(),
+        models,
+        taggers: vec![],
+        runs,
+    })
+    .unwrap()
+}
+
+fn find<'a>(report: &'a Report, artifact_end: &str, precision: &str) -> &'a Row {
+    report
+        .rows
+        .iter()
+        .find(|r| r.artifact.ends_with(artifact_end) && r.precision == precision)
+        .unwrap_or_else(|| panic!("no {artifact_end} {precision} row in {:#?}", report.rows))
+}
+
+#[test]
+fn counts_sizes_and_scores_of_a_hand_made_teacher_and_model() {
+    let _turn = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let teacher = teacher(dir.path());
+    let carried = model(dir.path(), "carried", 1, 0.25);
+    let alone = model(dir.path(), "alone", 2, 0.125);
+    let f32_file = dir.path().join("carried-f32.onnx");
+    let r = report(
+        &teacher,
+        vec![f32_file.clone()],
+        vec![carried, alone.clone()],
+    );
+
+    // The table: 5 rows x 3, at 4, 2 and 1 bytes per number (+ 4 bytes of scale per int8 row).
+    assert_eq!(r.table_bytes, 60);
+    assert_eq!(r.teacher_file_bytes, len(&teacher));
+    for (precision, bytes) in [("f32", 60), ("f16", 30), ("int8", 15 + 5 * 4)] {
+        let row = find(&r, "tiny.txt", precision);
+        assert_eq!(
+            (row.lookup_rows, row.lookup_params, row.total_params),
+            (5, 15, 15)
+        );
+        assert_eq!((row.disk_bytes, row.resident_bytes), (bytes, Some(bytes)));
+        assert_eq!(row.basis, Basis::Counted);
+    }
+    // The teacher's own scores stand on the f32 table's row.
+    let teacher_scores = Quality {
+        similarity: Some(0.5),
+        analogy: Some(0.75),
+        ..Quality::default()
+    };
+    assert_eq!(find(&r, "tiny.txt", "f32").quality, teacher_scores);
+
+    // The file: measured, and carrying the scores of the run whose weights it holds.
+    let file = find(&r, "carried-f32.onnx", "f32");
+    assert_eq!(file.basis, Basis::Measured);
+    assert_eq!((file.lookup_rows, file.lookup_params), (3, 6));
+    assert_eq!(file.total_params, FILE_PARAMS);
+    assert_eq!(file.disk_bytes, len(&f32_file));
+    let held = file.resident_bytes.expect("this binary counts its heap");
+    assert!(held > 0 && held < 10 * file.disk_bytes, "{held}");
+    assert_eq!(file.quality.similarity, Some(0.25));
+    assert_eq!(file.quality.analogy, Some(0.25));
+    assert!((r.ratio(file.disk_bytes) - 60.0 / len(&f32_file) as f64).abs() < 1e-12);
+
+    // Its f16 and int8 encodings are byte for byte the files export writes, and unscored.
+    for precision in ["f16", "int8"] {
+        let encoded = find(&r, "carried-f32.onnx", precision);
+        let written = dir.path().join(format!("carried-{precision}.onnx"));
+        assert_eq!(encoded.basis, Basis::Encoded);
+        assert_eq!(encoded.disk_bytes, len(&written));
+        assert!(encoded.quality.is_empty());
+        let measured = report(&teacher, vec![written.clone()], vec![]);
+        assert_eq!(
+            find(&measured, &written.display().to_string(), precision).disk_bytes,
+            len(&written)
+        );
+    }
+
+    // The run no file carries: counted from its checkpoint, with its own scores.
+    let run = find(&r, &alone.display().to_string(), "f32");
+    assert_eq!(run.basis, Basis::Counted);
+    assert_eq!((run.lookup_rows, run.total_params), (3, RUN_PARAMS));
+    assert_eq!(run.disk_bytes, 4 * RUN_PARAMS as u64);
+    assert_eq!(run.quality.similarity, Some(0.125));
+    // The carried run has no row of its own.
+    assert_eq!(r.rows.len(), 3 + 3 + 1, "{:#?}", r.rows);
+}
+
+#[test]
+fn a_word2vec_header_gives_the_shape() {
+    let _turn = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tiny.vec");
+    std::fs::write(&path, "3 4\nab 1 2 3 4\nba 1 2 3 4\nc 1 2 3 4\n").unwrap();
+    let r = report(&path, vec![], vec![]);
+    assert_eq!(r.table_bytes, 48);
+    let row = find(&r, "tiny.vec", "int8");
+    assert_eq!(
+        (row.lookup_rows, row.total_params, row.disk_bytes),
+        (3, 12, 12 + 3 * 4)
+    );
+}
+
+#[test]
+fn an_f16_file_never_takes_an_f32_runs_scores() {
+    let _turn = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let teacher = teacher(dir.path());
+    let run = model(dir.path(), "carried", 1, 0.25);
+    let f16 = dir.path().join("carried-f16.onnx");
+    let r = report(&teacher, vec![f16.clone()], vec![run.clone()]);
+    assert!(find(&r, "carried-f16.onnx", "f16").quality.is_empty());
+    // So the run keeps a row of its own.
+    assert_eq!(
+        find(&r, &run.display().to_string(), "f32")
+            .quality
+            .similarity,
+        Some(0.25)
+    );
+}
+
+fn cli() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sublex-report"))
+}
+
+#[test]
+fn the_command_prints_markdown_or_json_and_draws_the_plot() {
+    let _turn = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let teacher = teacher(dir.path());
+    let run = model(dir.path(), "carried", 1, 0.25);
+    let file = dir.path().join("carried-f32.onnx");
+    let svg = dir.path().join("plot.svg");
+    let args = |format: &str| {
+        let mut c = cli();
+        c.arg("--teacher").arg(&teacher).arg("--model").arg(&file);
+        c.arg("--runs").arg(&run).args(["--format", format]);
+        c.arg("--plot").arg(&svg);
+        c.output().unwrap()
+    };
+    let md = args("md");
+    assert!(
+        md.status.success(),
+        "{}",
+        String::from_utf8_lossy(&md.stderr)
+    );
+    let md = String::from_utf8(md.stdout).unwrap();
+    assert!(md.contains("| word table tiny.txt | f32 | counted | 5 | 15 | 15 | 60 | 60 | 1.0x"));
+    assert!(md.contains(&format!(
+        "| embedder {} | f32 | measured | 3 | 6 | {FILE_PARAMS} |",
+        file.display()
+    )));
+
+    let json = args("json");
+    assert!(json.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json["table_bytes"], 60);
+    assert_eq!(json["rows"].as_array().unwrap().len(), 6);
+
+    // One point per scored row: the teacher's table and the carried file.
+    let svg = std::fs::read_to_string(&svg).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("word similarity"));
+    assert_eq!(svg.matches("<circle").count(), 2);
+}
+
+#[test]
+fn bad_inputs_are_named_in_the_error() {
+    let _turn = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let teacher = teacher(dir.path());
+    let fails_naming = |args: &[&str], named: &str, says: &str| {
+        let out = cli()
+            .arg("--teacher")
+            .arg(&teacher)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(named) && err.contains(says), "{args:?}: {err}");
+    };
+    let not_run = dir.path().display().to_string();
+    fails_naming(&["--runs", &not_run], &not_run, "not a run directory");
+    let teacher_name = teacher.display().to_string();
+    fails_naming(&["--model", &teacher_name], &teacher_name, "");
+    let missing = dir.path().join("missing.txt");
+    let out = cli().arg("--teacher").arg(&missing).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.txt"));
+}
