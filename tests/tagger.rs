@@ -1,10 +1,10 @@
 //! The tagger end to end on real data (a slice of UD English EWT): train CHAR(D) from the
 //! fixture's reconstructed model, resume, export, and hold the runtime to burn on every test
-//! sentence; then `sublex tag` on the exported file.
+//! sentence; then `sublex tag` and `sublex-report` on the exported file.
 
 mod common;
 
-use common::{fixture, sublex};
+use common::{binary, fixture, sublex};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -30,6 +30,37 @@ fn slice(split: &str, n: usize, dir: &Path) -> (PathBuf, Vec<Sentence>) {
     let mut file = std::fs::File::create(&path).unwrap();
     write_word_tab(&sentences, &mut file).unwrap();
     (path, sentences)
+}
+
+/// `sublex-report --format json` against the fixture's teacher (2,000 x 100: 800,000 bytes
+/// at f32), with `args` naming files and runs.
+fn size_report(args: &[&std::ffi::OsStr]) -> serde_json::Value {
+    let teacher = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/glove-6b-100d.top2k.txt");
+    let out = binary("sublex-report")
+        .arg("--teacher")
+        .arg(teacher)
+        .args(["--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["table_bytes"], 800_000);
+    report
+}
+
+/// The report's row whose artifact ends with `end`, at `precision`.
+fn row<'a>(report: &'a serde_json::Value, end: &str, precision: &str) -> &'a serde_json::Value {
+    report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["artifact"].as_str().unwrap().ends_with(end) && r["precision"] == precision)
+        .unwrap_or_else(|| panic!("no {end} {precision} row: {report:#}"))
 }
 
 fn options(dir: &Path, variant: Variant, init: Option<PathBuf>, out: &str) -> TaggerOptions {
@@ -126,6 +157,33 @@ fn char_d_tagger_trains_resumes_exports_and_the_runtime_agrees_with_burn() {
         exported.bytes
     );
 
+    // The report finds the run's weights in the f32 file and gives it the run's accuracy;
+    // the int8 file, whose accuracy no run measured, gets none.
+    let int8_file = dir.path().join("int8.onnx");
+    let sizes = size_report(&[
+        "--tagger".as_ref(),
+        onnx.as_os_str(),
+        int8_file.as_os_str(),
+        "--runs".as_ref(),
+        opts.out.as_os_str(),
+    ]);
+    let file = row(&sizes, &onnx.display().to_string(), "f32");
+    assert_eq!(file["basis"], "measured");
+    assert_eq!(file["disk_bytes"], exported.bytes);
+    assert_eq!(file["quality"]["tagging"], report.test_eval.accuracy);
+    assert_eq!(
+        file["quality"]["tagging_unseen"],
+        report.test_eval.unseen_accuracy
+    );
+    let int8_row = row(&sizes, &int8_file.display().to_string(), "int8");
+    assert_eq!(int8_row["disk_bytes"], int8.bytes);
+    assert!(int8_row["quality"]["tagging"].is_null());
+    // The f32 file encoded at int8 in memory is the file export wrote.
+    assert_eq!(
+        row(&sizes, &onnx.display().to_string(), "int8")["disk_bytes"],
+        int8.bytes
+    );
+
     // `sublex tag`: one `word/TAG` token per word, tags from the training set.
     let mut child = sublex()
         .arg("tag")
@@ -206,4 +264,14 @@ fn full_tagger_trains_with_a_word_lookup_and_refuses_to_export() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("only character-only taggers"), "{err}");
+
+    // No file can carry it, so the report counts it from its run: lookup rows and
+    // parameters as trained, 4 bytes each.
+    let sizes = size_report(&["--runs".as_ref(), opts.out.as_os_str()]);
+    let full = row(&sizes, &opts.out.display().to_string(), "f32");
+    assert_eq!(full["basis"], "counted");
+    assert_eq!(full["lookup_rows"], report.lookup_rows);
+    assert_eq!(full["total_params"], report.parameters);
+    assert_eq!(full["disk_bytes"], 4 * report.parameters as u64);
+    assert_eq!(full["quality"]["tagging"], report.test_eval.accuracy);
 }

@@ -90,17 +90,23 @@ pub fn fixture() -> &'static Fixture {
     })
 }
 
-/// The `sublex` binary: `cargo test --workspace` builds it into the parent of the test
-/// executables' directory.
+/// The `sublex` binary.
 #[allow(dead_code)] // only the binaries that run `sublex` use it
 pub fn sublex() -> std::process::Command {
+    binary("sublex")
+}
+
+/// A binary of the workspace (`sublex`, `sublex-report`): `cargo test --workspace` builds
+/// them into the parent of the test executables' directory.
+#[allow(dead_code)] // only the binaries that run one use it
+pub fn binary(name: &str) -> std::process::Command {
     let exe = std::env::current_exe().unwrap();
     let bin: PathBuf = exe
         .parent()
         .unwrap()
         .parent()
         .unwrap()
-        .join(format!("sublex{}", std::env::consts::EXE_SUFFIX));
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         bin.exists(),
         "{} missing: run `cargo test --workspace`, which builds it",
