@@ -14,23 +14,29 @@ use sublex_runtime::{Artifact, BackendChoice, Embedder, Kind, Precision, Tagger}
 pub fn rows(path: &Path, kind: Kind, runs: &mut [Run]) -> Result<Vec<Row>> {
     let artifact = Artifact::open(path)?;
     artifact.expect_kind(kind)?;
-    let mut quality = Quality::default();
+    let name = path.display().to_string();
+    let file_name = path
+        .file_name()
+        .map_or(name.clone(), |n| n.to_string_lossy().into_owned());
+    // The plot names a file after the run it carries, when one does.
+    let (mut quality, mut label) = (Quality::default(), file_name.clone());
     for run in runs.iter_mut() {
         if run.is_carried_by(&artifact)? {
             run.matched = true;
-            quality = run.quality;
+            (quality, label) = (run.quality, format!("{} ({file_name})", run.name));
             break;
         }
     }
-    let name = path.display().to_string();
-    let mut rows = vec![measure(&artifact, &name, Basis::Measured, quality)?];
+    let mut rows = vec![measure(&artifact, &name, &label, Basis::Measured, quality)?];
     if artifact.manifest().precision == Precision::F32 {
         for precision in [Precision::F16, Precision::Int8] {
             let bytes = encode(&artifact, precision)?;
             let encoded = Artifact::from_bytes(format!("{name} as {precision}"), &bytes)?;
+            let label = format!("{file_name} as {precision}");
             rows.push(measure(
                 &encoded,
                 &name,
+                &label,
                 Basis::Encoded,
                 Quality::default(),
             )?);
@@ -50,7 +56,13 @@ fn encode(artifact: &Artifact, precision: Precision) -> Result<Vec<u8>> {
 }
 
 /// Sizes `artifact`; its resident bytes are what the default engine holds once loaded.
-fn measure(artifact: &Artifact, name: &str, basis: Basis, quality: Quality) -> Result<Row> {
+fn measure(
+    artifact: &Artifact,
+    name: &str,
+    label: &str,
+    basis: Basis,
+    quality: Quality,
+) -> Result<Row> {
     let m = artifact.manifest();
     let (total_params, resident_bytes) = match m.tagger_shapes() {
         None => {
@@ -66,6 +78,7 @@ fn measure(artifact: &Artifact, name: &str, basis: Basis, quality: Quality) -> R
     };
     Ok(Row {
         artifact: format!("{} {name}", m.kind),
+        label: label.into(),
         precision: m.precision.to_string(),
         basis,
         lookup_rows: m.vocab.len(),

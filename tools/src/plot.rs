@@ -46,7 +46,7 @@ fn draw(
     let points: Vec<(f64, f64, String)> = report
         .rows
         .iter()
-        .filter_map(|r| Some((r.disk_bytes as f64, (panel.score)(r)?, label(r))))
+        .filter_map(|r| Some((r.disk_bytes as f64, (panel.score)(r)?, r.label.clone())))
         .collect();
     let (mut x_lo, mut x_hi, mut y_lo, mut y_hi) = (1e3, 1e8, 0.0, 1.0);
     if !points.is_empty() {
@@ -74,22 +74,44 @@ fn draw(
         .y_desc(panel.y_desc)
         .x_label_formatter(&|b| human_bytes(*b))
         .draw()?;
-    chart.draw_series(points.iter().map(|(x, y, name)| {
+    let pixels: Vec<(i32, i32)> = points
+        .iter()
+        .map(|(x, y, _)| chart.backend_coord(&(*x, *y)))
+        .collect();
+    let offsets = label_offsets(&pixels);
+    chart.draw_series(points.iter().zip(offsets).map(|((x, y, name), dy)| {
         EmptyElement::at((*x, *y))
             + Circle::new((0, 0), 4, BLUE.filled())
-            + Text::new(name.clone(), (6, -12), ("sans-serif", 11))
+            + Text::new(name.clone(), (7, dy), ("sans-serif", 11))
     }))?;
     Ok(())
 }
 
-/// A short point label: the artifact's last path component and its precision.
-fn label(row: &Row) -> String {
-    let name = row
-        .artifact
-        .rsplit(['/', ' '])
-        .next()
-        .unwrap_or(&row.artifact);
-    format!("{name} {}", row.precision)
+/// Label height in pixels, and how far right of its point a label may reach.
+const LINE: i32 = 13;
+const LABEL_WIDTH: i32 = 170;
+
+/// Each label's vertical offset from its point: just above it, or pushed down below the
+/// labels already placed nearby (points of equal size and close scores would print over
+/// each other).
+fn label_offsets(pixels: &[(i32, i32)]) -> Vec<i32> {
+    let mut order: Vec<usize> = (0..pixels.len()).collect();
+    order.sort_by_key(|&i| pixels[i].1);
+    let mut placed: Vec<(i32, i32)> = Vec::new();
+    let mut offsets = vec![0; pixels.len()];
+    for i in order {
+        let (x, y) = pixels[i];
+        let mut top = y - LINE;
+        while let Some(&(_, below)) = placed
+            .iter()
+            .find(|(px, py)| (px - x).abs() < LABEL_WIDTH && (py - top).abs() < LINE)
+        {
+            top = below + LINE;
+        }
+        placed.push((x, top));
+        offsets[i] = top - y;
+    }
+    offsets
 }
 
 fn human_bytes(b: f64) -> String {
@@ -98,5 +120,21 @@ fn human_bytes(b: f64) -> String {
         b if b >= 1e6 => format!("{:.0} MB", b / 1e6),
         b if b >= 1e3 => format!("{:.0} kB", b / 1e3),
         b => format!("{b:.0} B"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_of_nearby_points_do_not_overlap() {
+        // Three points at one size with scores a pixel apart, one far to the right.
+        let offsets = label_offsets(&[(100, 200), (100, 201), (102, 199), (600, 200)]);
+        let tops = [200 + offsets[0], 201 + offsets[1], 199 + offsets[2]];
+        for (a, b) in [(0, 1), (0, 2), (1, 2)] {
+            assert!((tops[a] - tops[b]).abs() >= LINE, "{tops:?}");
+        }
+        assert_eq!(offsets[3], -LINE);
     }
 }

@@ -60,10 +60,13 @@ pub fn markdown(report: &Report) -> String {
     for r in &report.rows {
         s += &row(report, r);
     }
-    s += "\nsizes: measured = the file and the heap its loaded model holds (runtime default \
-          engine); encoded = the f32 file written at that precision in memory by the runtime's \
-          writer, then measured; counted = parameters x bytes (+ a 4-byte scale per int8 row), \
-          word strings not included. Scores are the runs' own (f32, in burn); the word table's \
-          are the teacher's on the same sets.\n";
+    s += "\nsizes: measured = the file, and the heap its model holds once loaded by the \
+          runtime's default engine; encoded = the f32 file written at that precision in memory \
+          by the runtime's writer (the bytes `export --precision` writes), then measured; \
+          counted = parameters x bytes (+ a 4-byte scale per int8 row), word strings not \
+          included. A file's total params are what it stores: ONNX LSTMs keep a recurrent bias \
+          beside the input bias (zero in sublex's files), 8 x state size per LSTM more than \
+          the run trained. Scores are the runs' own (f32, in burn); the word table's are the \
+          teacher's on the same sets.\n";
     s
 }

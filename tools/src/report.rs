@@ -65,6 +65,8 @@ impl Quality {
 #[derive(Serialize, Clone, Debug, PartialEq)]
 pub struct Row {
     pub artifact: String,
+    /// A short name for the plot.
+    pub label: String,
     pub precision: String,
     pub basis: Basis,
     /// Rows of its lookup tables (words for a word table, characters for a character model;

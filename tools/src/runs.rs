@@ -141,6 +141,7 @@ impl Run {
         let bytes = 4 * self.total_params as u64;
         Row {
             artifact: format!("{} {}", self.name, self.dir.display()),
+            label: self.name.clone(),
             precision: "f32".into(),
             basis: Basis::Counted,
             lookup_rows: self.lookup_rows,

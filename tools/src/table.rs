@@ -38,6 +38,7 @@ pub fn rows(name: &str, shape: TableShape) -> Vec<Row> {
             let size = matrix_bytes(shape.rows, shape.dim, bytes, scaled);
             Row {
                 artifact: format!("word table {name}"),
+                label: format!("word table {precision}"),
                 precision: precision.into(),
                 basis: Basis::Counted,
                 lookup_rows: shape.rows,
