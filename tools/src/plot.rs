@@ -7,9 +7,9 @@ use plotters::prelude::*;
 use std::path::Path;
 
 /// A panel: its title, and each row's score (or `None` for rows it does not show).
-struct Panel<'a> {
-    title: &'a str,
-    y_desc: &'a str,
+struct Panel {
+    title: &'static str,
+    y_desc: &'static str,
     score: fn(&Row) -> Option<f64>,
 }
 
@@ -48,20 +48,17 @@ fn draw(
         .iter()
         .filter_map(|r| Some((r.disk_bytes as f64, (panel.score)(r)?, r.label.clone())))
         .collect();
-    let (mut x_lo, mut x_hi, mut y_lo, mut y_hi) = (1e3, 1e8, 0.0, 1.0);
-    if !points.is_empty() {
-        let fold = |f: fn(f64, f64) -> f64, init, key: fn(&(f64, f64, String)) -> f64| {
-            points.iter().map(key).fold(init, f)
-        };
-        x_lo = fold(f64::min, f64::INFINITY, |p| p.0) / 3.0;
-        x_hi = fold(f64::max, 0.0, |p| p.0) * 3.0;
-        let (lo, hi) = (
-            fold(f64::min, f64::INFINITY, |p| p.1),
-            fold(f64::max, f64::NEG_INFINITY, |p| p.1),
-        );
-        let pad = ((hi - lo) * 0.15).max(0.01 * hi.abs().max(1e-3));
-        (y_lo, y_hi) = (lo - pad, hi + pad);
-    }
+    // Empty panels keep a sensible frame; a lone point gets room around it.
+    let ((x_lo, x_hi), (y_lo, y_hi)) = match (
+        span(points.iter().map(|p| p.0)),
+        span(points.iter().map(|p| p.1)),
+    ) {
+        (Some((x_lo, x_hi)), Some((lo, hi))) => {
+            let pad = ((hi - lo) * 0.15).max(0.01 * hi.abs().max(1e-3));
+            ((x_lo / 3.0, x_hi * 3.0), (lo - pad, hi + pad))
+        }
+        _ => ((1e3, 1e8), (0.0, 1.0)),
+    };
     let mut chart = ChartBuilder::on(area)
         .caption(panel.title, ("sans-serif", 20))
         .margin(12)
@@ -85,6 +82,14 @@ fn draw(
             + Text::new(name.clone(), (7, dy), ("sans-serif", 11))
     }))?;
     Ok(())
+}
+
+/// The smallest and largest of `values`, if any.
+fn span(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+    values.fold(None, |acc, v| match acc {
+        None => Some((v, v)),
+        Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+    })
 }
 
 /// Label height in pixels, and how far right of its point a label may reach.

@@ -89,8 +89,6 @@ pub struct Report {
     pub teacher_file_bytes: u64,
     /// The f32 word table's bytes: what every ratio divides.
     pub table_bytes: u64,
-    /// The teacher's own scores, from the evaluations in the run directories.
-    pub teacher_quality: Quality,
     pub rows: Vec<Row>,
 }
 
@@ -104,17 +102,14 @@ impl Report {
 /// Sizes every artifact in `inputs` and attaches each run's scores to the file it made.
 pub fn build(inputs: &Inputs) -> Result<Report> {
     let shape = table::shape(&inputs.teacher)?;
-    let mut rows = table::rows(&table::name(&inputs.teacher), shape);
+    let teacher = table::name(&inputs.teacher);
+    let mut rows = table::rows(&teacher, shape);
     let table_bytes = rows[0].disk_bytes;
     let mut runs = inputs
         .runs
         .iter()
         .map(|dir| runs::Run::read(dir))
         .collect::<Result<Vec<_>>>()?;
-    let teacher_quality = runs
-        .iter()
-        .find_map(|r| r.teacher_quality)
-        .unwrap_or_default();
     let files = (inputs.models.iter().map(|p| (p, Kind::Embedder)))
         .chain(inputs.taggers.iter().map(|p| (p, Kind::Tagger)));
     for (path, kind) in files {
@@ -122,12 +117,15 @@ pub fn build(inputs: &Inputs) -> Result<Report> {
     }
     // Runs no file stands for: counted from their checkpoints.
     rows.extend(runs.iter().filter(|r| !r.matched).map(runs::Run::row));
-    rows[0].quality = teacher_quality;
+    // The teacher's own scores, from the evaluations in the run directories.
+    rows[0].quality = runs
+        .iter()
+        .find_map(|r| r.teacher_quality)
+        .unwrap_or_default();
     Ok(Report {
-        teacher: table::name(&inputs.teacher),
+        teacher,
         teacher_file_bytes: shape.file_bytes,
         table_bytes,
-        teacher_quality,
         rows,
     })
 }
