@@ -4,6 +4,7 @@
 use crate::report::{Basis, Quality, Row};
 use crate::resident;
 use crate::runs::Run;
+use crate::table::file_name;
 use anyhow::Result;
 use std::path::Path;
 use sublex_runtime::artifact::{encode_embedder, encode_tagger};
@@ -15,9 +16,7 @@ pub fn rows(path: &Path, kind: Kind, runs: &mut [Run]) -> Result<Vec<Row>> {
     let artifact = Artifact::open(path)?;
     artifact.expect_kind(kind)?;
     let name = path.display().to_string();
-    let file_name = path
-        .file_name()
-        .map_or(name.clone(), |n| n.to_string_lossy().into_owned());
+    let file_name = file_name(path);
     // The plot names a file after the run it carries, when one does.
     let (mut quality, mut label) = (Quality::default(), file_name.clone());
     for run in runs.iter_mut() {

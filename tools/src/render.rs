@@ -3,7 +3,7 @@
 use crate::report::{Report, Row};
 
 /// `1234567` -> `"1,234,567"`: byte counts stay exact and readable.
-pub fn thousands(n: u64) -> String {
+fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

@@ -102,7 +102,7 @@ impl Report {
 /// Sizes every artifact in `inputs` and attaches each run's scores to the file it made.
 pub fn build(inputs: &Inputs) -> Result<Report> {
     let shape = table::shape(&inputs.teacher)?;
-    let teacher = table::name(&inputs.teacher);
+    let teacher = table::file_name(&inputs.teacher);
     let mut rows = table::rows(&teacher, shape);
     let table_bytes = rows[0].disk_bytes;
     let mut runs = inputs

@@ -15,8 +15,8 @@ pub fn shape(path: &Path) -> Result<TableShape> {
     Ok(TableShape::peek(path, Format::Auto)?)
 }
 
-/// The teacher's file name, as rows and manifests name it.
-pub fn name(path: &Path) -> String {
+/// A path's file name (the whole path when it has none): how rows and labels name files.
+pub fn file_name(path: &Path) -> String {
     path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
