@@ -2,13 +2,13 @@
 //! real GloVe words (the shipped sample). Compare with ../shared/bench (DyNet, PyTorch) run
 //! in the same sitting; docs/RESULTS.md has the figures and the commands.
 
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::optim::GradientsParams;
+use sublex_trainer::adam::FusedAdam;
 use burn::tensor::{Device, Tensor, TensorData};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::path::Path;
 use sublex_trainer::distance::Distance;
 use sublex_trainer::embed::embed_words;
-use sublex_trainer::model::ids_tensor;
 use sublex_trainer::teacher::{LoadOptions, Teacher};
 use sublex_trainer::train::{self, ReconstructOptions};
 
@@ -40,19 +40,20 @@ fn training_step(c: &mut Criterion) {
         .filter(|&i| t.words()[i].chars().count() == 8)
         .take(64)
         .collect();
-    let ids: Vec<u32> = rows
+    let encoded: Vec<Vec<u32>> = rows
         .iter()
-        .flat_map(|&i| info.model.vocab.encode(&t.words()[i]))
+        .map(|&i| info.model.vocab.encode(&t.words()[i]))
         .collect();
+    let words: Vec<&[u32]> = encoded.iter().map(Vec::as_slice).collect();
     let target: Vec<f32> = rows.iter().flat_map(|&i| t.vector(i).to_vec()).collect();
-    let mut optim = AdamConfig::new().init();
+    let mut optim = FusedAdam::init();
     let mut group = c.benchmark_group("reconstruct");
     group.throughput(Throughput::Elements(rows.len() as u64));
     group.bench_function("train_step_l1_b64_len8", |b| {
         b.iter(|| {
             let target =
                 Tensor::<2>::from_data(TensorData::new(target.clone(), [rows.len(), 100]), &device);
-            let output = model.forward(ids_tensor(&ids, rows.len(), &device));
+            let output = model.forward(&words);
             let loss = Distance::L1.per_word(target, output).sum();
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optim.step(1e-3, model.clone(), grads);

@@ -51,6 +51,13 @@ pub use dims::Dims;
 pub use error::KernelError;
 pub use isa::Isa;
 pub use math::{sigmoid, tanh};
+
+/// The AVX2/FMA forms of [`tanh`] and [`sigmoid`] on eight lanes, for other crates' fused
+/// loops (the trainer's LSTM gates); callers must check the CPU has AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+pub mod avx2 {
+    pub use crate::x86::{sigmoid8, tanh8};
+}
 pub use pack::{pack, OnnxWeights};
 
 use dims::Layout;

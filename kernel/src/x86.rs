@@ -150,7 +150,7 @@ unsafe fn tile<const R: usize, const C: usize>(p: &RawGemm, p0: usize) {
 /// Rational tanh on eight lanes: the same formula as [`crate::math::tanh`], with FMA.
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-fn tanh8(x: __m256) -> __m256 {
+pub fn tanh8(x: __m256) -> __m256 {
     let clamp = _mm256_set1_ps(TANH_CLAMP);
     let x = _mm256_max_ps(_mm256_min_ps(x, clamp), _mm256_set1_ps(-TANH_CLAMP));
     let x2 = _mm256_mul_ps(x, x);
@@ -169,7 +169,7 @@ fn tanh8(x: __m256) -> __m256 {
 /// `0.5 + 0.5 * tanh(0.5 * x)`.
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-fn sigmoid8(x: __m256) -> __m256 {
+pub fn sigmoid8(x: __m256) -> __m256 {
     let half = _mm256_set1_ps(0.5);
     _mm256_fmadd_ps(half, tanh8(_mm256_mul_ps(half, x)), half)
 }

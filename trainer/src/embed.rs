@@ -1,7 +1,7 @@
-//! Inference: a vector for every word, computed length bucket by length bucket.
+//! Inference: a vector for every word, computed in calls of the fused BiLSTM over words
+//! sorted by length (mixed lengths share a call without padding).
 
-use crate::batches::length_batches;
-use crate::model::{ids_tensor, CharModel};
+use crate::model::{longest_first, CharModel};
 use burn::tensor::Device;
 use sublex_runtime::CharVocab;
 
@@ -14,19 +14,14 @@ pub fn embed_words<S: AsRef<str>>(
     vocab: &CharVocab,
     words: &[S],
     dim: usize,
-    device: &Device,
+    _device: &Device,
 ) -> Vec<f32> {
     let encoded: Vec<Vec<u32>> = words.iter().map(|w| vocab.encode(w.as_ref())).collect();
-    let lengths: Vec<usize> = encoded.iter().map(Vec::len).collect();
+    let slices: Vec<&[u32]> = encoded.iter().map(Vec::as_slice).collect();
     let mut out = vec![0f32; words.len() * dim];
-    for batch in length_batches(&lengths, BATCH) {
-        let ids: Vec<u32> = batch
-            .iter()
-            .flat_map(|&i| encoded[i].iter().copied())
-            .collect();
-        let vectors = model
-            .forward(ids_tensor(&ids, batch.len(), device))
-            .into_data();
+    for batch in longest_first(&slices).chunks(BATCH) {
+        let chunk: Vec<&[u32]> = batch.iter().map(|&i| slices[i]).collect();
+        let vectors = model.forward(&chunk).into_data();
         let vectors = vectors.as_slice::<f32>().expect("f32 model output");
         for (row, &i) in batch.iter().enumerate() {
             out[i * dim..(i + 1) * dim].copy_from_slice(&vectors[row * dim..(row + 1) * dim]);

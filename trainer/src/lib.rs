@@ -1,12 +1,14 @@
 //! sublex-trainer: read a teacher embedding table, train the character model of Stratos
 //! (2017) to reconstruct it, and evaluate what it learned.
 
+pub mod adam;
 pub mod batches;
 pub mod checkpoint;
 pub mod distance;
 pub mod embed;
 pub mod eval;
 pub mod export;
+pub mod fused;
 pub mod init;
 pub mod lstm;
 pub mod model;

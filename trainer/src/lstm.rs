@@ -1,8 +1,10 @@
-//! A one-direction LSTM written from burn ops, for batches of equal-length sequences.
+//! One LSTM direction's parameters, and its recurrence written from burn ops.
 //!
 //! Weights are stored in ONNX's layout and gate order (i, o, f, c) so the exporter copies them
-//! as they are. The input projection runs once for all steps; each step does one recurrent
-//! matmul, one sigmoid over the three sigmoid gates and two tanh.
+//! as they are. Training and inference run the recurrence through [`crate::fused`]; the
+//! burn-ops recurrence here ([`Lstm::final_state`], [`Lstm::states`]: one input matmul, then
+//! per step one recurrent matmul, one sigmoid over three gates and two tanh) is the
+//! independent reference the fused op's outputs and gradients are tested against.
 
 use crate::init::uniform;
 use burn::module::{Module, Param};
@@ -33,6 +35,11 @@ impl Lstm {
 
     pub fn hidden(&self) -> usize {
         self.w_recurrent.dims()[0]
+    }
+
+    /// Input gate rows `x W + b` for `x` `[rows, input]`: `[rows, 4H]`.
+    pub fn input_gates(&self, x: Tensor<2>) -> Tensor<2> {
+        x.matmul(self.w_input.val()) + self.bias.val().unsqueeze::<2>()
     }
 
     /// Runs over `inputs` `[batch, time, input]` in time order (or reversed) and returns the

@@ -2,16 +2,17 @@
 //! backward LSTM over them, `z = W_f f + W_b b + b`, `h = relu(z)` (eq. 2), and the optional
 //! highway layer (eq. 3).
 
+use crate::fused::{self, recurrence::Output, CharRows};
 use crate::init::{dropout_mask, normal, uniform};
 use crate::lstm::Lstm;
 use burn::module::{Module, Param};
 use burn::nn::Linear;
 use burn::tensor::activation::{relu, sigmoid};
-use burn::tensor::module::embedding;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use rand::Rng;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use sublex_runtime::CharVocab;
 
 /// Everything needed to rebuild a character model besides its weights.
@@ -69,49 +70,106 @@ impl CharModelConfig {
 }
 
 impl CharModel {
-    /// Embeds a batch of words that all have the same number of characters: `ids` is
-    /// `[batch, len]`. Equal lengths mean no padding, so a word's vector cannot depend on the
-    /// rest of its batch (DESIGN.md, exactness rules).
-    pub fn forward(&self, ids: Tensor<2, Int>) -> Tensor<2> {
-        self.forward_with_dropout(ids, None::<&mut rand_chacha::ChaCha8Rng>)
+    /// Embeds `words` (each its character ids), in any order and of any lengths, in one
+    /// call of the fused BiLSTM. Nothing is padded: a word's vector cannot depend on the
+    /// rest of the call (DESIGN.md, exactness rules). Longest-first order saves a reorder.
+    pub fn forward(&self, words: &[&[u32]]) -> Tensor<2> {
+        self.forward_with_dropout(words, None::<&mut rand_chacha::ChaCha8Rng>)
     }
 
     /// [`CharModel::forward`] with dropout on the LSTM inputs, masks drawn from `rng`.
-    pub fn forward_train(&self, ids: Tensor<2, Int>, rng: &mut impl Rng) -> Tensor<2> {
-        self.forward_with_dropout(ids, Some(rng))
+    pub fn forward_train(&self, words: &[&[u32]], rng: &mut impl Rng) -> Tensor<2> {
+        self.forward_with_dropout(words, Some(rng))
     }
 
-    fn forward_with_dropout(&self, ids: Tensor<2, Int>, rng: Option<&mut impl Rng>) -> Tensor<2> {
-        let [batch, len] = ids.dims();
-        let (f, b) = if len == 0 {
-            // The empty word: both LSTMs stay in their zero initial state.
-            let zeros = Tensor::zeros([batch, self.forward_lstm.hidden()], &ids.device());
-            (zeros.clone(), zeros)
-        } else {
-            let mut x = embedding(self.chars.val(), ids);
-            if let Some(rng) = rng.filter(|_| self.dropout > 0.0) {
-                x = x.clone() * dropout_mask(rng, x.dims(), self.dropout, &x.device());
-            }
-            (
-                self.forward_lstm.final_state(x.clone(), false),
-                self.backward_lstm.final_state(x, true),
-            )
+    fn forward_with_dropout(&self, words: &[&[u32]], rng: Option<&mut impl Rng>) -> Tensor<2> {
+        let device = self.chars.val().device();
+        let order = longest_first(words);
+        let sorted: Vec<&[u32]> = order.iter().map(|&i| words[i]).collect();
+        let states = match rng.filter(|_| self.dropout > 0.0) {
+            Some(rng) => self.states_with_dropout(&sorted, rng),
+            None => self.states(&sorted),
         };
+        let hidden = self.forward_lstm.hidden();
+        let f = states.clone().narrow(1, 0, hidden);
+        let b = states.narrow(1, hidden, hidden);
         let z = self.project_forward.forward(f) + self.project_backward.forward(b);
         let h = relu(z.clone());
-        match &self.highway {
+        let out = match &self.highway {
             None => h,
             Some(layer) => {
                 let t = sigmoid(layer.forward(h.clone()));
                 t.clone() * h + (t.neg() + 1.0) * z
             }
+        };
+        if order.iter().enumerate().all(|(k, &i)| k == i) {
+            return out;
         }
+        let mut back = vec![0i64; order.len()];
+        for (k, &i) in order.iter().enumerate() {
+            back[i] = k as i64;
+        }
+        out.select(0, int_tensor(back, &device))
+    }
+
+    /// Final states `[words, 2H]` of words sorted longest first, through per-character
+    /// input tables: `E W + b` for the distinct characters of the call only.
+    fn states(&self, sorted: &[&[u32]]) -> Tensor<2> {
+        let device = self.chars.val().device();
+        let mut distinct: Vec<u32> = sorted.iter().flat_map(|w| w.iter().copied()).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if distinct.is_empty() {
+            distinct.push(0); // only empty words: a one-row table nobody reads
+        }
+        let local = |id: &u32| distinct.binary_search(id).expect("listed") as u32;
+        let rows: Vec<Vec<u32>> = sorted.iter().map(|w| w.iter().map(local).collect()).collect();
+        let rows = CharRows::new(rows.iter().map(Vec::as_slice));
+        let ids = int_tensor(distinct.iter().map(|&i| i as i64).collect(), &device);
+        let e = self.chars.val().select(0, ids);
+        let tables = [&self.forward_lstm, &self.backward_lstm].map(|lstm| lstm.input_gates(e.clone()));
+        fused::char_final_states(tables, self.recurrent(), Arc::new(rows))
+    }
+
+    /// Final states under dropout on the character vectors: the mask differs at every
+    /// position, so the input gates are computed densely, one length group at a time.
+    fn states_with_dropout(&self, sorted: &[&[u32]], rng: &mut impl Rng) -> Tensor<2> {
+        let device = self.chars.val().device();
+        let hidden = self.forward_lstm.hidden();
+        let mut groups = Vec::new();
+        for group in sorted.chunk_by(|a, b| a.len() == b.len()) {
+            let (batch, len) = (group.len(), group[0].len());
+            if len == 0 {
+                groups.push(Tensor::zeros([batch, 2 * hidden], &device));
+                continue;
+            }
+            let ids: Vec<i64> = group.iter().flat_map(|w| w.iter().map(|&i| i as i64)).collect();
+            let x = self.chars.val().select(0, int_tensor(ids, &device));
+            let x = x.clone() * dropout_mask(rng, x.dims(), self.dropout, &device);
+            let gates = [&self.forward_lstm, &self.backward_lstm]
+                .map(|lstm| lstm.input_gates(x.clone()).reshape([batch, len, 4 * hidden]));
+            let states = fused::dense_states(gates, self.recurrent(), Output::Final);
+            groups.push(states.reshape([batch, 2 * hidden]));
+        }
+        Tensor::cat(groups, 0)
+    }
+
+    fn recurrent(&self) -> [Tensor<2>; 2] {
+        [
+            self.forward_lstm.w_recurrent.val(),
+            self.backward_lstm.w_recurrent.val(),
+        ]
     }
 }
 
-/// Character ids of equal-length words as a `[batch, len]` tensor.
-pub fn ids_tensor(ids: &[u32], batch: usize, device: &Device) -> Tensor<2, Int> {
-    let len = if batch == 0 { 0 } else { ids.len() / batch };
-    let data: Vec<i64> = ids.iter().map(|&i| i as i64).collect();
-    Tensor::from_data(TensorData::new(data, [batch, len]), device)
+/// Indices of `words`, longest first (stable: equal lengths keep their order).
+pub fn longest_first(words: &[&[u32]]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..words.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(words[i].len()));
+    order
+}
+
+fn int_tensor(values: Vec<i64>, device: &Device) -> Tensor<1, Int> {
+    let n = values.len();
+    Tensor::from_data(TensorData::new(values, [n]), device)
 }

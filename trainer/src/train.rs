@@ -3,10 +3,11 @@
 use crate::batches::length_batches;
 use crate::checkpoint::{self, ModelInfo, FORMAT_VERSION};
 use crate::distance::Distance;
-use crate::model::{ids_tensor, CharModel, CharModelConfig};
+use crate::model::{CharModel, CharModelConfig};
 use crate::teacher::Teacher;
 use anyhow::{bail, Context, Result};
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use crate::adam::FusedAdam;
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::seq::SliceRandom;
@@ -126,10 +127,7 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
         let start = Instant::now();
         let mut total = 0f64;
         for batch in order {
-            let ids: Vec<u32> = batch
-                .iter()
-                .flat_map(|&i| encoded[i].iter().copied())
-                .collect();
+            let words: Vec<&[u32]> = batch.iter().map(|&i| &encoded[i][..]).collect();
             let target: Vec<f32> = batch
                 .iter()
                 .flat_map(|&i| teacher.vector(i).iter().copied())
@@ -138,7 +136,7 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
                 TensorData::new(target, [batch.len(), teacher.dim()]),
                 &device,
             );
-            let output = model.forward_train(ids_tensor(&ids, batch.len(), &device), &mut rng);
+            let output = model.forward_train(&words, &mut rng);
             let loss = opts.loss.per_word(target, output).sum();
             total += loss.clone().into_scalar::<f32>() as f64;
             let grads = GradientsParams::from_grads(loss.backward(), &model);
@@ -180,7 +178,7 @@ fn start(
     opts: &ReconstructOptions,
     device: &Device,
 ) -> Result<(CharModel, ModelInfo, ModuleOptimizer)> {
-    let optim = AdamConfig::new().init();
+    let optim = FusedAdam::init();
     let existing = checkpoint::load_progress(&opts.out)?;
     match (existing, opts.resume) {
         (Some(progress), true) => {

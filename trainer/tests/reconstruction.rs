@@ -8,7 +8,6 @@ use sublex_trainer::checkpoint;
 use sublex_trainer::distance::Distance;
 use sublex_trainer::embed::embed_words;
 use sublex_trainer::eval::{self, EvalRequest, Student};
-use sublex_trainer::model::ids_tensor;
 use sublex_trainer::teacher::{LoadOptions, Teacher};
 use sublex_trainer::train::{self, ReconstructOptions};
 
@@ -89,7 +88,7 @@ fn a_words_vector_does_not_depend_on_its_batch() {
     let ids = vocab.encode(&words[0]);
     let out = trained_dev_model
         .valid()
-        .forward(ids_tensor(&ids, 1, &Device::flex()))
+        .forward(&[&ids])
         .into_data();
     let diff = max_abs_diff(out.as_slice::<f32>().unwrap(), &together[..100]);
     assert!(diff <= 1e-6, "same seed, same weights: {diff}");

@@ -12,7 +12,8 @@ use super::TagSet;
 use crate::distance::Distance;
 use crate::init::{dropout_mask, uniform};
 use crate::lstm::Lstm;
-use crate::model::{ids_tensor, CharModel, CharModelConfig};
+use crate::fused::{self, recurrence::Output};
+use crate::model::{CharModel, CharModelConfig};
 use burn::module::{Module, Param};
 use burn::nn::Linear;
 use burn::tensor::activation::relu;
@@ -139,8 +140,8 @@ impl TaggerConfig {
 pub struct Batch {
     pub sentences: usize,
     pub len: usize,
-    /// The batch's distinct words grouped by character count: `[words, chars]` ids.
-    char_groups: Vec<Tensor<2, Int>>,
+    /// The batch's distinct words as character ids, longest first.
+    chars: Vec<Vec<u32>>,
     /// For every token (sentence-major), its row among the groups' vectors.
     token_rows: Tensor<1, Int>,
     /// FULL variants: every token's lookup row.
@@ -193,28 +194,26 @@ impl Lexicon {
     ) -> Batch {
         let len = sentences.first().map_or(0, |s| s.len());
         debug_assert!(sentences.iter().all(|s| s.len() == len));
-        // Distinct words, grouped by character count.
+        // Distinct words, longest first: one call of the character model embeds them all.
         let mut distinct: HashMap<&str, usize> = HashMap::new();
-        let mut by_length: std::collections::BTreeMap<usize, Vec<&str>> = Default::default();
+        let mut words: Vec<&str> = Vec::new();
         for word in sentences.iter().flat_map(|s| s.iter()) {
             if !distinct.contains_key(word.as_str()) {
                 distinct.insert(word, 0);
-                by_length
-                    .entry(sublex_runtime::CharVocab::encoded_len(word))
-                    .or_default()
-                    .push(word);
+                words.push(word);
             }
         }
-        let mut char_groups = Vec::with_capacity(by_length.len());
-        let mut row = 0;
-        for words in by_length.values() {
-            let mut ids = Vec::new();
-            for word in words {
-                self.chars.encode_into(word, &mut ids);
-                distinct.insert(word, row);
-                row += 1;
-            }
-            char_groups.push(ids_tensor(&ids, words.len(), device));
+        let mut chars: Vec<Vec<u32>> = words.iter().map(|w| self.chars.encode(w)).collect();
+        let order = {
+            let slices: Vec<&[u32]> = chars.iter().map(Vec::as_slice).collect();
+            crate::model::longest_first(&slices)
+        };
+        for (row, &i) in order.iter().enumerate() {
+            distinct.insert(words[i], row);
+        }
+        let mut sorted: Vec<Vec<u32>> = Vec::with_capacity(chars.len());
+        for &i in &order {
+            sorted.push(std::mem::take(&mut chars[i]));
         }
         let tokens = || sentences.iter().flat_map(|s| s.iter());
         let token_rows: Vec<i64> = tokens().map(|w| distinct[w.as_str()] as i64).collect();
@@ -257,7 +256,7 @@ impl Lexicon {
         Batch {
             sentences: sentences.len(),
             len,
-            char_groups,
+            chars: sorted,
             token_rows: int1(token_rows),
             word_rows: with_words.then(|| int1(word_rows)),
             frozen,
@@ -268,12 +267,8 @@ impl Lexicon {
 impl Tagger {
     /// Tag scores `[tokens, tags]` for a batch (sentence-major). With `rng`, dropout is on.
     pub fn scores(&self, batch: &Batch, mut rng: Option<&mut ChaCha8Rng>) -> Tensor<2> {
-        let vectors: Vec<Tensor<2>> = batch
-            .char_groups
-            .iter()
-            .map(|ids| self.chars.forward(ids.clone()))
-            .collect();
-        let mut v = Tensor::cat(vectors, 0).select(0, batch.token_rows.clone());
+        let words: Vec<&[u32]> = batch.chars.iter().map(Vec::as_slice).collect();
+        let mut v = self.chars.forward(&words).select(0, batch.token_rows.clone());
         if let (Some(table), Some(rows)) = (&self.words, &batch.word_rows) {
             let mut e = table.val().select(0, rows.clone());
             if let Some((values, mask)) = &batch.frozen {
@@ -282,16 +277,18 @@ impl Tagger {
             v = Tensor::cat(vec![e, v], 1);
         }
         let v = self.drop(v, rng.as_deref_mut());
-        let [tokens, input] = v.dims();
-        let v = v.reshape([batch.sentences, batch.len, input]);
-        let h = Tensor::cat(
-            vec![
-                self.forward_lstm.states(v.clone(), false),
-                self.backward_lstm.states(v, true),
-            ],
-            2,
-        )
-        .reshape([tokens, 2 * self.forward_lstm.hidden()]);
+        let [tokens, _] = v.dims();
+        let hidden = self.forward_lstm.hidden();
+        let gates = [&self.forward_lstm, &self.backward_lstm].map(|lstm| {
+            lstm.input_gates(v.clone())
+                .reshape([batch.sentences, batch.len, 4 * hidden])
+        });
+        let recurrent = [
+            self.forward_lstm.w_recurrent.val(),
+            self.backward_lstm.w_recurrent.val(),
+        ];
+        let h = fused::dense_states(gates, recurrent, Output::States)
+            .reshape([tokens, 2 * hidden]);
         let h = self.drop(h, rng);
         self.output_layer
             .forward(relu(self.hidden_layer.forward(h)))

@@ -21,7 +21,8 @@ use crate::teacher::{LoadOptions, Teacher};
 use crate::train::train_device;
 use anyhow::{bail, Context, Result};
 use burn::module::{Module, Param};
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use crate::adam::FusedAdam;
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -490,7 +491,7 @@ fn train_point(
                 &checkpoint.join("model.bpk"),
                 config.init(dropout, &device),
             )?;
-            let optim = checkpoint::load_optimizer(&checkpoint, AdamConfig::new().init())?;
+            let optim = checkpoint::load_optimizer(&checkpoint, FusedAdam::init())?;
             (model, optim)
         }
         None => {
@@ -498,7 +499,7 @@ fn train_point(
                 .with_context(|| format!("cannot create {}", dir.display()))?;
             (
                 fresh_tagger(opts, config, teacher, dropout, &device)?,
-                AdamConfig::new().init(),
+                FusedAdam::init(),
             )
         }
     };
@@ -543,6 +544,7 @@ fn train_point(
             bar.set_message(format!("loss/token {:.4}", total / bar.position() as f64));
         }
         bar.finish_and_clear();
+        let train_seconds = start.elapsed().as_secs_f64();
         let valid = model.valid();
         let predicted = predict(
             &valid,
@@ -562,7 +564,8 @@ fn train_point(
         save_point_checkpoint(dir, &model, &optim, &mut progress)?;
         let line = serde_json::json!({
             "epoch": epoch, "loss_per_token": total / tokens as f64, "dev_accuracy": dev,
-            "seconds": seconds, "tokens_per_s": tokens as f64 / seconds,
+            "seconds": seconds, "train_seconds": train_seconds,
+            "tokens_per_s": tokens as f64 / train_seconds,
         });
         writeln!(metrics, "{line}")?;
         eprintln!(
