@@ -7,7 +7,10 @@ use sublex_trainer::adam::FusedAdam;
 use burn::tensor::{Device, Tensor, TensorData};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::path::Path;
+use rand::{Rng, SeedableRng};
+use std::sync::Arc;
 use sublex_trainer::distance::Distance;
+use sublex_trainer::fused::{self, recurrence::Output, CharRows};
 use sublex_trainer::embed::embed_words;
 use sublex_trainer::teacher::{LoadOptions, Teacher};
 use sublex_trainer::train::{self, ReconstructOptions};
@@ -62,6 +65,42 @@ fn training_step(c: &mut Criterion) {
     group.finish();
 }
 
+/// The fused BiLSTM op alone, forward and backward, in both of its modes: 64 words of 8
+/// characters through per-character tables (a reconstruction batch), and 16 sentences of
+/// 20 tokens through dense gates (a tagger batch); dimensions 100 as in the paper.
+fn fused_op(c: &mut Criterion) {
+    let device = train::train_device();
+    let rng = &mut rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    let mut random = |shape: Vec<usize>| {
+        let n: usize = shape.iter().product();
+        let values: Vec<f32> = (0..n).map(|_| rng.gen_range(-0.1..0.1)).collect();
+        Tensor::<2>::from_data(TensorData::new(values, [shape[0], shape[1]]), &device).require_grad()
+    };
+    let (hidden, chars) = (100, 40);
+    let tables = [random(vec![chars, 4 * hidden]), random(vec![chars, 4 * hidden])];
+    let recurrent = [random(vec![hidden, 4 * hidden]), random(vec![hidden, 4 * hidden])];
+    let words: Vec<Vec<u32>> = (0..64).map(|w| (0..8).map(|i| ((w * 7 + i * 3) % chars) as u32).collect()).collect();
+    let rows = Arc::new(CharRows::new(words.iter().map(Vec::as_slice)));
+    let gates = [random(vec![16 * 20, 4 * hidden]), random(vec![16 * 20, 4 * hidden])];
+    let mut group = c.benchmark_group("fused_bilstm");
+    group.throughput(Throughput::Elements(64));
+    group.bench_function("chars_b64_len8_forward_backward", |b| {
+        b.iter(|| {
+            let out = fused::char_final_states(tables.clone(), recurrent.clone(), rows.clone());
+            out.sum().backward()
+        })
+    });
+    group.throughput(Throughput::Elements(16 * 20));
+    group.bench_function("dense_16x20_states_forward_backward", |b| {
+        b.iter(|| {
+            let g = gates.clone().map(|g| g.reshape([16, 20, 4 * hidden]));
+            let out = fused::dense_states(g, recurrent.clone(), Output::States);
+            out.sum().backward()
+        })
+    });
+    group.finish();
+}
+
 fn inference(c: &mut Criterion) {
     let t = teacher();
     let device = Device::flex();
@@ -70,7 +109,7 @@ fn inference(c: &mut Criterion) {
     let mut group = c.benchmark_group("embed");
     group.throughput(Throughput::Elements(words.len() as u64));
     group.bench_function("burn_512_mixed_lengths", |b| {
-        b.iter(|| embed_words(&model, &info.model.vocab, &words, 100, &device))
+        b.iter(|| embed_words(&model, &info.model.vocab, &words, 100))
     });
     group.finish();
 }
@@ -78,6 +117,6 @@ fn inference(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20);
-    targets = training_step, inference
+    targets = fused_op, training_step, inference
 }
 criterion_main!(benches);

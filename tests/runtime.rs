@@ -15,7 +15,7 @@ const BACKENDS: [BackendChoice; 2] = [BackendChoice::Tract, BackendChoice::Kerne
 fn burn_vectors(model_dir: &std::path::Path, words: &[String]) -> Vec<f32> {
     let device = burn::tensor::Device::flex();
     let (model, info) = load_model(model_dir, &device).unwrap();
-    embed_words(&model, &info.model.vocab, words, info.model.dim, &device)
+    embed_words(&model, &info.model.vocab, words, info.model.dim)
 }
 
 #[test]

@@ -2,7 +2,6 @@
 //! sorted by length (mixed lengths share a call without padding).
 
 use crate::model::{longest_first, CharModel};
-use burn::tensor::Device;
 use sublex_runtime::CharVocab;
 
 /// Words per forward pass at inference.
@@ -14,7 +13,6 @@ pub fn embed_words<S: AsRef<str>>(
     vocab: &CharVocab,
     words: &[S],
     dim: usize,
-    _device: &Device,
 ) -> Vec<f32> {
     let encoded: Vec<Vec<u32>> = words.iter().map(|w| vocab.encode(w.as_ref())).collect();
     let slices: Vec<&[u32]> = encoded.iter().map(Vec::as_slice).collect();

@@ -208,7 +208,7 @@ pub fn export(
     let exact = reference::embed(&shapes, &file_weights, vocab, &refs);
     let exact_f32_model = reference::embed(&shapes, &weights, vocab, &refs);
     let file_model = model_from_weights(&model, &file_weights, &device);
-    let burn = embed_words(&file_model, vocab, &words, info.model.dim, &device);
+    let burn = embed_words(&file_model, vocab, &words, info.model.dim);
     let tract = runtime_vectors(&artifact, BackendChoice::Tract, &words)?;
     let kernel = runtime_vectors(&artifact, BackendChoice::Kernel, &words)?;
     let max_abs_value = exact.iter().fold(0f32, |m, x| m.max(x.abs()));

@@ -62,15 +62,15 @@ fn a_words_vector_does_not_depend_on_its_batch() {
     // a word longer than the runtime's limit.
     let mut words: Vec<String> = t.words().to_vec();
     words.extend(["", "wrld", "Ωmega🙂", &"x".repeat(200)].map(String::from));
-    let together = embed_words(&model, vocab, &words, 100, &device);
+    let together = embed_words(&model, vocab, &words, 100);
     for (i, w) in words.iter().enumerate() {
-        let alone = embed_words(&model, vocab, &[w], 100, &device);
+        let alone = embed_words(&model, vocab, &[w], 100);
         let diff = max_abs_diff(&alone, &together[i * 100..(i + 1) * 100]);
         assert!(diff <= 1e-6, "`{w}` alone vs in a batch differs by {diff}");
     }
     // Reversed batch order, and the same word next to different batch mates.
     let reversed: Vec<String> = words.iter().rev().cloned().collect();
-    let again = embed_words(&model, vocab, &reversed, 100, &device);
+    let again = embed_words(&model, vocab, &reversed, 100);
     let n = words.len();
     for i in 0..n {
         let diff = max_abs_diff(
@@ -120,7 +120,7 @@ fn distances_match_their_definitions() {
 fn weights(dir: &std::path::Path) -> Vec<f32> {
     let (model, info) = checkpoint::load_model(dir, &Device::flex()).unwrap();
     let words = ["the", "reconstruction", "of", "wrld"];
-    embed_words(&model, &info.model.vocab, &words, 100, &Device::flex())
+    embed_words(&model, &info.model.vocab, &words, 100)
 }
 
 #[test]

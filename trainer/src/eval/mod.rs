@@ -10,7 +10,6 @@ use crate::embed::embed_words;
 use crate::model::CharModel;
 use crate::teacher::Teacher;
 use anyhow::{Context, Result};
-use burn::tensor::Device;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -146,13 +145,7 @@ pub fn evaluate(
     extra.sort();
     extra.dedup();
     words.extend(extra);
-    let values = embed_words(
-        student.model,
-        student.vocab,
-        &words,
-        student.dim,
-        &Device::flex(),
-    );
+    let values = embed_words(student.model, student.vocab, &words, student.dim);
     let student_vectors = WordMatrix::new(words, values, student.dim);
     let teacher_vectors = teacher.map(|t| TeacherVectors {
         teacher: t,

@@ -26,8 +26,8 @@ use burn::backend::autodiff::Autodiff;
 use burn::backend::flex::FlexTensor;
 use burn::backend::Flex;
 use burn::tensor::{Tensor, TensorData};
-use recurrence::{Direction, Output, Schedule, Source, Trace};
-use std::sync::{Arc, Mutex};
+use recurrence::{Direction, Keep, Output, Schedule, Source, Trace};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Words as rows of character-table ids, longest first (see [`CharRows::new`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -185,31 +185,47 @@ fn output_rows(layout: &Layout, output: Output) -> usize {
     }
 }
 
-/// Runs both directions (one per thread); returns `[output rows, 2H]` and the traces.
-fn run(saved_parts: (&Layout, &[FlexTensor; 2], &[FlexTensor; 2]), schedule: &Schedule, output: Output) -> (Vec<f32>, [Trace; 2]) {
-    let (layout, inputs, recurrent) = saved_parts;
+/// Runs both directions (one per thread); returns `[output rows, 2H]` and, when asked to
+/// keep them, the traces.
+fn run(
+    (layout, inputs, recurrent): (&Layout, &[FlexTensor; 2], &[FlexTensor; 2]),
+    schedule: &Schedule,
+    output: Output,
+    keep: Keep,
+) -> (Vec<f32>, Option<[Trace; 2]>) {
     let hidden = recurrent[0].layout().shape()[0];
     let rows = output_rows(layout, output);
     let one = |d: usize| {
         let mut out = vec![0f32; rows * hidden];
         let dir = direction(layout, &inputs[d], &recurrent[d], d);
-        let trace = recurrence::forward(&dir, schedule, hidden, output, &mut out);
+        let trace = recurrence::forward(&dir, schedule, hidden, output, &mut out, keep);
         (out, trace)
     };
     let ((fwd, trace_f), (bwd, trace_b)) = both(|| one(0), || one(1));
-    (interleave(&fwd, &bwd, hidden), [trace_f, trace_b])
+    let traces = trace_f.zip(trace_b).map(|(f, b)| [f, b]);
+    (interleave(&fwd, &bwd, hidden), traces)
 }
 
-/// Runs `a` on this thread and `b` on rayon's pool at the same time. (`rayon::join` called
-/// from outside the pool hands both halves to the pool, which often ran them one after the
-/// other on one worker while this thread waited: measured, half the speed.)
+/// Runs `a` on this thread and `b` on a helper thread at the same time. The helper is one
+/// thread of its own: `rayon::join` called from outside a pool hands both halves to the
+/// pool, which often ran them one after the other on one worker while this thread waited
+/// (measured: half the speed), and a second idle worker only holds memory (each thread
+/// keeps its own sgemm packing buffers).
 fn both<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+    static HELPER: OnceLock<rayon::ThreadPool> = OnceLock::new();
+    let helper = HELPER.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .thread_name(|_| "sublex-lstm".into())
+            .build()
+            .expect("cannot start the LSTM's helper thread")
+    });
     let mut out_b = None;
-    let out_a = rayon::in_place_scope(|scope| {
+    let out_a = helper.in_place_scope(|scope| {
         scope.spawn(|_| out_b = Some(b()));
         a()
     });
-    (out_a, out_b.expect("the spawned half ran"))
+    (out_a, out_b.expect("the helper's half ran"))
 }
 
 /// `[rows, H]` twice -> `[rows, 2H]`.
@@ -251,8 +267,7 @@ fn apply(inputs: [Tensor<2>; 2], recurrent: [Tensor<2>; 2], layout: Layout, outp
             let (inputs, recurrent) = ([i0, i1], [r0, r1]);
             check_shapes(&layout, &inputs, &recurrent);
             let schedule = schedule(&layout);
-            let (out, traces) = run((&layout, &inputs, &recurrent), &schedule, output);
-            traces.into_iter().for_each(Trace::recycle);
+            let (out, _) = run((&layout, &inputs, &recurrent), &schedule, output, Keep::StatesOnly);
             let hidden = recurrent[0].layout().shape()[0];
             Tensor::from_primitive::<Flex>(to_flex(out, [output_rows(&layout, output), 2 * hidden]))
         }
@@ -319,15 +334,16 @@ fn tracked(parts: [(Option<NodeGuard>, FlexTensor); 4], layout: Layout, output: 
     check_shapes(&layout, &inputs, &recurrent);
     let hidden = recurrent[0].layout().shape()[0];
     let schedule = schedule(&layout);
-    let (out, traces) = run((&layout, &inputs, &recurrent), &schedule, output);
     let shape = [output_rows(&layout, output), 2 * hidden];
     let nodes = [n0, n1, n2, n3].map(|n| n.expect("tracked inputs have nodes"));
+    let parts = (&layout, &inputs, &recurrent);
     let result = match BiLstmBackward
         .prepare::<NoCheckpointing>(nodes)
         .compute_bound()
         .stateful()
     {
         OpsKind::Tracked(prep) => {
+            let (out, traces) = run(parts, &schedule, output, Keep::Trace);
             let saved = Saved {
                 layout,
                 output,
@@ -335,12 +351,12 @@ fn tracked(parts: [(Option<NodeGuard>, FlexTensor); 4], layout: Layout, output: 
                 hidden,
                 inputs,
                 recurrent,
-                traces: Mutex::new(Some(traces)),
+                traces: Mutex::new(traces),
             };
             prep.finish(Arc::new(saved), to_flex(out, shape))
         }
         OpsKind::UnTracked(prep) => {
-            traces.into_iter().for_each(Trace::recycle);
+            let (out, _) = run(parts, &schedule, output, Keep::StatesOnly);
             prep.finish(to_flex(out, shape))
         }
     };

@@ -128,54 +128,97 @@ pub struct Trace {
     h: Buffer,
 }
 
-/// Runs one direction and writes its states to `out` (laid out as `output` says).
+/// Whether the forward pass keeps every step for a backward pass, or only what the next
+/// step reads (inference: memory for two steps instead of the whole call).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    Trace,
+    StatesOnly,
+}
+
+/// Runs one direction and writes its states to `out` (laid out as `output` says); returns
+/// the trace for [`backward`] when asked to keep it.
 pub fn forward(
     dir: &Direction,
     schedule: &Schedule,
     hidden: usize,
     output: Output,
     out: &mut [f32],
-) -> Trace {
-    let (h4, total) = (4 * hidden, schedule.total());
+    keep: Keep,
+) -> Option<Trace> {
+    let h4 = 4 * hidden;
+    // Where step `t`'s rows start: packed step after step, or two alternating blocks.
+    let block = |t: usize| match keep {
+        Keep::Trace => schedule.offsets[t],
+        Keep::StatesOnly => (t % 2) * schedule.rows(0),
+    };
+    let height = match keep {
+        Keep::Trace => schedule.total(),
+        Keep::StatesOnly => 2 * schedule.rows(0),
+    };
     let mut trace = Trace {
-        acts: pool::take(total * h4),
-        c: pool::take(total * hidden),
-        tc: pool::take(total * hidden),
-        h: pool::take(total * hidden),
+        acts: pool::take(height * h4),
+        c: pool::take(height * hidden),
+        tc: pool::take(height * hidden),
+        h: pool::take(height * hidden),
     };
     let input = dir.source.data();
     for t in 0..schedule.time() {
-        let (n, at) = (schedule.rows(t), schedule.offsets[t]);
+        let (n, at) = (schedule.rows(t), block(t));
         let pre = &mut trace.acts[at * h4..(at + n) * h4];
         for (r, row) in pre.chunks_exact_mut(h4).enumerate() {
             let from = dir.source.offset(r, t, dir.reverse, h4);
             row.copy_from_slice(&input[from..from + h4]);
         }
-        let c_prev = if t > 0 {
-            let prev = schedule.offsets[t - 1];
+        let prev = (t > 0).then(|| block(t - 1) * hidden);
+        if let Some(prev) = prev {
             // pre += h_prev · R over the rows still running.
             sgemm(
                 n, h4, hidden,
                 pre.as_mut_ptr(), h4, true,
-                trace.h[prev * hidden..].as_ptr(), hidden, 1,
+                trace.h[prev..].as_ptr(), hidden, 1,
                 dir.recurrent.as_ptr(), h4, 1,
             );
-            Some(prev * hidden)
-        } else {
-            None
-        };
-        let (c_before, c_now) = trace.c.split_at_mut(at * hidden);
+        }
+        let (c_now, c_prev) = step_and_previous(&mut trace.c, at * hidden, prev, n * hidden);
         gates::forward(
             pre,
-            c_prev.map(|p| &c_before[p..p + n * hidden]),
-            &mut c_now[..n * hidden],
+            c_prev,
+            c_now,
             &mut trace.tc[at * hidden..(at + n) * hidden],
             &mut trace.h[at * hidden..(at + n) * hidden],
             hidden,
         );
         write_output(dir, schedule, t, &trace.h[at * hidden..(at + n) * hidden], hidden, output, out);
     }
-    trace
+    match keep {
+        Keep::Trace => Some(trace),
+        Keep::StatesOnly => {
+            trace.recycle();
+            None
+        }
+    }
+}
+
+/// The `len` values at `at` (mutable) and, if any, the `len` values at `prev` (a disjoint
+/// block before or after it).
+fn step_and_previous(
+    buf: &mut [f32],
+    at: usize,
+    prev: Option<usize>,
+    len: usize,
+) -> (&mut [f32], Option<&[f32]>) {
+    match prev {
+        None => (&mut buf[at..at + len], None),
+        Some(p) if p < at => {
+            let (before, now) = buf.split_at_mut(at);
+            (&mut now[..len], Some(&before[p..p + len]))
+        }
+        Some(p) => {
+            let (now, after) = buf.split_at_mut(p);
+            (&mut now[at..at + len], Some(&after[..len]))
+        }
+    }
 }
 
 /// Copies step `t`'s states into the output rows.
