@@ -3,15 +3,15 @@
 //! in the same sitting; docs/RESULTS.md has the figures and the commands.
 
 use burn::optim::GradientsParams;
-use sublex_trainer::adam::FusedAdam;
 use burn::tensor::{Device, Tensor, TensorData};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use std::path::Path;
 use rand::{Rng, SeedableRng};
+use std::path::Path;
 use std::sync::Arc;
+use sublex_trainer::adam::FusedAdam;
 use sublex_trainer::distance::Distance;
-use sublex_trainer::fused::{self, recurrence::Output, CharRows};
 use sublex_trainer::embed::embed_words;
+use sublex_trainer::fused::{self, recurrence::Output, CharRows};
 use sublex_trainer::teacher::{LoadOptions, Teacher};
 use sublex_trainer::train::{self, ReconstructOptions};
 
@@ -74,14 +74,26 @@ fn fused_op(c: &mut Criterion) {
     let mut random = |shape: Vec<usize>| {
         let n: usize = shape.iter().product();
         let values: Vec<f32> = (0..n).map(|_| rng.gen_range(-0.1..0.1)).collect();
-        Tensor::<2>::from_data(TensorData::new(values, [shape[0], shape[1]]), &device).require_grad()
+        Tensor::<2>::from_data(TensorData::new(values, [shape[0], shape[1]]), &device)
+            .require_grad()
     };
     let (hidden, chars) = (100, 40);
-    let tables = [random(vec![chars, 4 * hidden]), random(vec![chars, 4 * hidden])];
-    let recurrent = [random(vec![hidden, 4 * hidden]), random(vec![hidden, 4 * hidden])];
-    let words: Vec<Vec<u32>> = (0..64).map(|w| (0..8).map(|i| ((w * 7 + i * 3) % chars) as u32).collect()).collect();
+    let tables = [
+        random(vec![chars, 4 * hidden]),
+        random(vec![chars, 4 * hidden]),
+    ];
+    let recurrent = [
+        random(vec![hidden, 4 * hidden]),
+        random(vec![hidden, 4 * hidden]),
+    ];
+    let words: Vec<Vec<u32>> = (0..64)
+        .map(|w| (0..8).map(|i| ((w * 7 + i * 3) % chars) as u32).collect())
+        .collect();
     let rows = Arc::new(CharRows::new(words.iter().map(Vec::as_slice)));
-    let gates = [random(vec![16 * 20, 4 * hidden]), random(vec![16 * 20, 4 * hidden])];
+    let gates = [
+        random(vec![16 * 20, 4 * hidden]),
+        random(vec![16 * 20, 4 * hidden]),
+    ];
     let mut group = c.benchmark_group("fused_bilstm");
     group.throughput(Throughput::Elements(64));
     group.bench_function("chars_b64_len8_forward_backward", |b| {

@@ -22,7 +22,30 @@ for loss, name in losses:
         cells.append(f"{r['similarity_average']:.3f}" if r else "-")
         teacher = teacher or (r and r["teacher_similarity_average"])
     print(f"| {name} | " + " | ".join(cells) + " |")
-print(f"\nteacher (on the pairs it covers): {teacher:.3f}\n")
+contrast = [report("minilm-cos", e) for e in epochs]
+if any(contrast):
+    cells = [f"{r['similarity_average']:.3f}" if r else "-" for r in contrast]
+    print("| Dcos, MiniLM teacher (contrast) | " + " | ".join(cells) + " |")
+print(f"\nteacher (on the pairs it covers): GloVe {teacher:.3f}", end="")
+minilm_teacher = next((r["teacher_similarity_average"] for r in contrast if r), None)
+print(f", MiniLM {minilm_teacher:.3f}\n" if minilm_teacher is not None else "\n")
+
+
+def wall_minutes(name):
+    p = runs / name / "metrics.jsonl"
+    if not p.exists():
+        return None
+    lines = [json.loads(l) for l in p.read_text().splitlines()]
+    return sum(l["seconds"] for l in lines) / 60, sorted(l["words_per_s"] for l in lines)[len(lines) // 2]
+
+
+print("Training wall time (sum of epoch times in metrics.jsonl) and median words/s:\n")
+print("| run | minutes | median words/s |\n|---|---|---|")
+for name, label in losses + [("minilm-cos", "Dcos, MiniLM")]:
+    w = wall_minutes(name)
+    if w:
+        print(f"| {label} | {w[0]:.1f} | {w[1]:,.0f} |")
+print()
 
 print("Per set at the last epoch (student all pairs / student on the teacher's pairs / teacher):\n")
 print("| distance | epoch | " + " | ".join(s["set"] for s in report("cos", epochs[-1])["similarity"]) + " |")

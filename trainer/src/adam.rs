@@ -33,7 +33,11 @@ impl FusedAdam {
 }
 
 fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
-    tensor.into_data().convert::<f32>().try_into_vec::<f32>().expect("f32 values")
+    tensor
+        .into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .expect("f32 values")
 }
 
 impl Optimizer for FusedAdam {
@@ -98,7 +102,10 @@ mod tests {
     fn matches_burns_adam() {
         let device = Device::flex().autodiff();
         let fresh = || Two {
-            a: Param::from_tensor(Tensor::from_floats([[0.5, -1.0, 2.0], [0.0, 3.0, -0.25]], &device)),
+            a: Param::from_tensor(Tensor::from_floats(
+                [[0.5, -1.0, 2.0], [0.0, 3.0, -0.25]],
+                &device,
+            )),
             b: Param::from_tensor(Tensor::from_floats([1.0, -2.0], &device)),
         };
         let run = |mut optim: ModuleOptimizer| {

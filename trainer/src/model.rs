@@ -123,11 +123,15 @@ impl CharModel {
             distinct.push(0); // only empty words: a one-row table nobody reads
         }
         let local = |id: &u32| distinct.binary_search(id).expect("listed") as u32;
-        let rows: Vec<Vec<u32>> = sorted.iter().map(|w| w.iter().map(local).collect()).collect();
+        let rows: Vec<Vec<u32>> = sorted
+            .iter()
+            .map(|w| w.iter().map(local).collect())
+            .collect();
         let rows = CharRows::new(rows.iter().map(Vec::as_slice));
         let ids = int_tensor(distinct.iter().map(|&i| i as i64).collect(), &device);
         let e = self.chars.val().select(0, ids);
-        let tables = [&self.forward_lstm, &self.backward_lstm].map(|lstm| lstm.input_gates(e.clone()));
+        let tables =
+            [&self.forward_lstm, &self.backward_lstm].map(|lstm| lstm.input_gates(e.clone()));
         fused::char_final_states(tables, self.recurrent(), Arc::new(rows))
     }
 
@@ -143,11 +147,16 @@ impl CharModel {
                 groups.push(Tensor::zeros([batch, 2 * hidden], &device));
                 continue;
             }
-            let ids: Vec<i64> = group.iter().flat_map(|w| w.iter().map(|&i| i as i64)).collect();
+            let ids: Vec<i64> = group
+                .iter()
+                .flat_map(|w| w.iter().map(|&i| i as i64))
+                .collect();
             let x = self.chars.val().select(0, int_tensor(ids, &device));
             let x = x.clone() * dropout_mask(rng, x.dims(), self.dropout, &device);
-            let gates = [&self.forward_lstm, &self.backward_lstm]
-                .map(|lstm| lstm.input_gates(x.clone()).reshape([batch, len, 4 * hidden]));
+            let gates = [&self.forward_lstm, &self.backward_lstm].map(|lstm| {
+                lstm.input_gates(x.clone())
+                    .reshape([batch, len, 4 * hidden])
+            });
             let states = fused::dense_states(gates, self.recurrent(), Output::Final);
             groups.push(states.reshape([batch, 2 * hidden]));
         }

@@ -1,12 +1,12 @@
 //! `sublex-train reconstruct`: fit the character model to a teacher table (paper eq. 1).
 
+use crate::adam::FusedAdam;
 use crate::batches::length_batches;
 use crate::checkpoint::{self, ModelInfo, FORMAT_VERSION};
 use crate::distance::Distance;
 use crate::model::{CharModel, CharModelConfig};
 use crate::teacher::Teacher;
 use anyhow::{bail, Context, Result};
-use crate::adam::FusedAdam;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
 use indicatif::{ProgressBar, ProgressStyle};

@@ -86,10 +86,7 @@ fn a_words_vector_does_not_depend_on_its_batch() {
     let ad = train::train_device();
     let (trained_dev_model, _) = train::fresh_model(&t, &options(PathBuf::new(), 0), &ad);
     let ids = vocab.encode(&words[0]);
-    let out = trained_dev_model
-        .valid()
-        .forward(&[&ids])
-        .into_data();
+    let out = trained_dev_model.valid().forward(&[&ids]).into_data();
     let diff = max_abs_diff(out.as_slice::<f32>().unwrap(), &together[..100]);
     assert!(diff <= 1e-6, "same seed, same weights: {diff}");
 }

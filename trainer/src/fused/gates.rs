@@ -65,7 +65,9 @@ unsafe fn forward_avx2(
     use sublex_kernel::avx2::{sigmoid8, tanh8};
     let zero = vec![0f32; hidden];
     let whole = hidden - hidden % 8;
-    let rows = pre.chunks_exact_mut(4 * hidden).zip(c.chunks_exact_mut(hidden));
+    let rows = pre
+        .chunks_exact_mut(4 * hidden)
+        .zip(c.chunks_exact_mut(hidden));
     for (r, ((gates, c), (tc, h))) in rows
         .zip(tc.chunks_exact_mut(hidden).zip(h.chunks_exact_mut(hidden)))
         .enumerate()
@@ -75,12 +77,21 @@ unsafe fn forward_avx2(
         for j in (0..whole).step_by(8) {
             // SAFETY: j + 8 <= hidden: inside every row slice (gates are 4 * hidden).
             unsafe {
-                let (pi, po, pf, pg) = (g.add(j), g.add(hidden + j), g.add(2 * hidden + j), g.add(3 * hidden + j));
+                let (pi, po, pf, pg) = (
+                    g.add(j),
+                    g.add(hidden + j),
+                    g.add(2 * hidden + j),
+                    g.add(3 * hidden + j),
+                );
                 let i = sigmoid8(_mm256_loadu_ps(pi));
                 let o = sigmoid8(_mm256_loadu_ps(po));
                 let f = sigmoid8(_mm256_loadu_ps(pf));
                 let cand = tanh8(_mm256_loadu_ps(pg));
-                let cell = _mm256_fmadd_ps(f, _mm256_loadu_ps(prev.as_ptr().add(j)), _mm256_mul_ps(i, cand));
+                let cell = _mm256_fmadd_ps(
+                    f,
+                    _mm256_loadu_ps(prev.as_ptr().add(j)),
+                    _mm256_mul_ps(i, cand),
+                );
                 let t = tanh8(cell);
                 _mm256_storeu_ps(pi, i);
                 _mm256_storeu_ps(po, o);
@@ -93,7 +104,12 @@ unsafe fn forward_avx2(
         }
         let [i, o, f, g] = split4(gates, hidden);
         forward_units(
-            [&mut i[whole..], &mut o[whole..], &mut f[whole..], &mut g[whole..]],
+            [
+                &mut i[whole..],
+                &mut o[whole..],
+                &mut f[whole..],
+                &mut g[whole..],
+            ],
             &prev[whole..],
             (&mut c[whole..], &mut tc[whole..], &mut h[whole..]),
         );
@@ -114,7 +130,9 @@ unsafe fn backward_avx2(
     let zero = vec![0f32; hidden];
     let whole = hidden - hidden % 8;
     let one = _mm256_set1_ps(1.0);
-    let rows = acts.chunks_exact_mut(4 * hidden).zip(tc.chunks_exact(hidden));
+    let rows = acts
+        .chunks_exact_mut(4 * hidden)
+        .zip(tc.chunks_exact(hidden));
     for (r, ((gates, tc), (dh, dc))) in rows
         .zip(dh.chunks_exact(hidden).zip(dc.chunks_exact_mut(hidden)))
         .enumerate()
@@ -124,14 +142,27 @@ unsafe fn backward_avx2(
         for j in (0..whole).step_by(8) {
             // SAFETY: j + 8 <= hidden: inside every row slice (gates are 4 * hidden).
             unsafe {
-                let (pi, po, pf, pg) = (g.add(j), g.add(hidden + j), g.add(2 * hidden + j), g.add(3 * hidden + j));
-                let (gi, go, gf, gg) = (_mm256_loadu_ps(pi), _mm256_loadu_ps(po), _mm256_loadu_ps(pf), _mm256_loadu_ps(pg));
+                let (pi, po, pf, pg) = (
+                    g.add(j),
+                    g.add(hidden + j),
+                    g.add(2 * hidden + j),
+                    g.add(3 * hidden + j),
+                );
+                let (gi, go, gf, gg) = (
+                    _mm256_loadu_ps(pi),
+                    _mm256_loadu_ps(po),
+                    _mm256_loadu_ps(pf),
+                    _mm256_loadu_ps(pg),
+                );
                 let t = _mm256_loadu_ps(tc.as_ptr().add(j));
                 let d_h = _mm256_loadu_ps(dh.as_ptr().add(j));
                 let d_o = _mm256_mul_ps(d_h, t);
                 let d_c = _mm256_add_ps(
                     _mm256_loadu_ps(dc.as_ptr().add(j)),
-                    _mm256_mul_ps(_mm256_mul_ps(d_h, go), _mm256_sub_ps(one, _mm256_mul_ps(t, t))),
+                    _mm256_mul_ps(
+                        _mm256_mul_ps(d_h, go),
+                        _mm256_sub_ps(one, _mm256_mul_ps(t, t)),
+                    ),
                 );
                 _mm256_storeu_ps(dc.as_mut_ptr().add(j), _mm256_mul_ps(d_c, gf));
                 let p = _mm256_loadu_ps(prev.as_ptr().add(j));
@@ -139,12 +170,23 @@ unsafe fn backward_avx2(
                 _mm256_storeu_ps(pi, _mm256_mul_ps(_mm256_mul_ps(d_c, gg), sig(gi)));
                 _mm256_storeu_ps(po, _mm256_mul_ps(d_o, sig(go)));
                 _mm256_storeu_ps(pf, _mm256_mul_ps(_mm256_mul_ps(d_c, p), sig(gf)));
-                _mm256_storeu_ps(pg, _mm256_mul_ps(_mm256_mul_ps(d_c, gi), _mm256_sub_ps(one, _mm256_mul_ps(gg, gg))));
+                _mm256_storeu_ps(
+                    pg,
+                    _mm256_mul_ps(
+                        _mm256_mul_ps(d_c, gi),
+                        _mm256_sub_ps(one, _mm256_mul_ps(gg, gg)),
+                    ),
+                );
             }
         }
         let [i, o, f, g] = split4(gates, hidden);
         backward_units(
-            [&mut i[whole..], &mut o[whole..], &mut f[whole..], &mut g[whole..]],
+            [
+                &mut i[whole..],
+                &mut o[whole..],
+                &mut f[whole..],
+                &mut g[whole..],
+            ],
             &prev[whole..],
             (&tc[whole..], &dh[whole..], &mut dc[whole..]),
         );
@@ -171,7 +213,9 @@ fn forward_rows(
     hidden: usize,
 ) {
     let zero = vec![0f32; hidden];
-    let rows = pre.chunks_exact_mut(4 * hidden).zip(c.chunks_exact_mut(hidden));
+    let rows = pre
+        .chunks_exact_mut(4 * hidden)
+        .zip(c.chunks_exact_mut(hidden));
     for (r, ((gates, c), (tc, h))) in rows
         .zip(tc.chunks_exact_mut(hidden).zip(h.chunks_exact_mut(hidden)))
         .enumerate()
@@ -189,8 +233,14 @@ fn forward_units(
     prev: &[f32],
     (c, tc, h): (&mut [f32], &mut [f32], &mut [f32]),
 ) {
-    let gates = i.iter_mut().zip(o.iter_mut()).zip(f.iter_mut().zip(g.iter_mut()));
-    let cells = prev.iter().zip(c.iter_mut()).zip(tc.iter_mut().zip(h.iter_mut()));
+    let gates = i
+        .iter_mut()
+        .zip(o.iter_mut())
+        .zip(f.iter_mut().zip(g.iter_mut()));
+    let cells = prev
+        .iter()
+        .zip(c.iter_mut())
+        .zip(tc.iter_mut().zip(h.iter_mut()));
     for (((i, o), (f, g)), ((prev, c), (tc, h))) in gates.zip(cells) {
         (*i, *o, *f, *g) = (sigmoid(*i), sigmoid(*o), sigmoid(*f), tanh(*g));
         *c = *f * prev + *i * *g;
@@ -209,7 +259,9 @@ fn backward_rows(
     hidden: usize,
 ) {
     let zero = vec![0f32; hidden];
-    let rows = acts.chunks_exact_mut(4 * hidden).zip(tc.chunks_exact(hidden));
+    let rows = acts
+        .chunks_exact_mut(4 * hidden)
+        .zip(tc.chunks_exact(hidden));
     for (r, ((gates, tc), (dh, dc))) in rows
         .zip(dh.chunks_exact(hidden).zip(dc.chunks_exact_mut(hidden)))
         .enumerate()
@@ -226,7 +278,10 @@ fn backward_units(
     prev: &[f32],
     (tc, dh, dc): (&[f32], &[f32], &mut [f32]),
 ) {
-    let gates = i.iter_mut().zip(o.iter_mut()).zip(f.iter_mut().zip(g.iter_mut()));
+    let gates = i
+        .iter_mut()
+        .zip(o.iter_mut())
+        .zip(f.iter_mut().zip(g.iter_mut()));
     let cells = prev.iter().zip(tc).zip(dh.iter().zip(dc.iter_mut()));
     for (((i, o), (f, g)), ((prev, tc), (dh, dc))) in gates.zip(cells) {
         let (gi, go, gf, gg) = (*i, *o, *f, *g);

@@ -146,7 +146,12 @@ impl Saved {
     }
 }
 
-fn direction<'a>(layout: &'a Layout, input: &'a FlexTensor, recurrent: &'a FlexTensor, d: usize) -> Direction<'a> {
+fn direction<'a>(
+    layout: &'a Layout,
+    input: &'a FlexTensor,
+    recurrent: &'a FlexTensor,
+    d: usize,
+) -> Direction<'a> {
     let source = match layout {
         Layout::Table(rows) => Source::Table {
             table: floats(input),
@@ -249,29 +254,59 @@ fn half(grad: &[f32], hidden: usize, d: usize) -> Vec<f32> {
 fn check_shapes(layout: &Layout, inputs: &[FlexTensor; 2], recurrent: &[FlexTensor; 2]) {
     let hidden = recurrent[0].layout().shape()[0];
     for d in 0..2 {
-        assert_eq!(recurrent[d].layout().shape().to_vec(), vec![hidden, 4 * hidden], "R must be [H, 4H]");
+        assert_eq!(
+            recurrent[d].layout().shape().to_vec(),
+            vec![hidden, 4 * hidden],
+            "R must be [H, 4H]"
+        );
         let shape = inputs[d].layout().shape().to_vec();
         assert_eq!(shape[1], 4 * hidden, "input gate rows must be 4H wide");
         match layout {
-            Layout::Table(rows) => assert!(rows.ids.iter().all(|&i| (i as usize) < shape[0]), "character id out of the table"),
-            Layout::Dense { rows, time } => assert_eq!(shape[0], rows * time, "dense gates must be [rows * time, 4H]"),
+            Layout::Table(rows) => assert!(
+                rows.ids.iter().all(|&i| (i as usize) < shape[0]),
+                "character id out of the table"
+            ),
+            Layout::Dense { rows, time } => assert_eq!(
+                shape[0],
+                rows * time,
+                "dense gates must be [rows * time, 4H]"
+            ),
         }
     }
 }
 
-fn apply(inputs: [Tensor<2>; 2], recurrent: [Tensor<2>; 2], layout: Layout, output: Output) -> Tensor<2> {
+fn apply(
+    inputs: [Tensor<2>; 2],
+    recurrent: [Tensor<2>; 2],
+    layout: Layout,
+    output: Output,
+) -> Tensor<2> {
     let [i0, i1] = inputs.map(primitive);
     let [r0, r1] = recurrent.map(primitive);
     match (i0, i1, r0, r1) {
-        (Primitive::Plain(i0), Primitive::Plain(i1), Primitive::Plain(r0), Primitive::Plain(r1)) => {
+        (
+            Primitive::Plain(i0),
+            Primitive::Plain(i1),
+            Primitive::Plain(r0),
+            Primitive::Plain(r1),
+        ) => {
             let (inputs, recurrent) = ([i0, i1], [r0, r1]);
             check_shapes(&layout, &inputs, &recurrent);
             let schedule = schedule(&layout);
-            let (out, _) = run((&layout, &inputs, &recurrent), &schedule, output, Keep::StatesOnly);
+            let (out, _) = run(
+                (&layout, &inputs, &recurrent),
+                &schedule,
+                output,
+                Keep::StatesOnly,
+            );
             let hidden = recurrent[0].layout().shape()[0];
             Tensor::from_primitive::<Flex>(to_flex(out, [output_rows(&layout, output), 2 * hidden]))
         }
-        (i0, i1, r0, r1) => tracked([i0, i1, r0, r1].map(Primitive::into_tracked), layout, output),
+        (i0, i1, r0, r1) => tracked(
+            [i0, i1, r0, r1].map(Primitive::into_tracked),
+            layout,
+            output,
+        ),
     }
 }
 
@@ -279,7 +314,9 @@ impl Primitive {
     fn into_tracked(self) -> (Option<NodeGuard>, FlexTensor) {
         match self {
             Primitive::Tracked(node, t) => (Some(node), t),
-            Primitive::Plain(_) => panic!("the fused LSTM's inputs must all be on one device (all autodiff or none)"),
+            Primitive::Plain(_) => {
+                panic!("the fused LSTM's inputs must all be on one device (all autodiff or none)")
+            }
         }
     }
 }
@@ -309,7 +346,14 @@ impl Backward<Flex, 4> for BiLstmBackward {
         let [trace_f, trace_b] = traces;
         let one = |d: usize, trace: Trace| {
             let d_half = half(floats(&d_out), hidden, d);
-            recurrence::backward(&saved.direction(d), &saved.schedule, hidden, saved.output, trace, &d_half)
+            recurrence::backward(
+                &saved.direction(d),
+                &saved.schedule,
+                hidden,
+                saved.output,
+                trace,
+                &d_half,
+            )
         };
         let (gf, gb) = both(|| one(0, trace_f), || one(1, trace_b));
         let [p_in_f, p_in_b, p_r_f, p_r_b] = ops.parents;
@@ -328,7 +372,11 @@ impl Backward<Flex, 4> for BiLstmBackward {
     }
 }
 
-fn tracked(parts: [(Option<NodeGuard>, FlexTensor); 4], layout: Layout, output: Output) -> Tensor<2> {
+fn tracked(
+    parts: [(Option<NodeGuard>, FlexTensor); 4],
+    layout: Layout,
+    output: Output,
+) -> Tensor<2> {
     let [(n0, i0), (n1, i1), (n2, r0), (n3, r1)] = parts;
     let (inputs, recurrent) = ([i0, i1], [r0, r1]);
     check_shapes(&layout, &inputs, &recurrent);

@@ -23,7 +23,10 @@ pub struct Schedule {
 impl Schedule {
     /// `lengths` sorted longest first.
     pub fn new(lengths: &[usize]) -> Schedule {
-        debug_assert!(lengths.windows(2).all(|w| w[0] >= w[1]), "rows must be sorted");
+        debug_assert!(
+            lengths.windows(2).all(|w| w[0] >= w[1]),
+            "rows must be sorted"
+        );
         let time = lengths.first().copied().unwrap_or(0);
         let active: Vec<usize> = (0..time)
             .map(|t| lengths.iter().take_while(|&&len| len > t).count())
@@ -174,10 +177,18 @@ pub fn forward(
         if let Some(prev) = prev {
             // pre += h_prev · R over the rows still running.
             sgemm(
-                n, h4, hidden,
-                pre.as_mut_ptr(), h4, true,
-                trace.h[prev..].as_ptr(), hidden, 1,
-                dir.recurrent.as_ptr(), h4, 1,
+                n,
+                h4,
+                hidden,
+                pre.as_mut_ptr(),
+                h4,
+                true,
+                trace.h[prev..].as_ptr(),
+                hidden,
+                1,
+                dir.recurrent.as_ptr(),
+                h4,
+                1,
             );
         }
         let (c_now, c_prev) = step_and_previous(&mut trace.c, at * hidden, prev, n * hidden);
@@ -189,7 +200,15 @@ pub fn forward(
             &mut trace.h[at * hidden..(at + n) * hidden],
             hidden,
         );
-        write_output(dir, schedule, t, &trace.h[at * hidden..(at + n) * hidden], hidden, output, out);
+        write_output(
+            dir,
+            schedule,
+            t,
+            &trace.h[at * hidden..(at + n) * hidden],
+            hidden,
+            output,
+            out,
+        );
     }
     match keep {
         Keep::Trace => Some(trace),
@@ -284,7 +303,15 @@ pub fn backward(
         let joining = schedule.rows(t + 1) * hidden..n * hidden;
         dh[joining.clone()].fill(0.0);
         dc[joining].fill(0.0);
-        add_output_grads(dir, schedule, t, hidden, output, d_out, &mut dh[..n * hidden]);
+        add_output_grads(
+            dir,
+            schedule,
+            t,
+            hidden,
+            output,
+            d_out,
+            &mut dh[..n * hidden],
+        );
         let c_prev = (t > 0).then(|| {
             let prev = schedule.offsets[t - 1] * hidden;
             &trace.c[prev..prev + n * hidden]
@@ -302,10 +329,18 @@ pub fn backward(
         if t > 0 {
             // dh_prev = da · Rᵀ.
             sgemm(
-                n, hidden, h4,
-                dh.as_mut_ptr(), hidden, false,
-                da.as_ptr(), h4, 1,
-                dir.recurrent.as_ptr(), 1, h4,
+                n,
+                hidden,
+                h4,
+                dh.as_mut_ptr(),
+                hidden,
+                false,
+                da.as_ptr(),
+                h4,
+                1,
+                dir.recurrent.as_ptr(),
+                1,
+                h4,
             );
         }
     }
@@ -374,10 +409,18 @@ fn recurrent_grad(schedule: &Schedule, hidden: usize, trace: &Trace) -> Vec<f32>
         h_prev[at..at + n * hidden].copy_from_slice(&trace.h[prev..prev + n * hidden]);
     }
     sgemm(
-        hidden, h4, k,
-        grad.as_mut_ptr(), h4, false,
-        h_prev.as_ptr(), 1, hidden,
-        trace.acts[first * h4..].as_ptr(), h4, 1,
+        hidden,
+        h4,
+        k,
+        grad.as_mut_ptr(),
+        h4,
+        false,
+        h_prev.as_ptr(),
+        1,
+        hidden,
+        trace.acts[first * h4..].as_ptr(),
+        h4,
+        1,
     );
     pool::give(h_prev);
     grad

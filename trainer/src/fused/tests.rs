@@ -20,7 +20,11 @@ fn rel_diff(ours: Tensor<2>, reference: Tensor<2>) -> f32 {
     let b = reference.into_data().try_into_vec::<f32>().unwrap();
     assert_eq!(a.len(), b.len());
     let scale = b.iter().fold(1e-3f32, |m, v| m.max(v.abs()));
-    a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max) / scale
+    a.iter()
+        .zip(&b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+        / scale
 }
 
 /// A parameter's gradient (zero when the graph never used it, e.g. `R` for length 1).
@@ -71,7 +75,11 @@ impl Weights {
     }
 }
 
-fn random_tensor<const D: usize>(rng: &mut ChaCha8Rng, shape: [usize; D], device: &Device) -> Tensor<D> {
+fn random_tensor<const D: usize>(
+    rng: &mut ChaCha8Rng,
+    shape: [usize; D],
+    device: &Device,
+) -> Tensor<D> {
     let n = shape.iter().product();
     let values: Vec<f32> = (0..n).map(|_| rng.gen_range(-1.0..1.0)).collect();
     Tensor::from_data(TensorData::new(values, shape), device)
@@ -141,7 +149,14 @@ fn check_char_mode(seed: u64, lengths: &[usize], vocab: usize, dim: usize, hidde
 }
 
 /// Dense mode: equal-length sequences, every position's states or the final ones.
-fn check_dense_mode(seed: u64, rows: usize, time: usize, input: usize, hidden: usize, output: Output) {
+fn check_dense_mode(
+    seed: u64,
+    rows: usize,
+    time: usize,
+    input: usize,
+    hidden: usize,
+    output: Output,
+) {
     let device = Device::flex().autodiff();
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     let x = Param::from_tensor(random_tensor(rng, [rows, time, input], &device));
@@ -183,7 +198,11 @@ fn check_dense_mode(seed: u64, rows: usize, time: usize, input: usize, hidden: u
         let g = x.val().grad(g).expect("gradient");
         Tensor::<3>::from_data(g.into_data(), &Device::flex()).reshape([rows * time, input])
     };
-    assert_close(&format!("{case}: d x"), dx(&fused_grads), dx(&reference_grads));
+    assert_close(
+        &format!("{case}: d x"),
+        dx(&fused_grads),
+        dx(&reference_grads),
+    );
     for (i, (a, b)) in weights
         .grads(&fused_grads)
         .into_iter()
@@ -220,7 +239,8 @@ fn char_mode_rows_do_not_depend_on_the_batch() {
     let rng = &mut ChaCha8Rng::seed_from_u64(11);
     let (vocab, hidden) = (12, 10);
     let tables: [Tensor<2>; 2] = [0, 1].map(|_| random_tensor(rng, [vocab, 4 * hidden], &device));
-    let recurrent: [Tensor<2>; 2] = [0, 1].map(|_| random_tensor(rng, [hidden, 4 * hidden], &device));
+    let recurrent: [Tensor<2>; 2] =
+        [0, 1].map(|_| random_tensor(rng, [hidden, 4 * hidden], &device));
     let words: Vec<Vec<u32>> = [13, 9, 9, 4, 1, 0]
         .iter()
         .map(|&len| (0..len).map(|_| rng.gen_range(0..vocab as u32)).collect())

@@ -5,14 +5,15 @@
 //! vector), FULL+EMB the same with the lookup initialised from a teacher, CHAR `h_w` alone;
 //! CHAR(D) is CHAR whose character model starts from one reconstructed under D.
 //!
-//! Exactness (DESIGN.md): a batch holds sentences of one length, and its words are embedded
-//! in equal-length groups, so nothing is padded and no score depends on the rest of the batch.
+//! Exactness (DESIGN.md): a batch holds sentences of one length, and its distinct words are
+//! embedded in one call of the fused LSTM, which runs mixed lengths without padding, so no
+//! score depends on the rest of the batch.
 
 use super::TagSet;
 use crate::distance::Distance;
+use crate::fused::{self, recurrence::Output};
 use crate::init::{dropout_mask, uniform};
 use crate::lstm::Lstm;
-use crate::fused::{self, recurrence::Output};
 use crate::model::{CharModel, CharModelConfig};
 use burn::module::{Module, Param};
 use burn::nn::Linear;
@@ -268,7 +269,10 @@ impl Tagger {
     /// Tag scores `[tokens, tags]` for a batch (sentence-major). With `rng`, dropout is on.
     pub fn scores(&self, batch: &Batch, mut rng: Option<&mut ChaCha8Rng>) -> Tensor<2> {
         let words: Vec<&[u32]> = batch.chars.iter().map(Vec::as_slice).collect();
-        let mut v = self.chars.forward(&words).select(0, batch.token_rows.clone());
+        let mut v = self
+            .chars
+            .forward(&words)
+            .select(0, batch.token_rows.clone());
         if let (Some(table), Some(rows)) = (&self.words, &batch.word_rows) {
             let mut e = table.val().select(0, rows.clone());
             if let Some((values, mask)) = &batch.frozen {
@@ -287,8 +291,7 @@ impl Tagger {
             self.forward_lstm.w_recurrent.val(),
             self.backward_lstm.w_recurrent.val(),
         ];
-        let h = fused::dense_states(gates, recurrent, Output::States)
-            .reshape([tokens, 2 * hidden]);
+        let h = fused::dense_states(gates, recurrent, Output::States).reshape([tokens, 2 * hidden]);
         let h = self.drop(h, rng);
         self.output_layer
             .forward(relu(self.hidden_layer.forward(h)))

@@ -13,6 +13,7 @@
 use super::eval::{evaluate, predict, Evaluation};
 use super::model::{Lexicon, Tagger, TaggerConfig, Variant, WordLookup};
 use super::{read_corpus, CorpusFormat, Sentence, TagSet};
+use crate::adam::FusedAdam;
 use crate::batches::length_batches;
 use crate::checkpoint::{self, read_json, write_json};
 use crate::init::normal;
@@ -21,7 +22,6 @@ use crate::teacher::{LoadOptions, Teacher};
 use crate::train::train_device;
 use anyhow::{bail, Context, Result};
 use burn::module::{Module, Param};
-use crate::adam::FusedAdam;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
