@@ -114,3 +114,18 @@ pub fn binary(name: &str) -> std::process::Command {
     );
     std::process::Command::new(bin)
 }
+
+/// Whether a test that needs `what` (something outside the repository) can run: when it is
+/// missing the test says so and is skipped, except under `SUBLEX_REQUIRE_ALL=1` (set by
+/// `.ci/run`), where a missing requirement fails the test.
+#[allow(dead_code)] // only the binaries with such a test use it
+pub fn available(what: &str, present: bool) -> bool {
+    if present {
+        return true;
+    }
+    if std::env::var_os("SUBLEX_REQUIRE_ALL").is_some_and(|v| v == "1") {
+        panic!("{what} is missing and SUBLEX_REQUIRE_ALL=1 requires it");
+    }
+    eprintln!("skipped: {what} is missing (set SUBLEX_REQUIRE_ALL=1 to make this an error)");
+    false
+}

@@ -226,5 +226,9 @@ fn evaluation_on_the_shipped_sets() {
     );
     assert_eq!(report.neighbors[0].student.len(), 5);
     assert!(report.neighbors[0].teacher.is_some() && report.neighbors[1].teacher.is_none());
-    assert!(!eval::render_text(&report).is_empty());
+    let text = eval::render_text(&report);
+    assert!(
+        text.contains("wordsim353") && text.contains("city") && text.contains("3CosMul"),
+        "{text}"
+    );
 }
