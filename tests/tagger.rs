@@ -115,10 +115,18 @@ fn char_d_tagger_trains_resumes_exports_and_the_runtime_agrees_with_burn() {
     assert!(report.test_eval.accuracy > 0.4, "{:?}", report.test_eval);
     // "Unseen" counts the test tokens whose form never occurs in the training slice.
     let seen: std::collections::HashSet<&String> = train.iter().flat_map(|s| &s.words).collect();
-    let unseen = test.iter().flat_map(|s| &s.words).filter(|w| !seen.contains(w)).count();
+    let unseen = test
+        .iter()
+        .flat_map(|s| &s.words)
+        .filter(|w| !seen.contains(w))
+        .count();
     assert!(unseen > 0);
     assert_eq!(report.test_eval.unseen_tokens, unseen);
-    assert!(report.test_eval.unseen_accuracy > 0.0, "{:?}", report.test_eval);
+    assert!(
+        report.test_eval.unseen_accuracy > 0.0,
+        "{:?}",
+        report.test_eval
+    );
 
     // A finished run resumes to the same result; an unasked-for rerun is refused.
     assert!(train_tagger(&opts)

@@ -762,7 +762,11 @@ mod tests {
         if !dir.is_dir() {
             // Required where everything must run (`.ci/run` sets SUBLEX_REQUIRE_ALL=1).
             let required = std::env::var_os("SUBLEX_REQUIRE_ALL").is_some_and(|v| v == "1");
-            assert!(!required, "{} is missing and SUBLEX_REQUIRE_ALL=1 requires it", dir.display());
+            assert!(
+                !required,
+                "{} is missing and SUBLEX_REQUIRE_ALL=1 requires it",
+                dir.display()
+            );
             eprintln!("skipped: {} is missing (the full treebanks)", dir.display());
             return;
         }
