@@ -124,7 +124,10 @@ pub fn load_model(dir: &Path, device: &Device) -> Result<(CharModel, ModelInfo)>
     Ok((model, info))
 }
 
-/// Saves a full training checkpoint, then the latest model beside it.
+/// Saves a full training checkpoint and the latest model beside it, then points
+/// `progress.json` at the checkpoint. In that order a kill at any moment leaves the latest
+/// model at least as new as the checkpoint `progress.json` names (an epoch may be redone
+/// on resume, with the same result).
 pub fn save_checkpoint(
     dir: &Path,
     model: &CharModel,
@@ -136,6 +139,7 @@ pub fn save_checkpoint(
     let checkpoint = dir.join(&name);
     save_model(&checkpoint, model, info)?;
     save_optimizer(&checkpoint, optim)?;
+    save_model(dir, model, info)?;
     write_json(
         &dir.join("progress.json"),
         &Progress {
@@ -146,7 +150,7 @@ pub fn save_checkpoint(
     if let Some(old) = previous.filter(|p| p.checkpoint != name && p.checkpoint != training_dir()) {
         std::fs::remove_dir_all(dir.join(&old.checkpoint)).ok();
     }
-    save_model(dir, model, info)
+    Ok(())
 }
 
 /// The last completed epoch of a training directory, if it holds a checkpoint.
