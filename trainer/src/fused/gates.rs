@@ -16,12 +16,7 @@ pub fn forward(
     h: &mut [f32],
     hidden: usize,
 ) {
-    #[cfg(target_arch = "x86_64")]
-    if avx2_fma() {
-        // SAFETY: the CPU has AVX2 and FMA (checked just above).
-        return unsafe { forward_avx2(pre, c_prev, c, tc, h, hidden) };
-    }
-    forward_rows(pre, c_prev, c, tc, h, hidden)
+    forward_with(pre, c_prev, c, tc, h, hidden, simd())
 }
 
 /// Backward through the cell for a block of rows. `acts` holds the forward activations on
@@ -35,36 +30,42 @@ pub fn backward(
     dc: &mut [f32],
     hidden: usize,
 ) {
+    backward_with(acts, tc, c_prev, dh, dc, hidden, simd())
+}
+
+/// Whether the AVX2/FMA form can run here.
+fn simd() -> bool {
     #[cfg(target_arch = "x86_64")]
-    if avx2_fma() {
-        // SAFETY: the CPU has AVX2 and FMA (checked just above).
-        return unsafe { backward_avx2(acts, tc, c_prev, dh, dc, hidden) };
+    return std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+}
+
+/// Row `r`'s previous cell state: its slice of `c_prev`, or the zero row at the first step
+/// (allocated then only, not at every step).
+fn previous<'a>(
+    c_prev: Option<&'a [f32]>,
+    zero: &'a Option<Vec<f32>>,
+    r: usize,
+    hidden: usize,
+) -> &'a [f32] {
+    match (c_prev, zero) {
+        (Some(p), _) => &p[r * hidden..(r + 1) * hidden],
+        (None, Some(z)) => z,
+        (None, None) => unreachable!("the zero row exists when there is no previous state"),
     }
-    backward_rows(acts, tc, c_prev, dh, dc, hidden)
 }
 
-#[cfg(target_arch = "x86_64")]
-fn avx2_fma() -> bool {
-    std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
-}
-
-/// Eight hidden units per vector, the row's last `hidden % 8` by the plain loop. The
-/// compiler does not vectorise the plain loops by itself (measured: scalar code, a third
-/// of the training step), hence this explicit form.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn forward_avx2(
+fn forward_with(
     pre: &mut [f32],
     c_prev: Option<&[f32]>,
     c: &mut [f32],
     tc: &mut [f32],
     h: &mut [f32],
     hidden: usize,
+    simd: bool,
 ) {
-    use std::arch::x86_64::*;
-    use sublex_kernel::avx2::{sigmoid8, tanh8};
-    let zero = vec![0f32; hidden];
-    let whole = hidden - hidden % 8;
+    let zero = c_prev.is_none().then(|| vec![0f32; hidden]);
     let rows = pre
         .chunks_exact_mut(4 * hidden)
         .zip(c.chunks_exact_mut(hidden));
@@ -72,64 +73,37 @@ unsafe fn forward_avx2(
         .zip(tc.chunks_exact_mut(hidden).zip(h.chunks_exact_mut(hidden)))
         .enumerate()
     {
-        let prev = c_prev.map_or(&zero[..], |p| &p[r * hidden..(r + 1) * hidden]);
-        let g = gates.as_mut_ptr();
-        for j in (0..whole).step_by(8) {
-            // SAFETY: j + 8 <= hidden: inside every row slice (gates are 4 * hidden).
-            unsafe {
-                let (pi, po, pf, pg) = (
-                    g.add(j),
-                    g.add(hidden + j),
-                    g.add(2 * hidden + j),
-                    g.add(3 * hidden + j),
-                );
-                let i = sigmoid8(_mm256_loadu_ps(pi));
-                let o = sigmoid8(_mm256_loadu_ps(po));
-                let f = sigmoid8(_mm256_loadu_ps(pf));
-                let cand = tanh8(_mm256_loadu_ps(pg));
-                let cell = _mm256_fmadd_ps(
-                    f,
-                    _mm256_loadu_ps(prev.as_ptr().add(j)),
-                    _mm256_mul_ps(i, cand),
-                );
-                let t = tanh8(cell);
-                _mm256_storeu_ps(pi, i);
-                _mm256_storeu_ps(po, o);
-                _mm256_storeu_ps(pf, f);
-                _mm256_storeu_ps(pg, cand);
-                _mm256_storeu_ps(c.as_mut_ptr().add(j), cell);
-                _mm256_storeu_ps(tc.as_mut_ptr().add(j), t);
-                _mm256_storeu_ps(h.as_mut_ptr().add(j), _mm256_mul_ps(o, t));
-            }
-        }
+        let prev = previous(c_prev, &zero, r, hidden);
+        // The plain loops take the units the vector form leaves (all of them without it).
+        let done = if simd {
+            forward_row_simd(gates, prev, c, tc, h)
+        } else {
+            0
+        };
         let [i, o, f, g] = split4(gates, hidden);
         forward_units(
             [
-                &mut i[whole..],
-                &mut o[whole..],
-                &mut f[whole..],
-                &mut g[whole..],
+                &mut i[done..],
+                &mut o[done..],
+                &mut f[done..],
+                &mut g[done..],
             ],
-            &prev[whole..],
-            (&mut c[whole..], &mut tc[whole..], &mut h[whole..]),
+            &prev[done..],
+            (&mut c[done..], &mut tc[done..], &mut h[done..]),
         );
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn backward_avx2(
+fn backward_with(
     acts: &mut [f32],
     tc: &[f32],
     c_prev: Option<&[f32]>,
     dh: &[f32],
     dc: &mut [f32],
     hidden: usize,
+    simd: bool,
 ) {
-    use std::arch::x86_64::*;
-    let zero = vec![0f32; hidden];
-    let whole = hidden - hidden % 8;
-    let one = _mm256_set1_ps(1.0);
+    let zero = c_prev.is_none().then(|| vec![0f32; hidden]);
     let rows = acts
         .chunks_exact_mut(4 * hidden)
         .zip(tc.chunks_exact(hidden));
@@ -137,92 +111,190 @@ unsafe fn backward_avx2(
         .zip(dh.chunks_exact(hidden).zip(dc.chunks_exact_mut(hidden)))
         .enumerate()
     {
-        let prev = c_prev.map_or(&zero[..], |p| &p[r * hidden..(r + 1) * hidden]);
-        let g = gates.as_mut_ptr();
-        for j in (0..whole).step_by(8) {
-            // SAFETY: j + 8 <= hidden: inside every row slice (gates are 4 * hidden).
-            unsafe {
-                let (pi, po, pf, pg) = (
-                    g.add(j),
-                    g.add(hidden + j),
-                    g.add(2 * hidden + j),
-                    g.add(3 * hidden + j),
-                );
-                let (gi, go, gf, gg) = (
-                    _mm256_loadu_ps(pi),
-                    _mm256_loadu_ps(po),
-                    _mm256_loadu_ps(pf),
-                    _mm256_loadu_ps(pg),
-                );
-                let t = _mm256_loadu_ps(tc.as_ptr().add(j));
-                let d_h = _mm256_loadu_ps(dh.as_ptr().add(j));
-                let d_o = _mm256_mul_ps(d_h, t);
-                let d_c = _mm256_add_ps(
-                    _mm256_loadu_ps(dc.as_ptr().add(j)),
-                    _mm256_mul_ps(
-                        _mm256_mul_ps(d_h, go),
-                        _mm256_sub_ps(one, _mm256_mul_ps(t, t)),
-                    ),
-                );
-                _mm256_storeu_ps(dc.as_mut_ptr().add(j), _mm256_mul_ps(d_c, gf));
-                let p = _mm256_loadu_ps(prev.as_ptr().add(j));
-                let sig = |x: __m256| _mm256_mul_ps(x, _mm256_sub_ps(one, x));
-                _mm256_storeu_ps(pi, _mm256_mul_ps(_mm256_mul_ps(d_c, gg), sig(gi)));
-                _mm256_storeu_ps(po, _mm256_mul_ps(d_o, sig(go)));
-                _mm256_storeu_ps(pf, _mm256_mul_ps(_mm256_mul_ps(d_c, p), sig(gf)));
-                _mm256_storeu_ps(
-                    pg,
-                    _mm256_mul_ps(
-                        _mm256_mul_ps(d_c, gi),
-                        _mm256_sub_ps(one, _mm256_mul_ps(gg, gg)),
-                    ),
-                );
-            }
-        }
+        let prev = previous(c_prev, &zero, r, hidden);
+        let done = if simd {
+            backward_row_simd(gates, prev, tc, dh, dc)
+        } else {
+            0
+        };
         let [i, o, f, g] = split4(gates, hidden);
         backward_units(
             [
-                &mut i[whole..],
-                &mut o[whole..],
-                &mut f[whole..],
-                &mut g[whole..],
+                &mut i[done..],
+                &mut o[done..],
+                &mut f[done..],
+                &mut g[done..],
             ],
-            &prev[whole..],
-            (&tc[whole..], &dh[whole..], &mut dc[whole..]),
+            &prev[done..],
+            (&tc[done..], &dh[done..], &mut dc[done..]),
         );
     }
 }
 
-/// Splits one row's `[4H]` gates into its four `[H]` slices, each exactly `hidden` long so
-/// that the loops below carry no bounds checks and vectorise.
-#[inline(always)]
+/// One row's forward, eight units at a time; returns how many units it did. The compiler
+/// does not vectorise the plain loops by itself (measured: scalar code, a third of the
+/// training step), hence this explicit form.
+#[cfg(target_arch = "x86_64")]
+fn forward_row_simd(
+    gates: &mut [f32],
+    prev: &[f32],
+    c: &mut [f32],
+    tc: &mut [f32],
+    h: &mut [f32],
+) -> usize {
+    // SAFETY: only called when `simd()` found AVX2 and FMA.
+    unsafe { forward_row_avx2(gates, prev, c, tc, h) }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn forward_row_simd(
+    _: &mut [f32],
+    _: &[f32],
+    _: &mut [f32],
+    _: &mut [f32],
+    _: &mut [f32],
+) -> usize {
+    0
+}
+
+#[cfg(target_arch = "x86_64")]
+fn backward_row_simd(
+    gates: &mut [f32],
+    prev: &[f32],
+    tc: &[f32],
+    dh: &[f32],
+    dc: &mut [f32],
+) -> usize {
+    // SAFETY: only called when `simd()` found AVX2 and FMA.
+    unsafe { backward_row_avx2(gates, prev, tc, dh, dc) }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn backward_row_simd(_: &mut [f32], _: &[f32], _: &[f32], _: &[f32], _: &mut [f32]) -> usize {
+    0
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn forward_row_avx2(
+    gates: &mut [f32],
+    prev: &[f32],
+    c: &mut [f32],
+    tc: &mut [f32],
+    h: &mut [f32],
+) -> usize {
+    use std::arch::x86_64::*;
+    use sublex_kernel::avx2::{sigmoid8, tanh8};
+    let hidden = c.len();
+    let whole = hidden - hidden % 8;
+    assert!(
+        gates.len() == 4 * hidden
+            && prev.len() == hidden
+            && tc.len() == hidden
+            && h.len() == hidden
+    );
+    let g = gates.as_mut_ptr();
+    for j in (0..whole).step_by(8) {
+        // SAFETY: j + 8 <= hidden, and every slice holds `hidden` units per gate (asserted).
+        unsafe {
+            let (pi, po, pf, pg) = (
+                g.add(j),
+                g.add(hidden + j),
+                g.add(2 * hidden + j),
+                g.add(3 * hidden + j),
+            );
+            let i = sigmoid8(_mm256_loadu_ps(pi));
+            let o = sigmoid8(_mm256_loadu_ps(po));
+            let f = sigmoid8(_mm256_loadu_ps(pf));
+            let cand = tanh8(_mm256_loadu_ps(pg));
+            let cell = _mm256_fmadd_ps(
+                f,
+                _mm256_loadu_ps(prev.as_ptr().add(j)),
+                _mm256_mul_ps(i, cand),
+            );
+            let t = tanh8(cell);
+            _mm256_storeu_ps(pi, i);
+            _mm256_storeu_ps(po, o);
+            _mm256_storeu_ps(pf, f);
+            _mm256_storeu_ps(pg, cand);
+            _mm256_storeu_ps(c.as_mut_ptr().add(j), cell);
+            _mm256_storeu_ps(tc.as_mut_ptr().add(j), t);
+            _mm256_storeu_ps(h.as_mut_ptr().add(j), _mm256_mul_ps(o, t));
+        }
+    }
+    whole
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn backward_row_avx2(
+    gates: &mut [f32],
+    prev: &[f32],
+    tc: &[f32],
+    dh: &[f32],
+    dc: &mut [f32],
+) -> usize {
+    use std::arch::x86_64::*;
+    let hidden = dc.len();
+    let whole = hidden - hidden % 8;
+    assert!(
+        gates.len() == 4 * hidden
+            && prev.len() == hidden
+            && tc.len() == hidden
+            && dh.len() == hidden
+    );
+    let one = _mm256_set1_ps(1.0);
+    // x (1 - x): the sigmoid's derivative from its value.
+    let sig = |x: __m256| _mm256_mul_ps(x, _mm256_sub_ps(one, x));
+    let g = gates.as_mut_ptr();
+    for j in (0..whole).step_by(8) {
+        // SAFETY: j + 8 <= hidden, and every slice holds `hidden` units per gate (asserted).
+        unsafe {
+            let (pi, po, pf, pg) = (
+                g.add(j),
+                g.add(hidden + j),
+                g.add(2 * hidden + j),
+                g.add(3 * hidden + j),
+            );
+            let (gi, go, gf, gg) = (
+                _mm256_loadu_ps(pi),
+                _mm256_loadu_ps(po),
+                _mm256_loadu_ps(pf),
+                _mm256_loadu_ps(pg),
+            );
+            let t = _mm256_loadu_ps(tc.as_ptr().add(j));
+            let d_h = _mm256_loadu_ps(dh.as_ptr().add(j));
+            let d_o = _mm256_mul_ps(d_h, t);
+            let d_c = _mm256_add_ps(
+                _mm256_loadu_ps(dc.as_ptr().add(j)),
+                _mm256_mul_ps(
+                    _mm256_mul_ps(d_h, go),
+                    _mm256_sub_ps(one, _mm256_mul_ps(t, t)),
+                ),
+            );
+            _mm256_storeu_ps(dc.as_mut_ptr().add(j), _mm256_mul_ps(d_c, gf));
+            let p = _mm256_loadu_ps(prev.as_ptr().add(j));
+            _mm256_storeu_ps(pi, _mm256_mul_ps(_mm256_mul_ps(d_c, gg), sig(gi)));
+            _mm256_storeu_ps(po, _mm256_mul_ps(d_o, sig(go)));
+            _mm256_storeu_ps(pf, _mm256_mul_ps(_mm256_mul_ps(d_c, p), sig(gf)));
+            _mm256_storeu_ps(
+                pg,
+                _mm256_mul_ps(
+                    _mm256_mul_ps(d_c, gi),
+                    _mm256_sub_ps(one, _mm256_mul_ps(gg, gg)),
+                ),
+            );
+        }
+    }
+    whole
+}
+
+/// Splits one row's `[4H]` gates into its four `[H]` slices.
 fn split4(gates: &mut [f32], hidden: usize) -> [&mut [f32]; 4] {
     let (i, rest) = gates.split_at_mut(hidden);
     let (o, rest) = rest.split_at_mut(hidden);
     let (f, g) = rest.split_at_mut(hidden);
     [i, o, f, &mut g[..hidden]]
-}
-
-#[inline(always)]
-fn forward_rows(
-    pre: &mut [f32],
-    c_prev: Option<&[f32]>,
-    c: &mut [f32],
-    tc: &mut [f32],
-    h: &mut [f32],
-    hidden: usize,
-) {
-    let zero = vec![0f32; hidden];
-    let rows = pre
-        .chunks_exact_mut(4 * hidden)
-        .zip(c.chunks_exact_mut(hidden));
-    for (r, ((gates, c), (tc, h))) in rows
-        .zip(tc.chunks_exact_mut(hidden).zip(h.chunks_exact_mut(hidden)))
-        .enumerate()
-    {
-        let prev = c_prev.map_or(&zero[..], |p| &p[r * hidden..(r + 1) * hidden]);
-        forward_units(split4(gates, hidden), prev, (c, tc, h));
-    }
 }
 
 /// The cell forward for some hidden units of one row (the first step's zero previous cell
@@ -246,28 +318,6 @@ fn forward_units(
         *c = *f * prev + *i * *g;
         *tc = tanh(*c);
         *h = *o * *tc;
-    }
-}
-
-#[inline(always)]
-fn backward_rows(
-    acts: &mut [f32],
-    tc: &[f32],
-    c_prev: Option<&[f32]>,
-    dh: &[f32],
-    dc: &mut [f32],
-    hidden: usize,
-) {
-    let zero = vec![0f32; hidden];
-    let rows = acts
-        .chunks_exact_mut(4 * hidden)
-        .zip(tc.chunks_exact(hidden));
-    for (r, ((gates, tc), (dh, dc))) in rows
-        .zip(dh.chunks_exact(hidden).zip(dc.chunks_exact_mut(hidden)))
-        .enumerate()
-    {
-        let prev = c_prev.map_or(&zero[..], |p| &p[r * hidden..(r + 1) * hidden]);
-        backward_units(split4(gates, hidden), prev, (tc, dh, dc));
     }
 }
 
@@ -334,14 +384,14 @@ mod tests {
                 if dispatched {
                     forward(&mut p, prev, &mut c, &mut tc, &mut h, hidden);
                 } else {
-                    forward_rows(&mut p, prev, &mut c, &mut tc, &mut h, hidden);
+                    forward_with(&mut p, prev, &mut c, &mut tc, &mut h, hidden, false);
                 }
                 let (dh, mut dc) = (vec![0.3; rows * hidden], vec![-0.2; rows * hidden]);
                 let mut acts = p.clone();
                 if dispatched {
                     backward(&mut acts, &tc, prev, &dh, &mut dc, hidden);
                 } else {
-                    backward_rows(&mut acts, &tc, prev, &dh, &mut dc, hidden);
+                    backward_with(&mut acts, &tc, prev, &dh, &mut dc, hidden, false);
                 }
                 outs.push([p, c, tc, h, acts, dc]);
             }

@@ -250,14 +250,18 @@ fn write_output(
     output: Output,
     out: &mut [f32],
 ) {
-    let rows = match output {
-        // Rows whose last step is `t`: those running now but not at `t + 1`.
-        Output::Final => schedule.rows(t + 1)..schedule.rows(t),
-        Output::States => 0..schedule.rows(t),
-    };
-    for r in rows {
+    for r in output_rows_at(schedule, t, output) {
         let at = out_offset(dir, schedule, r, t, hidden, output);
         out[at..at + hidden].copy_from_slice(&h[r * hidden..(r + 1) * hidden]);
+    }
+}
+
+/// The rows with an output at step `t`: for final states, the rows whose last step is `t`
+/// (running now but not at `t + 1`); for all states, every running row.
+fn output_rows_at(schedule: &Schedule, t: usize, output: Output) -> std::ops::Range<usize> {
+    match output {
+        Output::Final => schedule.rows(t + 1)..schedule.rows(t),
+        Output::States => 0..schedule.rows(t),
     }
 }
 
@@ -364,11 +368,7 @@ fn add_output_grads(
     d_out: &[f32],
     dh: &mut [f32],
 ) {
-    let rows = match output {
-        Output::Final => schedule.rows(t + 1)..schedule.rows(t),
-        Output::States => 0..schedule.rows(t),
-    };
-    for r in rows {
+    for r in output_rows_at(schedule, t, output) {
         let at = out_offset(dir, schedule, r, t, hidden, output);
         for (d, g) in dh[r * hidden..(r + 1) * hidden]
             .iter_mut()

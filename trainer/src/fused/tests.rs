@@ -60,6 +60,18 @@ impl Weights {
         [0, 1].map(|d| self.lstms[d].w_recurrent.val())
     }
 
+    /// Every weight's gradient under `ours` is within the tolerance of `reference`'s.
+    fn assert_grads_close(&self, case: &str, ours: &Gradients, reference: &Gradients) {
+        for (i, (a, b)) in self
+            .grads(ours)
+            .into_iter()
+            .zip(self.grads(reference))
+            .enumerate()
+        {
+            assert_close(&format!("{case}: weight {i}"), a, b);
+        }
+    }
+
     /// The gradients of every weight, in one order.
     fn grads(&self, grads: &Gradients) -> Vec<Tensor<2>> {
         self.lstms
@@ -138,14 +150,7 @@ fn check_char_mode(seed: u64, lengths: &[usize], vocab: usize, dim: usize, hidde
         grad2(&chars, &fused_grads),
         grad2(&chars, &reference_grads),
     );
-    for (i, (a, b)) in weights
-        .grads(&fused_grads)
-        .into_iter()
-        .zip(weights.grads(&reference_grads))
-        .enumerate()
-    {
-        assert_close(&format!("{case}: weight {i}"), a, b);
-    }
+    weights.assert_grads_close(&case, &fused_grads, &reference_grads);
 }
 
 /// Dense mode: equal-length sequences, every position's states or the final ones.
@@ -203,14 +208,7 @@ fn check_dense_mode(
         dx(&fused_grads),
         dx(&reference_grads),
     );
-    for (i, (a, b)) in weights
-        .grads(&fused_grads)
-        .into_iter()
-        .zip(weights.grads(&reference_grads))
-        .enumerate()
-    {
-        assert_close(&format!("{case}: weight {i}"), a, b);
-    }
+    weights.assert_grads_close(&case, &fused_grads, &reference_grads);
 }
 
 #[test]
