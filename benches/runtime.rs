@@ -7,34 +7,16 @@
 //! The model: SUBLEX_BENCH_MODEL (a trained model directory) or, by default, one epoch on
 //! the shipped GloVe sample (speed does not depend on how long a model trained).
 
+use sublex_runtime::alloc_count::{self, CountingAllocator};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use sublex_runtime::{Artifact, BackendChoice, Embedder, Precision};
 use sublex_trainer::export;
 use sublex_trainer::teacher::{LoadOptions, Teacher};
 use sublex_trainer::train::{self, ReconstructOptions};
 
-struct Counting;
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 const PRECISIONS: [Precision; 3] = [Precision::F32, Precision::F16, Precision::Int8];
 const BACKENDS: [BackendChoice; 2] = [BackendChoice::Kernel, BackendChoice::Tract];
@@ -103,9 +85,9 @@ fn name(backend: BackendChoice) -> &'static str {
 
 fn allocations(e: &mut Embedder, words: &[&str], out: &mut [f32]) -> usize {
     e.embed_into(words, out).unwrap();
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = alloc_count::allocations();
     e.embed_into(words, out).unwrap();
-    ALLOCATIONS.load(Ordering::Relaxed) - before
+    alloc_count::allocations() - before
 }
 
 fn runtime(c: &mut Criterion) {

@@ -11,10 +11,10 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::path::{Path, PathBuf};
 use sublex_runtime::{BackendChoice, Precision, TagId, Tagger};
-use sublex_trainer::pos::export::export_tagger;
-use sublex_trainer::pos::model::Variant;
-use sublex_trainer::pos::train::{train_tagger, Grid, TaggerOptions};
-use sublex_trainer::pos::{read_corpus, write_word_tab, CorpusFormat, Sentence};
+use sublex_trainer::tagger::export::export_tagger;
+use sublex_trainer::tagger::model::Variant;
+use sublex_trainer::tagger::train::{train_tagger, Grid, TaggerOptions};
+use sublex_trainer::tagger::{read_corpus, write_word_tab, CorpusFormat, Sentence};
 
 fn ewt(split: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

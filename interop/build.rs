@@ -4,8 +4,8 @@
 //!
 //! A file burn-onnx cannot import is recorded in `IMPORT_FAILED` (with burn-onnx's message)
 //! rather than failing the build, so the failure shows up as a failing test of this crate and
-//! the rest of the workspace still builds and tests. A missing fixture is simply not imported:
-//! `tests/fixtures.rs` writes it, and the next build imports it.
+//! the rest of the workspace still builds and tests. A missing fixture is simply not imported
+//! (and `tests/fixtures.rs` fails, saying how to write it).
 
 use std::fmt::Write as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -9,10 +9,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use sublex_runtime::Precision;
-use sublex_trainer::pos::export::{export_tagger, SCORE_TOLERANCE};
-use sublex_trainer::pos::model::Variant;
-use sublex_trainer::pos::train::{train_tagger, Grid, TaggerOptions};
-use sublex_trainer::pos::{read_corpus, write_word_tab, CorpusFormat, Sentence};
+use sublex_trainer::tagger::export::{export_tagger, SCORE_TOLERANCE};
+use sublex_trainer::tagger::model::Variant;
+use sublex_trainer::tagger::train::{train_tagger, Grid, TaggerOptions};
+use sublex_trainer::tagger::{read_corpus, write_word_tab, CorpusFormat, Sentence};
 
 /// The EWT slice shipped in `data/` (its first 1,000 train and 200 dev/test sentences), so
 /// the test runs on a clone without `../shared`.

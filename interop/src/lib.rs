@@ -4,10 +4,11 @@
 //! The files are committed in `fixtures/` because the build script (burn-onnx's `ModelGen`)
 //! needs them before anything of this crate runs, and it cannot call the exporter itself
 //! without building tract a second time for the build script. `tests/fixtures.rs` keeps them
-//! honest: it compares each file with [`fixture`]'s bytes and rewrites it when they differ.
+//! honest: it compares each file with [`fixture`]'s bytes (and rewrites them when asked to).
 
 use std::path::PathBuf;
-use sublex_runtime::artifact::{encode_embedder, CharModelWeights, Kind, Manifest, FORMAT_VERSION};
+use sublex_runtime::artifact::{encode_embedder, Kind, Manifest, FORMAT_VERSION};
+use sublex_runtime::reference::synthetic;
 use sublex_runtime::{CharVocab, Precision};
 
 /// One committed model file.
@@ -69,27 +70,9 @@ pub fn fixture(name: &str) -> Vec<u8> {
         .bytes()
 }
 
-/// A deterministic generator (the same LCG as `runtime/tests/common`): the weights' values
-/// do not matter, only that they never change.
-struct Lcg(u64);
-
-impl Lcg {
-    fn uniform(&mut self, bound: f32) -> f32 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * bound
-    }
-
-    fn vec(&mut self, n: usize, bound: f32) -> Vec<f32> {
-        (0..n).map(|_| self.uniform(bound)).collect()
-    }
-}
-
 fn model(precision: Precision, highway: bool) -> Vec<u8> {
     let vocab = CharVocab::from_chars(VOCAB.chars().collect());
-    let (v, dc, h, d) = (vocab.len(), CHAR_DIM, HIDDEN, DIM);
+    let (dc, h, d) = (CHAR_DIM, HIDDEN, DIM);
     let manifest = Manifest {
         format_version: FORMAT_VERSION,
         kind: Kind::Embedder,
@@ -104,17 +87,7 @@ fn model(precision: Precision, highway: bool) -> Vec<u8> {
         tagger: None,
     };
     // Same weights for every fixture (the highway layer's are drawn last).
-    let g = &mut Lcg(42);
-    let weights = CharModelWeights {
-        chars: g.vec(v * dc, 1.5),
-        w: g.vec(8 * h * dc, 0.3),
-        r: g.vec(8 * h * h, 0.3),
-        b: g.vec(16 * h, 0.5),
-        proj_forward: g.vec(h * d, 0.3),
-        proj_backward: g.vec(h * d, 0.3),
-        proj_bias: g.vec(d, 0.2),
-        highway: highway.then(|| (g.vec(d * d, 0.3), g.vec(d, 0.3))),
-    };
+    let weights = synthetic::char_model_weights(&manifest.shapes(), 42);
     weights
         .check(&manifest.shapes())
         .expect("weights match the manifest");

@@ -1,5 +1,7 @@
 //! The committed fixtures are exactly what the runtime's exporter writes today, so the burn
 //! import (done at build time from the committed files) tests the current export format.
+//! A difference fails the test; `SUBLEX_REGENERATE_FIXTURES=1` rewrites the files instead
+//! (then rebuild, rerun and commit them). `cargo test` alone never touches the repository.
 
 use std::path::Path;
 use sublex_interop::FIXTURES;
@@ -13,21 +15,25 @@ fn write_atomically(path: &Path, bytes: &[u8]) {
 
 #[test]
 fn fixtures_are_what_the_exporter_writes_today() {
-    let mut regenerated = Vec::new();
+    let regenerate = std::env::var_os("SUBLEX_REGENERATE_FIXTURES").is_some_and(|v| v == "1");
+    let mut stale = Vec::new();
     for fixture in FIXTURES {
         let path = fixture.path();
         let want = fixture.bytes();
         if std::fs::read(&path).ok().as_deref() != Some(&want[..]) {
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            write_atomically(&path, &want);
-            regenerated.push(path.display().to_string());
+            if regenerate {
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                write_atomically(&path, &want);
+            }
+            stale.push(path.display().to_string());
         }
     }
-    assert!(
-        regenerated.is_empty(),
-        "the exporter's output changed (or a fixture was missing), so these fixtures were \
-         regenerated:\n  {}\nThe burn import is done when this crate is built: rebuild and rerun \
-         (`cargo test -p sublex-interop`), then commit the new files.",
-        regenerated.join("\n  ")
-    );
+    let hint = if regenerate {
+        "were regenerated: the burn import is done when this crate is built, so rebuild and \
+         rerun (`cargo test -p sublex-interop`), then commit the new files"
+    } else {
+        "differ from what the exporter writes today (or are missing): if the format change is \
+         intended, rerun with SUBLEX_REGENERATE_FIXTURES=1 and commit the files"
+    };
+    assert!(stale.is_empty(), "these fixtures {hint}:\n  {}", stale.join("\n  "));
 }

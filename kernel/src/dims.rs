@@ -9,7 +9,7 @@ use crate::KernelError;
 pub(crate) const LANES: usize = 8;
 
 /// Columns per weight panel: the matmul's right-hand operands are stored as contiguous
-/// panels of this many columns (see `backend::Gemm`). Two AVX2 registers, one AVX-512
+/// panels of this many columns (see `isa_ops::Gemm`). Two AVX2 registers, one AVX-512
 /// register (so one layout serves every ISA), four NEON ones.
 pub(crate) const PANEL: usize = 16;
 
@@ -79,7 +79,7 @@ impl Dims {
     }
 }
 
-/// Position of `b[row][col]` in a panel-major matrix of `rows` rows (see `backend::Gemm`).
+/// Position of `b[row][col]` in a panel-major matrix of `rows` rows (see `isa_ops::Gemm`).
 pub(crate) fn panel_index(rows: usize, row: usize, col: usize) -> usize {
     (col / PANEL) * rows * PANEL + row * PANEL + col % PANEL
 }

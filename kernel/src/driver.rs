@@ -3,7 +3,7 @@
 //! one tile at a time keeps scratch constant-size and the tile's state hot in L1, while the
 //! weights stream once per tile step and are shared by all of the tile's words.
 
-use crate::backend::{Backend, Cells, Gemm, MatmulArgs};
+use crate::isa_ops::{IsaOps, Cells, Gemm, MatmulArgs};
 use crate::dims::{align_offset, Layout, MR};
 use crate::pack::Packed;
 use crate::KernelError;
@@ -56,8 +56,8 @@ impl<'s> Scratch<'s> {
 
 /// Embeds `batch` words of `len` characters. The caller has validated `ids` (length and
 /// range) and `out` (length `batch * dim`).
-pub(crate) fn embed<B: Backend>(
-    backend: &B,
+pub(crate) fn embed<B: IsaOps>(
+    ops: &B,
     l: &Layout,
     w: &Packed<'_>,
     ids: &[u32],
@@ -75,7 +75,7 @@ pub(crate) fn embed<B: Backend>(
         } else {
             tile_ids.next().ok_or(KernelError::Internal)?
         };
-        run_tile(backend, l, w, ids_tile, rows, len, &mut s)?;
+        run_tile(ops, l, w, ids_tile, rows, len, &mut s)?;
         let result: &[f32] = if l.highway { s.hw } else { s.act };
         for (dst, src) in out_tile
             .chunks_exact_mut(l.d)
@@ -90,8 +90,8 @@ pub(crate) fn embed<B: Backend>(
 }
 
 /// Runs one tile of `rows` words; leaves the result rows in `s.act` (or `s.hw` with highway).
-fn run_tile<B: Backend>(
-    backend: &B,
+fn run_tile<B: IsaOps>(
+    ops: &B,
     l: &Layout,
     w: &Packed<'_>,
     ids: &[u32],
@@ -121,7 +121,7 @@ fn run_tile<B: Backend>(
             // The initial state is zero, so the first step is the table row alone (k = 0).
             let k = if step == 0 { 0 } else { l.h };
             let h_prev = s.state.get(dir * hp..).ok_or(KernelError::Internal)?;
-            backend.matmul(Gemm::new(MatmulArgs {
+            ops.matmul(Gemm::new(MatmulArgs {
                 rows,
                 a: h_prev,
                 lda: 2 * hp,
@@ -134,10 +134,10 @@ fn run_tile<B: Backend>(
                 ldo: g4,
             })?);
             let h_next = s.state.get_mut(dir * hp..).ok_or(KernelError::Internal)?;
-            backend.gates(Cells::new(rows, hp, s.gates, s.cell, h_next, 2 * hp)?);
+            ops.gates(Cells::new(rows, hp, s.gates, s.cell, h_next, 2 * hp)?);
         }
     }
-    project(backend, l, w, rows, s)
+    project(ops, l, w, rows, s)
 }
 
 /// The table row of character `id` (already range-checked by the caller).
@@ -149,15 +149,15 @@ fn table_row(table: &[f32], g4: usize, id: Option<u32>) -> Result<&[f32], Kernel
 }
 
 /// `z = [f | b] · [Pf; Pb] + bias`, `relu`, then the optional highway mix.
-fn project<B: Backend>(
-    backend: &B,
+fn project<B: IsaOps>(
+    ops: &B,
     l: &Layout,
     w: &Packed<'_>,
     rows: usize,
     s: &mut Scratch<'_>,
 ) -> Result<(), KernelError> {
     let (hp, dp) = (l.hp, l.dp);
-    backend.matmul(Gemm::new(MatmulArgs {
+    ops.matmul(Gemm::new(MatmulArgs {
         rows,
         a: s.state,
         lda: 2 * hp,
@@ -172,9 +172,9 @@ fn project<B: Backend>(
     // Only the tile's rows: the elementwise ops need not touch stale rows.
     let n = rows * dp;
     let z = s.z.get(..n).ok_or(KernelError::Internal)?;
-    backend.relu(z, s.act);
+    ops.relu(z, s.act);
     if let Some((hw_w, hw_b)) = w.highway {
-        backend.matmul(Gemm::new(MatmulArgs {
+        ops.matmul(Gemm::new(MatmulArgs {
             rows,
             a: s.act,
             lda: dp,
@@ -186,7 +186,7 @@ fn project<B: Backend>(
             out: s.hw,
             ldo: dp,
         })?);
-        backend.highway(s.hw, s.act, z);
+        ops.highway(s.hw, s.act, z);
     }
     Ok(())
 }

@@ -21,7 +21,8 @@
 //! - Reproducibility: for a given [`Isa`], a word's embedding is bit-identical whatever the
 //!   batch it is in and its position there. Different ISAs agree to about 1e-6.
 //!
-//! Feature `std` (off by default) adds `Isa::detect` and `std::error::Error`.
+//! Feature `std` (off by default) adds `Isa::detect` and `std::error::Error`; feature
+//! `reference` the f64 oracle [`reference`] (tests and export checks).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs, unsafe_op_in_unsafe_fn)]
@@ -29,13 +30,16 @@
 #[cfg(all(test, not(feature = "std")))]
 extern crate std;
 
-mod backend;
 mod dims;
 mod driver;
 mod error;
 mod isa;
+mod isa_ops;
+pub mod layout;
 mod math;
 mod pack;
+#[cfg(feature = "reference")]
+pub mod reference;
 mod scalar;
 
 #[cfg(target_arch = "aarch64")]
@@ -168,20 +172,20 @@ impl<'a> Kernel<'a> {
             #[cfg(target_arch = "x86_64")]
             Isa::Avx2Fma => {
                 // SAFETY: `new` checked availability, or `new_unchecked`'s caller vouched.
-                let backend = unsafe { x86::Avx2Fma::new_unchecked() };
-                driver::embed(&backend, l, w, ids, len, scratch, out)
+                let ops = unsafe { x86::Avx2Fma::new_unchecked() };
+                driver::embed(&ops, l, w, ids, len, scratch, out)
             }
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => {
                 // SAFETY: `new` checked availability, or `new_unchecked`'s caller vouched.
-                let backend = unsafe { x86_512::Avx512::new_unchecked() };
-                driver::embed(&backend, l, w, ids, len, scratch, out)
+                let ops = unsafe { x86_512::Avx512::new_unchecked() };
+                driver::embed(&ops, l, w, ids, len, scratch, out)
             }
             #[cfg(target_arch = "aarch64")]
             Isa::Neon => {
                 // SAFETY: `new` checked availability, or `new_unchecked`'s caller vouched.
-                let backend = unsafe { neon::Neon::new_unchecked() };
-                driver::embed(&backend, l, w, ids, len, scratch, out)
+                let ops = unsafe { neon::Neon::new_unchecked() };
+                driver::embed(&ops, l, w, ids, len, scratch, out)
             }
         }
     }

@@ -5,7 +5,7 @@
 
 use core::arch::aarch64::*;
 
-use crate::backend::{col_blocks, Backend, Cells, Gemm, RawCells, RawGemm};
+use crate::isa_ops::{col_blocks, IsaOps, Cells, Gemm, RawCells, RawGemm};
 use crate::dims::{LANES, PANEL};
 use crate::math::{TANH_ALPHA, TANH_BETA, TANH_CLAMP};
 
@@ -24,7 +24,7 @@ impl Neon {
     }
 }
 
-impl Backend for Neon {
+impl IsaOps for Neon {
     fn matmul(&self, mut m: Gemm<'_>) {
         // SAFETY: `self` proves NEON; `raw` carries `Gemm::new`'s bounds.
         unsafe { matmul(&m.raw()) }

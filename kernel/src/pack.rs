@@ -1,6 +1,7 @@
 //! Conversion from the ONNX file's weight layout to the kernel's ([`pack`]), and the read-only
 //! views of a packed buffer the driver uses ([`Packed`]).
 
+use crate::layout::LstmDirection;
 use crate::dims::{align_offset, panel_index, Layout, ALIGN};
 use crate::{Dims, KernelError};
 
@@ -62,19 +63,11 @@ pub fn pack(dims: &Dims, weights: &OnnxWeights<'_>, out: &mut [f32]) -> Result<(
         regions.take(l.rec[1], l.h * l.g4)?,
     ];
 
-    let w_dirs = weights.w.chunks_exact(4 * l.h * l.char_dim);
-    let r_dirs = weights.r.chunks_exact(4 * l.h * l.h);
-    let b_dirs = weights.b.chunks_exact(8 * l.h);
-    for ((((table, rec), w), r), b) in tables
-        .into_iter()
-        .zip(recs)
-        .zip(w_dirs)
-        .zip(r_dirs)
-        .zip(b_dirs)
-    {
-        let (wb, rb) = b.split_at_checked(4 * l.h).ok_or(KernelError::Internal)?;
-        input_table(&l, weights.chars, w, wb, rb, table);
-        recurrent(&l, r, rec);
+    for (dir, (table, rec)) in tables.into_iter().zip(recs).enumerate() {
+        let d = LstmDirection::of((weights.w, weights.r, weights.b), dir, l.char_dim, l.h)
+            .ok_or(KernelError::Internal)?;
+        input_table(&l, weights.chars, &d, table);
+        recurrent(&l, d.r, rec);
     }
 
     let proj = regions.take(l.proj, 2 * l.hp * l.dq)?;
@@ -125,15 +118,16 @@ fn check_lengths(l: &Layout, w: &OnnxWeights<'_>, out_len: usize) -> Result<(), 
 }
 
 /// `T[c][g*Hp + j] = Σ_d E[c][d] · W[g*H + j][d] + Wb[g*H + j] + Rb[g*H + j]`, in f64.
-fn input_table(l: &Layout, chars: &[f32], w: &[f32], wb: &[f32], rb: &[f32], table: &mut [f32]) {
+fn input_table(l: &Layout, chars: &[f32], d: &LstmDirection<'_>, table: &mut [f32]) {
     for (e, row) in chars
         .chunks_exact(l.char_dim)
         .zip(table.chunks_exact_mut(l.g4))
     {
-        let gates = w
+        let gates = d
+            .w
             .chunks_exact(l.h * l.char_dim)
-            .zip(wb.chunks_exact(l.h))
-            .zip(rb.chunks_exact(l.h));
+            .zip(d.wb.chunks_exact(l.h))
+            .zip(d.rb.chunks_exact(l.h));
         for (((w_gate, wb), rb), dst) in gates.zip(row.chunks_exact_mut(l.hp)) {
             let units = w_gate.chunks_exact(l.char_dim).zip(wb).zip(rb);
             for (((w_unit, &wb), &rb), t) in units.zip(dst.iter_mut()) {

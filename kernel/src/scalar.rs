@@ -2,7 +2,7 @@
 //! vectorises for the target's baseline (SSE2 on x86_64, NEON on aarch64, the FPU on
 //! Cortex-M). No FMA, so its results differ from the SIMD paths in the last bits only.
 
-use crate::backend::{Backend, Cells, Gemm, RawGemm};
+use crate::isa_ops::{IsaOps, Cells, Gemm, RawGemm};
 use crate::dims::PANEL;
 use crate::math::{sigmoid, tanh};
 
@@ -15,7 +15,7 @@ const SW: usize = 8;
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Scalar;
 
-impl Backend for Scalar {
+impl IsaOps for Scalar {
     fn matmul(&self, mut m: Gemm<'_>) {
         let p = m.raw();
         let mut r0 = 0;

@@ -10,7 +10,7 @@
 
 use core::arch::x86_64::*;
 
-use crate::backend::{col_blocks, Backend, Cells, Gemm, RawCells, RawGemm};
+use crate::isa_ops::{col_blocks, IsaOps, Cells, Gemm, RawCells, RawGemm};
 use crate::dims::{LANES, PANEL};
 use crate::math::{TANH_ALPHA, TANH_BETA, TANH_CLAMP};
 
@@ -26,7 +26,7 @@ impl Avx2Fma {
     }
 }
 
-impl Backend for Avx2Fma {
+impl IsaOps for Avx2Fma {
     fn matmul(&self, mut m: Gemm<'_>) {
         // SAFETY: `self` proves AVX2+FMA; `raw` carries `Gemm::new`'s bounds.
         unsafe { matmul(&m.raw()) }

@@ -15,7 +15,7 @@
 
 use core::arch::x86_64::*;
 
-use crate::backend::{Backend, Cells, Gemm, RawCells, RawGemm};
+use crate::isa_ops::{IsaOps, Cells, Gemm, RawCells, RawGemm};
 use crate::dims::{LANES, PANEL};
 use crate::math::{TANH_ALPHA, TANH_BETA, TANH_CLAMP};
 
@@ -31,7 +31,7 @@ impl Avx512 {
     }
 }
 
-impl Backend for Avx512 {
+impl IsaOps for Avx512 {
     fn matmul(&self, mut m: Gemm<'_>) {
         // SAFETY: `self` proves AVX-512F+FMA; `raw` carries `Gemm::new`'s bounds.
         unsafe { matmul(&m.raw()) }

@@ -8,6 +8,7 @@
 use crate::artifact::{Artifact, CharModelWeights, Kind, Manifest, Shapes};
 use crate::error::{Error, Result};
 use crate::kernel_backend::KernelBackend;
+#[cfg(feature = "tract")]
 use crate::tract_backend::TractBackend;
 use crate::vocab::MAX_WORD_CHARS;
 use std::path::Path;
@@ -41,6 +42,7 @@ impl FromStr for BackendChoice {
 }
 
 enum Backend {
+    #[cfg(feature = "tract")]
     Tract(TractBackend),
     Kernel(KernelBackend),
 }
@@ -88,15 +90,19 @@ impl Embedder {
     pub fn from_artifact(artifact: &Artifact, choice: BackendChoice) -> Result<Self> {
         artifact.expect_kind(Kind::Embedder)?;
         let weights = artifact.weights()?;
+        let kernel = || KernelBackend::new(artifact, &weights).map(Backend::Kernel);
         let backend = match choice {
-            BackendChoice::Tract => Backend::Tract(TractBackend::new(artifact)?),
+            BackendChoice::Kernel => kernel()?,
             // Every embedder sublex writes is the kernel's architecture; `Auto` only falls
-            // back to tract when the kernel rejects the file.
-            BackendChoice::Kernel => Backend::Kernel(KernelBackend::new(artifact, &weights)?),
-            BackendChoice::Auto => match KernelBackend::new(artifact, &weights) {
-                Ok(kernel) => Backend::Kernel(kernel),
-                Err(_) => Backend::Tract(TractBackend::new(artifact)?),
-            },
+            // back to tract when the kernel rejects the file (and tract is built in).
+            #[cfg(feature = "tract")]
+            BackendChoice::Auto => kernel().or_else(|_| TractBackend::new(artifact).map(Backend::Tract))?,
+            #[cfg(not(feature = "tract"))]
+            BackendChoice::Auto => kernel()?,
+            #[cfg(feature = "tract")]
+            BackendChoice::Tract => Backend::Tract(TractBackend::new(artifact)?),
+            #[cfg(not(feature = "tract"))]
+            BackendChoice::Tract => return Err(Error::Unavailable { backend: "tract" }),
         };
         Ok(Self::with_backend(artifact, backend, &weights))
     }
@@ -128,6 +134,7 @@ impl Embedder {
     /// `"kernel (avx2+fma)"`, `"tract"`: what computes the vectors.
     pub fn backend_name(&self) -> String {
         match &self.backend {
+            #[cfg(feature = "tract")]
             Backend::Tract(_) => "tract".into(),
             Backend::Kernel(k) => format!("kernel ({})", k.isa().name()),
         }
@@ -207,6 +214,7 @@ impl Embedder {
         }
         s.vectors.resize(batch * dim, 0.0);
         match &mut self.backend {
+            #[cfg(feature = "tract")]
             Backend::Tract(t) => t.run(&s.ids, batch, len, &mut s.vectors)?,
             Backend::Kernel(k) => k.run(&s.ids, batch, len, &mut s.vectors)?,
         }

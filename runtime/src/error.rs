@@ -1,31 +1,68 @@
-//! The runtime's errors. Everything about a model file names the file.
+//! The runtime's errors. Everything about a model file names the file; errors from the
+//! engines below (tract, the kernel) stay attached as sources.
 
 use std::path::PathBuf;
 
-#[derive(Debug, thiserror::Error)]
+/// An error from an engine the runtime drives (tract's are `anyhow` errors).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+#[derive(Debug)]
 pub enum Error {
-    #[error("{}: {problem}", path.display())]
+    /// A model file is unusable. Displays as `path: problem`; the problem's own cause (an
+    /// I/O or decoding error, tract's message) is this error's source.
     File { path: PathBuf, problem: FileProblem },
-    #[error("output holds {got} floats; {words} words x {dim} dimensions need {need}")]
     OutputSize {
         words: usize,
         dim: usize,
         need: usize,
         got: usize,
     },
-    #[error("{backend} backend failed: {message}")]
     Backend {
         backend: &'static str,
-        message: String,
+        source: BoxError,
     },
+    Unavailable { backend: &'static str },
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::File { path, problem } => write!(f, "{}: {problem}", path.display()),
+            Error::OutputSize {
+                words,
+                dim,
+                need,
+                got,
+            } => write!(
+                f,
+                "output holds {got} floats; {words} words x {dim} dimensions need {need}"
+            ),
+            Error::Backend { backend, .. } => write!(f, "the {backend} backend failed"),
+            Error::Unavailable { backend } => write!(
+                f,
+                "the {backend} backend is not in this build (sublex-runtime's `{backend}` feature)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            // The problem is already in this error's message: its cause comes next.
+            Error::File { problem, .. } => problem.source(),
+            Error::Backend { source, .. } => Some(source.as_ref()),
+            Error::OutputSize { .. } | Error::Unavailable { .. } => None,
+        }
+    }
 }
 
 /// What is wrong with a model file.
 #[derive(Debug, thiserror::Error)]
 pub enum FileProblem {
-    #[error("cannot read: {0}")]
+    #[error("cannot read")]
     Io(#[from] std::io::Error),
-    #[error("not an ONNX file (protobuf decoding failed: {0}); truncated or not a model")]
+    #[error("not an ONNX file (protobuf decoding failed); truncated or not a model")]
     Decode(#[from] prost::DecodeError),
     #[error("not a sublex model: no `{0}` entry in the ONNX metadata")]
     MissingMetadata(&'static str),
@@ -37,12 +74,53 @@ pub enum FileProblem {
     Kind { found: String, expected: String },
     #[error("checksum mismatch (file says {stored:08x}, contents give {actual:08x}): the file is corrupt")]
     Checksum { stored: u32, actual: u32 },
-    #[error("weight `{name}`: {message}")]
-    Weight { name: String, message: String },
-    #[error("tract cannot load the graph: {0}")]
-    Tract(String),
-    #[error("the kernel backend cannot use this model: {0}")]
-    Kernel(sublex_kernel::KernelError),
+    #[error(transparent)]
+    Weight(#[from] WeightError),
+    #[error("tract cannot load the graph")]
+    Tract(#[source] BoxError),
+    #[error("the kernel backend cannot use this model")]
+    Kernel(#[source] sublex_kernel::KernelError),
+}
+
+/// One weight that is not what the manifest describes.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("weight `{name}`: {problem}")]
+pub struct WeightError {
+    pub name: String,
+    pub problem: WeightProblem,
+}
+
+/// What is wrong with one weight.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum WeightProblem {
+    #[error("missing from the graph's initializers")]
+    Missing,
+    #[error("`{tensor}` has data type {found}, expected {expected:?}")]
+    DataType {
+        tensor: String,
+        found: i32,
+        expected: crate::artifact::onnx::DataType,
+    },
+    #[error("`{tensor}` has shape {found:?}, the manifest says {expected:?}")]
+    Shape {
+        tensor: String,
+        found: Vec<i64>,
+        expected: Vec<usize>,
+    },
+    #[error("`{tensor}` holds {found} bytes, its shape needs {need}")]
+    Bytes {
+        tensor: String,
+        found: usize,
+        need: usize,
+    },
+    #[error("highway layer present: {found}, expected: {expected}")]
+    Highway { found: bool, expected: bool },
+    #[error("{found} values, shape {dims:?} needs {need}")]
+    Length {
+        found: usize,
+        dims: Vec<usize>,
+        need: usize,
+    },
 }
 
 impl Error {

@@ -39,7 +39,7 @@ impl KernelBackend {
     pub fn run(&mut self, ids: &[u32], batch: usize, len: usize, out: &mut [f32]) -> Result<()> {
         let fail = |e: sublex_kernel::KernelError| Error::Backend {
             backend: "kernel",
-            message: e.to_string(),
+            source: e.into(),
         };
         let kernel = Kernel::new(self.dims, &self.packed, self.isa).map_err(fail)?;
         kernel

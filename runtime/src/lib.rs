@@ -9,19 +9,32 @@
 //!
 //! [`Embedder`] turns words into vectors with one of two backends: a hand-written BiLSTM
 //! kernel (`sublex-kernel`; the default) or tract running the ONNX graph.
+//!
+//! "Backend" means that choice everywhere (kernel or tract, [`BackendChoice`]); the kernel's
+//! instruction-set paths (AVX2, AVX-512, NEON, scalar) are its ISAs.
+//!
+//! Features: `tract` (the tract backend; the `sublex` CLI turns it on), `reference` (the
+//! f64 oracle `reference`, for tests and the trainer's export check) and `alloc-count` (a
+//! counting global allocator, to check and measure allocation-free calls). Without them the
+//! library is the kernel, the file format and the vocabulary.
 
+#[cfg(feature = "alloc-count")]
+pub mod alloc_count;
 pub mod artifact;
 mod embedder;
 mod error;
 mod kernel_backend;
+pub mod parity;
+#[cfg(feature = "reference")]
 pub mod reference;
 mod sentence;
 mod tagger;
+#[cfg(feature = "tract")]
 mod tract_backend;
 pub mod vocab;
 
 pub use artifact::{Artifact, CharModelWeights, Kind, Manifest, Precision};
 pub use embedder::{BackendChoice, Embedder};
-pub use error::{Error, FileProblem, Result};
+pub use error::{BoxError, Error, FileProblem, Result, WeightError, WeightProblem};
 pub use tagger::{best_tag, TagId, Tagger};
 pub use vocab::{CharVocab, MAX_WORD_CHARS, UNK};

@@ -8,6 +8,7 @@
 //! picked at run time.
 
 use crate::artifact::{TaggerShapes, TaggerWeights};
+use sublex_kernel::layout::{transpose_into, LstmDirection};
 use sublex_kernel::{sigmoid, tanh};
 
 pub(crate) struct SentenceModel {
@@ -37,20 +38,21 @@ pub(crate) struct SentenceModel {
 
 /// `[rows, cols]` -> `[cols, rows]`.
 fn transpose(m: &[f32], rows: usize, cols: usize) -> Vec<f32> {
-    (0..cols)
-        .flat_map(|c| (0..rows).map(move |r| m[r * cols + c]))
-        .collect()
+    let mut out = vec![0.0; rows * cols];
+    transpose_into(m, rows, cols, &mut out);
+    out
 }
 
 impl SentenceModel {
     pub(crate) fn new(s: &TaggerShapes, w: &TaggerWeights) -> Self {
         let (h, dim) = (s.word_hidden, s.chars.dim);
-        let w_t = |d: usize| transpose(&w.w[d * 4 * h * dim..][..4 * h * dim], 4 * h, dim);
-        let r_t = |d: usize| transpose(&w.r[d * 4 * h * h..][..4 * h * h], 4 * h, h);
-        let bias = |d: usize| {
-            let b = &w.b[d * 8 * h..][..8 * h];
-            (0..4 * h).map(|k| b[k] + b[4 * h + k]).collect()
-        };
+        // Shapes were checked when the file was read.
+        let dirs = [0, 1].map(|d| {
+            LstmDirection::of((&w.w, &w.r, &w.b), d, dim, h).expect("checked tagger shapes")
+        });
+        let w_t = |d: usize| transpose(dirs[d].w, 4 * h, dim);
+        let r_t = |d: usize| transpose(dirs[d].r, 4 * h, h);
+        let bias = |d: usize| (0..4 * h).map(|g| dirs[d].bias(g)).collect();
         SentenceModel {
             dim,
             hidden: h,

@@ -10,43 +10,32 @@
 
 use crate::artifact::{Artifact, Kind, Manifest};
 use crate::embedder::{BackendChoice, Embedder};
-use crate::error::{Error, FileProblem, Result};
+use crate::error::{Error, Result};
 use crate::sentence::SentenceModel;
-use crate::vocab::{CharVocab, MAX_WORD_CHARS};
 use std::path::Path;
-use tract_onnx::prelude::*;
+#[cfg(feature = "tract")]
+use crate::tract_backend::TractTagger;
 
 /// A tag's index in [`Tagger::tags`].
 pub type TagId = u32;
 
-type State = TypedSimpleState;
-
 /// Tags sentences with an exported tagger.
 pub struct Tagger {
     manifest: Manifest,
-    engine: Engine,
+    backend: Backend,
     tags: usize,
     scores: Vec<f32>,
 }
 
-enum Engine {
+enum Backend {
     Kernel {
         chars: Box<Embedder>,
         sentence: Box<SentenceModel>,
         /// The sentence's word vectors, `[words, dim]`.
         vectors: Vec<f32>,
     },
+    #[cfg(feature = "tract")]
     Tract(Box<TractTagger>),
-}
-
-/// tract's plan and its reused inputs.
-struct TractTagger {
-    state: State,
-    /// Character ids per word, forward and reversed, `[words, time]`.
-    chars: Vec<i64>,
-    reversed: Vec<i64>,
-    /// One-hot of each word's last character, `[words, time]`.
-    last: Vec<f32>,
 }
 
 impl Tagger {
@@ -58,12 +47,15 @@ impl Tagger {
     pub fn from_artifact(artifact: &Artifact, choice: BackendChoice) -> Result<Self> {
         artifact.expect_kind(Kind::Tagger)?;
         let manifest = artifact.manifest().clone();
-        let engine = match choice {
-            BackendChoice::Tract => Engine::Tract(Box::new(TractTagger::new(artifact)?)),
+        let backend = match choice {
+            #[cfg(feature = "tract")]
+            BackendChoice::Tract => Backend::Tract(Box::new(TractTagger::new(artifact)?)),
+            #[cfg(not(feature = "tract"))]
+            BackendChoice::Tract => return Err(Error::Unavailable { backend: "tract" }),
             BackendChoice::Kernel | BackendChoice::Auto => {
                 let weights = artifact.tagger_weights()?;
                 let shapes = manifest.tagger_shapes().expect("a tagger manifest");
-                Engine::Kernel {
+                Backend::Kernel {
                     chars: Box::new(Embedder::kernel_for(artifact, &weights.chars)?),
                     sentence: Box::new(SentenceModel::new(&shapes, &weights)),
                     vectors: Vec::new(),
@@ -73,7 +65,7 @@ impl Tagger {
         let tags = manifest.tagger.as_ref().map_or(0, |t| t.tags.len());
         Ok(Tagger {
             manifest,
-            engine,
+            backend,
             tags,
             scores: Vec::new(),
         })
@@ -81,9 +73,10 @@ impl Tagger {
 
     /// `"kernel (avx512)"`, `"tract"`: what computes the scores.
     pub fn backend_name(&self) -> String {
-        match &self.engine {
-            Engine::Kernel { chars, .. } => chars.backend_name(),
-            Engine::Tract(_) => "tract".into(),
+        match &self.backend {
+            Backend::Kernel { chars, .. } => chars.backend_name(),
+            #[cfg(feature = "tract")]
+            Backend::Tract(_) => "tract".into(),
         }
     }
 
@@ -144,8 +137,8 @@ impl Tagger {
     /// Scores a non-empty sentence into `self.scores`.
     fn run(&mut self, sentence: &[&str]) -> Result<()> {
         self.scores.resize(sentence.len() * self.tags, 0.0);
-        match &mut self.engine {
-            Engine::Kernel {
+        match &mut self.backend {
+            Backend::Kernel {
                 chars,
                 sentence: model,
                 vectors,
@@ -155,82 +148,9 @@ impl Tagger {
                 model.scores(vectors, sentence.len(), &mut self.scores);
                 Ok(())
             }
-            Engine::Tract(t) => t.run(&self.manifest.vocab, sentence, &mut self.scores),
+            #[cfg(feature = "tract")]
+            Backend::Tract(t) => t.run(&self.manifest.vocab, sentence, &mut self.scores),
         }
-    }
-}
-
-impl TractTagger {
-    fn new(artifact: &Artifact) -> Result<Self> {
-        let fail =
-            |e: TractError| Error::file(artifact.path(), FileProblem::Tract(format!("{e:#}")));
-        let state = tract_onnx::onnx()
-            .model_for_proto_model(artifact.proto())
-            .and_then(crate::tract_backend::plan)
-            .map_err(fail)?;
-        Ok(TractTagger {
-            state,
-            chars: Vec::new(),
-            reversed: Vec::new(),
-            last: Vec::new(),
-        })
-    }
-
-    /// Runs the graph on a non-empty sentence; `out` holds exactly its scores.
-    fn run(&mut self, vocab: &CharVocab, sentence: &[&str], out: &mut [f32]) -> Result<()> {
-        let fail = |e: TractError| Error::Backend {
-            backend: "tract",
-            message: format!("{e:#}"),
-        };
-        // At least one time step: a sentence of empty words still runs (all masked out).
-        let time = sentence
-            .iter()
-            .map(|w| CharVocab::encoded_len(w))
-            .max()
-            .unwrap_or(0)
-            .clamp(1, MAX_WORD_CHARS);
-        let cells = sentence.len() * time;
-        for buffer in [&mut self.chars, &mut self.reversed] {
-            buffer.clear();
-            buffer.resize(cells, 0);
-        }
-        self.last.clear();
-        self.last.resize(cells, 0.0);
-        for (row, word) in sentence.iter().enumerate() {
-            let len = CharVocab::encoded_len(word);
-            let at = row * time;
-            for (i, c) in word.chars().take(len).enumerate() {
-                let id = vocab.id(c) as i64;
-                self.chars[at + i] = id;
-                self.reversed[at + len - 1 - i] = id;
-            }
-            if len > 0 {
-                self.last[at + len - 1] = 1.0;
-            }
-        }
-        let shape = [sentence.len(), time];
-        let inputs = tvec!(
-            tensor_from(&shape, &self.chars)
-                .map_err(fail)?
-                .into_tvalue(),
-            tensor_from(&shape, &self.reversed)
-                .map_err(fail)?
-                .into_tvalue(),
-            tensor_from(&shape, &self.last).map_err(fail)?.into_tvalue(),
-        );
-        let outputs = self.state.run(inputs).map_err(fail)?;
-        let scores = outputs[0].to_plain_array_view::<f32>().map_err(fail)?;
-        if scores.len() != out.len() {
-            return Err(fail(anyhow::anyhow!(
-                "graph gave {} scores, expected {}",
-                scores.len(),
-                out.len()
-            )));
-        }
-        for (o, s) in out.iter_mut().zip(scores.iter()) {
-            *o = *s;
-        }
-        Ok(())
     }
 }
 
@@ -243,14 +163,4 @@ pub fn best_tag(row: &[f32]) -> TagId {
         }
     }
     best as TagId
-}
-
-fn tensor_from<T: Datum + Copy + tract_onnx::prelude::tract_num_traits::Zero>(
-    shape: &[usize],
-    data: &[T],
-) -> TractResult<Tensor> {
-    let mut tensor = Tensor::zero::<T>(shape)?;
-    let mut view = tensor.try_as_plain_ram_mut()?;
-    view.as_slice_mut::<T>()?.copy_from_slice(data);
-    Ok(tensor)
 }

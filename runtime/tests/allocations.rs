@@ -4,35 +4,17 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use sublex_runtime::alloc_count::{allocations, CountingAllocator};
 use sublex_runtime::{Artifact, BackendChoice, Embedder, Precision, Tagger};
 
-struct Counting;
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 fn allocations_per_call(e: &mut Embedder, words: &[&str], out: &mut [f32]) -> usize {
     e.embed_into(words, out).unwrap(); // warm-up: scratch grows, tract builds its plans
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     e.embed_into(words, out).unwrap();
-    ALLOCATIONS.load(Ordering::Relaxed) - before
+    allocations() - before
 }
 
 // One test in this binary: no other test thread allocates while it counts.
@@ -73,12 +55,12 @@ fn kernel_calls_allocate_nothing_and_tract_calls_are_counted() {
     let mut tags = vec![0; words.len()];
     tagger.tag_into(&words, &mut tags).unwrap(); // warm-up: scratch grows
     for sentence in [&words[..], &words[2..5]] {
-        let before = ALLOCATIONS.load(Ordering::Relaxed);
+        let before = allocations();
         tagger
             .tag_into(sentence, &mut tags[..sentence.len()])
             .unwrap();
         assert_eq!(
-            ALLOCATIONS.load(Ordering::Relaxed) - before,
+            allocations() - before,
             0,
             "{sentence:?}"
         );

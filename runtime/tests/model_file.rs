@@ -4,6 +4,7 @@
 
 mod common;
 
+use sublex_runtime::parity::max_abs_diff;
 use common::random_model;
 use proptest::prelude::*;
 use std::sync::OnceLock;
@@ -56,12 +57,6 @@ fn embed(e: &mut Embedder, words: &[String]) -> Vec<f32> {
     out
 }
 
-fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
-}
 
 #[test]
 fn kernel_and_tract_agree_at_every_precision_with_and_without_highway() {
@@ -158,7 +153,7 @@ fn problem(bytes: &[u8]) -> (String, FileProblem) {
 
 fn edit_metadata(bytes: &[u8], key: &str, value: &str) -> Vec<u8> {
     use prost::Message;
-    let mut model = tract_onnx::pb::ModelProto::decode(bytes).unwrap();
+    let mut model = sublex_runtime::artifact::onnx::ModelProto::decode(bytes).unwrap();
     model
         .metadata_props
         .iter_mut()

@@ -4,6 +4,7 @@
 
 mod common;
 
+use sublex_runtime::parity::max_abs_diff;
 use common::{random_model, random_tagger};
 use proptest::prelude::*;
 use sublex_runtime::{
@@ -26,13 +27,6 @@ fn scores(t: &mut Tagger, sentence: &[&str]) -> Vec<f32> {
     out
 }
 
-fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
-}
 
 fn sentences() -> Vec<Vec<String>> {
     let long = "b".repeat(200); // beyond MAX_WORD_CHARS: truncated like everywhere else

@@ -2,11 +2,12 @@ use anyhow::Result;
 use clap::{Parser, ValueEnum};
 use std::path::PathBuf;
 use sublex_tools::report::{self, Inputs};
-use sublex_tools::{plot, render, resident};
+use sublex_runtime::alloc_count::CountingAllocator;
+use sublex_tools::{plot, render};
 
 // Resident bytes are the heap a loaded model holds, so this binary counts its heap.
 #[global_allocator]
-static HEAP: resident::Counting = resident::Counting;
+static HEAP: CountingAllocator = CountingAllocator;
 
 /// What deploying a character model saves against the word table it replaces, and the
 /// quality each byte buys.

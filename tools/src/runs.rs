@@ -11,8 +11,8 @@ use sublex_runtime::artifact::TaggerWeights;
 use sublex_runtime::{Artifact, CharModelWeights, Kind, Precision};
 use sublex_trainer::checkpoint::{self, read_json};
 use sublex_trainer::export::weights_of;
-use sublex_trainer::pos::export::tagger_weights_of;
-use sublex_trainer::pos::train::{TaggerInfo, TaggerReport};
+use sublex_trainer::tagger::export::tagger_weights_of;
+use sublex_trainer::tagger::train::{TaggerInfo, TaggerReport};
 
 /// What a run trained, as far as matching files goes.
 #[derive(Debug)]

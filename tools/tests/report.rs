@@ -7,14 +7,14 @@ use std::sync::{Mutex, MutexGuard};
 use sublex_runtime::artifact::encode_embedder;
 use sublex_runtime::{CharVocab, Precision};
 use sublex_tools::report::{build, Basis, Inputs, Quality, Report, Row};
-use sublex_tools::resident::Counting;
+use sublex_runtime::alloc_count::CountingAllocator;
 use sublex_trainer::checkpoint::{self, ModelInfo, FORMAT_VERSION};
 use sublex_trainer::distance::Distance;
 use sublex_trainer::export::{manifest, weights_of};
 use sublex_trainer::model::CharModelConfig;
 
 #[global_allocator]
-static HEAP: Counting = Counting;
+static HEAP: CountingAllocator = CountingAllocator;
 
 /// Resident bytes are live heap before and after a load: no other test may allocate
 /// meanwhile, so the tests of this binary take turns.

@@ -1,12 +1,10 @@
 //! Model directories and training checkpoints.
 //!
 //! A model directory holds `model.json` ([`ModelInfo`]) and `model.bpk` (burnpack weights);
-//! it is what `eval` and `export` read. A training directory is a model directory (the latest
-//! model) plus `checkpoint-N/` (a model directory with Adam's state `optim.bpk`),
-//! `progress.json` ([`Progress`]) naming that checkpoint, `metrics.jsonl`, and snapshots
-//! `epochs/N/`. A checkpoint is complete before `progress.json` (written to a temporary name and
-//! renamed) points at it, and the previous one is deleted only after: killing the trainer at
-//! any moment leaves a consistent checkpoint to resume from.
+//! it is what `eval` and `export` read. A reconstruction run's directory is a model directory
+//! (the latest model) plus the training harness's files (`crate::harness`: `progress.json`,
+//! `checkpoint-N/` holding a model directory and Adam's state, `metrics.jsonl`) and snapshots
+//! `epochs/N/`.
 
 use crate::distance::Distance;
 use crate::model::{CharModel, CharModelConfig};
@@ -16,7 +14,7 @@ use burn::optim::ModuleOptimizer;
 use burn::tensor::{Bytes, Device};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Bumped when the directory layout or `model.json` changes incompatibly.
 pub const FORMAT_VERSION: u32 = 1;
@@ -33,20 +31,6 @@ pub struct ModelInfo {
     pub loss: Distance,
     pub epochs: usize,
     pub seed: u64,
-}
-
-/// Where a training run stands: the last completed epoch and its checkpoint directory.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Progress {
-    pub epoch: usize,
-    /// Relative to the training directory. Runs written before checkpoint directories
-    /// existed kept theirs in the training directory itself.
-    #[serde(default = "training_dir")]
-    pub checkpoint: PathBuf,
-}
-
-fn training_dir() -> PathBuf {
-    PathBuf::from(".")
 }
 
 /// Writes `bytes` to `path` atomically.
@@ -122,44 +106,6 @@ pub fn load_model(dir: &Path, device: &Device) -> Result<(CharModel, ModelInfo)>
     let info = load_info(dir)?;
     let model = load_module(&dir.join("model.bpk"), info.model.init(info.seed, device))?;
     Ok((model, info))
-}
-
-/// Saves a full training checkpoint and the latest model beside it, then points
-/// `progress.json` at the checkpoint. In that order a kill at any moment leaves the latest
-/// model at least as new as the checkpoint `progress.json` names (an epoch may be redone
-/// on resume, with the same result).
-pub fn save_checkpoint(
-    dir: &Path,
-    model: &CharModel,
-    optim: &ModuleOptimizer,
-    info: &ModelInfo,
-) -> Result<()> {
-    let previous = load_progress(dir)?;
-    let name = PathBuf::from(format!("checkpoint-{}", info.epochs));
-    let checkpoint = dir.join(&name);
-    save_model(&checkpoint, model, info)?;
-    save_optimizer(&checkpoint, optim)?;
-    save_model(dir, model, info)?;
-    write_json(
-        &dir.join("progress.json"),
-        &Progress {
-            epoch: info.epochs,
-            checkpoint: name.clone(),
-        },
-    )?;
-    if let Some(old) = previous.filter(|p| p.checkpoint != name && p.checkpoint != training_dir()) {
-        std::fs::remove_dir_all(dir.join(&old.checkpoint)).ok();
-    }
-    Ok(())
-}
-
-/// The last completed epoch of a training directory, if it holds a checkpoint.
-pub fn load_progress(dir: &Path) -> Result<Option<Progress>> {
-    let path = dir.join("progress.json");
-    if !path.exists() {
-        return Ok(None);
-    }
-    read_json(&path).map(Some)
 }
 
 /// Saves Adam's state in a checkpoint directory.

@@ -18,20 +18,9 @@ use std::path::Path;
 use sublex_runtime::artifact::{
     encode_embedder, CharModelWeights, Kind, Manifest, Precision, FORMAT_VERSION,
 };
+use sublex_kernel::layout::{transpose_into, LstmDirection};
+use sublex_runtime::parity::{max_abs_diff, tolerance};
 use sublex_runtime::{reference, Artifact, BackendChoice, CharVocab, Embedder};
-
-/// Largest difference allowed between an implementation (each runtime backend, burn) and
-/// the f64 reference computation of the same weights (`sublex_runtime::reference`), for
-/// outputs of magnitude up to 1; it scales with the largest output component above that.
-/// f32 rounding grows with the vectors and through the LSTM recurrence: on a 50-epoch model
-/// with components up to 10, long made-up words reached 1.5e-5 (kernel), 1.8e-5 (burn) and
-/// 3.9e-5 (tract) (docs/RESULTS.md).
-pub const PARITY_TOLERANCE: f32 = 1e-5;
-
-/// [`PARITY_TOLERANCE`] for vectors whose largest component is `max_abs_value`.
-pub fn tolerance(max_abs_value: f32) -> f32 {
-    PARITY_TOLERANCE * max_abs_value.max(1.0)
-}
 
 /// What `export` wrote and measured.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -86,27 +75,16 @@ pub fn lstm_from_onnx(
     h: usize,
     device: &Device,
 ) -> Lstm {
+    let d = LstmDirection::of((w, r, b), dir, input, h).expect("ONNX LSTM shapes");
     let t = |v: &[f32], rows: usize, cols: usize| {
-        // [rows, cols] -> [cols, rows]
-        (0..cols)
-            .flat_map(|c| (0..rows).map(move |r| v[r * cols + c]))
-            .collect::<Vec<f32>>()
+        let mut out = vec![0.0; rows * cols];
+        transpose_into(v, rows, cols, &mut out);
+        out
     };
-    let (wn, rn, bn) = (4 * h * input, 4 * h * h, 8 * h);
-    let b = &b[dir * bn..(dir + 1) * bn];
-    let bias: Vec<f32> = (0..4 * h).map(|k| b[k] + b[4 * h + k]).collect();
     Lstm {
-        w_input: param(
-            t(&w[dir * wn..(dir + 1) * wn], 4 * h, input),
-            [input, 4 * h],
-            device,
-        ),
-        w_recurrent: param(
-            t(&r[dir * rn..(dir + 1) * rn], 4 * h, h),
-            [h, 4 * h],
-            device,
-        ),
-        bias: param(bias, [4 * h], device),
+        w_input: param(t(d.w, 4 * h, input), [input, 4 * h], device),
+        w_recurrent: param(t(d.r, 4 * h, h), [h, 4 * h], device),
+        bias: param((0..4 * h).map(|g| d.bias(g)).collect(), [4 * h], device),
     }
 }
 
@@ -195,8 +173,7 @@ pub fn export(
     let manifest = manifest(&info, precision);
     let shapes = manifest.shapes();
     weights
-        .check(&shapes)
-        .map_err(|(name, problem)| anyhow::anyhow!("weight {name}: {problem}"))?;
+        .check(&shapes)?;
     checkpoint::write_atomic(out, &encode_embedder(&manifest, &weights))?;
     let artifact = Artifact::open(out)?;
     let file_weights = artifact.weights()?;
@@ -279,11 +256,4 @@ pub fn made_up_words(vocab: &CharVocab, n: usize, seed: u64) -> Vec<String> {
                 .collect()
         })
         .collect()
-}
-
-pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
 }

@@ -7,9 +7,9 @@ use sublex_trainer::checkpoint;
 use sublex_trainer::distance::Distance;
 use sublex_trainer::eval::{self, EvalRequest, Student};
 use sublex_trainer::export;
-use sublex_trainer::pos::model::Variant;
-use sublex_trainer::pos::train::{self as tagger_train, Grid, TaggerOptions};
-use sublex_trainer::pos::CorpusFormat;
+use sublex_trainer::tagger::model::Variant;
+use sublex_trainer::tagger::train::{self as tagger_train, Grid, TaggerOptions};
+use sublex_trainer::tagger::CorpusFormat;
 use sublex_trainer::teacher::{Format, LoadOptions, Teacher};
 use sublex_trainer::train::{self, ReconstructOptions};
 
@@ -307,10 +307,10 @@ fn main() -> Result<()> {
 fn export_command(a: ExportArgs) -> Result<()> {
     if a.model.join("tagger.json").exists() {
         let check = match &a.check_corpus {
-            Some(path) => sublex_trainer::pos::read_corpus(path, CorpusFormat::Auto)?,
+            Some(path) => sublex_trainer::tagger::read_corpus(path, CorpusFormat::Auto)?,
             None => Vec::new(),
         };
-        let r = sublex_trainer::pos::export::export_tagger(&a.model, &a.out, a.precision, &check)?;
+        let r = sublex_trainer::tagger::export::export_tagger(&a.model, &a.out, a.precision, &check)?;
         eprintln!(
             "wrote {} ({} bytes, {}); on {} sentences ({} tokens) burn vs runtime: max |score diff| kernel {:.1e}, tract {:.1e}, {} tags differ; \
              {} tags changed by {} storage",

@@ -2,20 +2,17 @@
 
 use crate::adam::FusedAdam;
 use crate::batches::length_batches;
-use crate::checkpoint::{self, ModelInfo, FORMAT_VERSION};
+use crate::checkpoint::{self, save_model, ModelInfo, FORMAT_VERSION};
 use crate::distance::Distance;
 use crate::model::{CharModel, CharModelConfig};
 use crate::teacher::Teacher;
 use anyhow::{bail, Context, Result};
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
-use indicatif::{ProgressBar, ProgressStyle};
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
-use serde::Serialize;
-use std::io::Write;
+use crate::harness::{Harness, Progress};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-use std::time::Instant;
 use sublex_runtime::CharVocab;
 
 /// Settings of a reconstruction run.
@@ -56,15 +53,16 @@ impl Default for ReconstructOptions {
     }
 }
 
-/// One line of `metrics.jsonl`.
-#[derive(Serialize)]
-struct EpochMetrics {
-    epoch: usize,
-    loss: &'static str,
-    loss_per_word: f64,
-    words: usize,
-    seconds: f64,
-    words_per_s: f64,
+/// One line of a reconstruction run's `metrics.jsonl`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EpochMetrics {
+    pub epoch: usize,
+    /// The distance trained on (its command-line name).
+    pub loss: String,
+    pub loss_per_word: f64,
+    pub words: usize,
+    pub seconds: f64,
+    pub words_per_s: f64,
 }
 
 /// The training device: Flex (burn's fastest CPU backend here) with autodiff.
@@ -104,7 +102,7 @@ pub fn fresh_model(
 /// Trains (or resumes) and returns the final model's description.
 pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<ModelInfo> {
     let device = train_device();
-    let (mut model, mut info, mut optim) = start(teacher, opts, &device)?;
+    let (mut model, mut info, mut optim, mut progress) = start(teacher, opts, &device)?;
     let encoded: Vec<Vec<u32>> = teacher
         .words()
         .iter()
@@ -112,21 +110,15 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
         .collect();
     let lengths: Vec<usize> = encoded.iter().map(Vec::len).collect();
     let batches = length_batches(&lengths, opts.batch);
-    let mut metrics = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(opts.out.join("metrics.jsonl"))
-        .context("cannot open metrics.jsonl")?;
-
+    let harness = Harness {
+        dir: &opts.out,
+        seed: opts.seed,
+        show_progress: opts.progress,
+        unit: "words",
+        label: String::new(),
+    };
     for epoch in info.epochs + 1..=opts.epochs {
-        // Everything random in an epoch derives from (seed, epoch): a resumed run repeats it.
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(opts.seed ^ (epoch as u64) << 32);
-        let mut order: Vec<&Vec<usize>> = batches.iter().collect();
-        order.shuffle(&mut rng);
-        let bar = progress_bar(opts.progress, teacher.len(), epoch, opts.epochs);
-        let start = Instant::now();
-        let mut total = 0f64;
-        for batch in order {
+        let step = |model: CharModel, batch: &[usize], rng: &mut ChaCha8Rng| {
             let words: Vec<&[u32]> = batch.iter().map(|&i| &encoded[i][..]).collect();
             let target: Vec<f32> = batch
                 .iter()
@@ -136,37 +128,39 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
                 TensorData::new(target, [batch.len(), teacher.dim()]),
                 &device,
             );
-            let output = model.forward_train(&words, &mut rng);
+            let output = model.forward_train(&words, rng);
             let loss = opts.loss.per_word(target, output).sum();
-            total += loss.clone().into_scalar::<f32>() as f64;
+            let total = loss.clone().into_scalar::<f32>() as f64;
             let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(opts.lr, model, grads);
-            bar.inc(batch.len() as u64);
-            bar.set_message(format!("loss/word {:.4}", total / bar.position() as f64));
+            Ok((optim.step(opts.lr, model, grads), total, batch.len()))
+        };
+        let (trained, loss) =
+            harness.epoch((epoch, opts.epochs), model, &batches, teacher.len(), step)?;
+        model = trained;
+        info.epochs = epoch;
+        progress.epoch = epoch;
+        progress.seconds += loss.seconds;
+        // The latest model is saved beside the checkpoint before progress.json points at
+        // it: a kill never leaves model.json behind the checkpoint.
+        harness.checkpoint(&mut progress, &optim, |checkpoint| {
+            save_model(checkpoint, &model, &info)?;
+            save_model(&opts.out, &model, &info)
+        })?;
+        if opts.keep_every > 0 && epoch % opts.keep_every == 0 {
+            save_model(&opts.out.join("epochs").join(epoch.to_string()), &model, &info)?;
         }
-        bar.finish_and_clear();
-        let seconds = start.elapsed().as_secs_f64();
         let line = EpochMetrics {
             epoch,
-            loss: opts.loss.cli_name(),
-            loss_per_word: total / teacher.len() as f64,
+            loss: opts.loss.cli_name().into(),
+            loss_per_word: loss.per_unit,
             words: teacher.len(),
-            seconds,
-            words_per_s: teacher.len() as f64 / seconds,
+            seconds: loss.seconds,
+            words_per_s: loss.units_per_s,
         };
-        info.epochs = epoch;
-        checkpoint::save_checkpoint(&opts.out, &model, &optim, &info)?;
-        if opts.keep_every > 0 && epoch % opts.keep_every == 0 {
-            checkpoint::save_model(
-                &opts.out.join("epochs").join(epoch.to_string()),
-                &model,
-                &info,
-            )?;
-        }
-        writeln!(metrics, "{}", serde_json::to_string(&line)?)?;
+        harness.metrics(&line)?;
         eprintln!(
-            "epoch {epoch}/{}: loss/word {:.4}, {:.0} words/s, {seconds:.1} s",
-            opts.epochs, line.loss_per_word, line.words_per_s
+            "epoch {epoch}/{}: loss/word {:.4}, {:.0} words/s, {:.1} s",
+            opts.epochs, line.loss_per_word, line.words_per_s, line.seconds
         );
     }
     Ok(info)
@@ -177,17 +171,16 @@ fn start(
     teacher: &Teacher,
     opts: &ReconstructOptions,
     device: &Device,
-) -> Result<(CharModel, ModelInfo, ModuleOptimizer)> {
+) -> Result<(CharModel, ModelInfo, ModuleOptimizer, Progress)> {
     let optim = FusedAdam::init();
-    let existing = checkpoint::load_progress(&opts.out)?;
-    match (existing, opts.resume) {
+    match (Progress::load(&opts.out)?, opts.resume) {
         (Some(progress), true) => {
-            let dir = opts.out.join(&progress.checkpoint);
+            let dir = progress.checkpoint_dir(&opts.out);
             let (model, info) = checkpoint::load_model(&dir, device)?;
             check_same_run(&info, teacher, opts)?;
             let optim = checkpoint::load_optimizer(&dir, optim)?;
             eprintln!("resuming {} after epoch {}", opts.out.display(), info.epochs);
-            Ok((model, info, optim))
+            Ok((model, info, optim, progress))
         }
         (Some(p), false) => bail!(
             "{} already holds a run (epoch {}): pass --resume to continue it, or choose another --out",
@@ -198,9 +191,9 @@ fn start(
             std::fs::create_dir_all(&opts.out).with_context(|| format!("cannot create {}", opts.out.display()))?;
             let (model, info) = fresh_model(teacher, opts, device);
             if opts.keep_every > 0 {
-                checkpoint::save_model(&opts.out.join("epochs").join("0"), &model, &info)?;
+                save_model(&opts.out.join("epochs").join("0"), &model, &info)?;
             }
-            Ok((model, info, optim))
+            Ok((model, info, optim, Progress::default()))
         }
     }
 }
@@ -229,20 +222,4 @@ fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions
         );
     }
     Ok(())
-}
-
-fn progress_bar(visible: bool, words: usize, epoch: usize, epochs: usize) -> ProgressBar {
-    if !visible {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(words as u64);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "epoch {prefix} [{bar:30}] {pos}/{len} words {per_sec} eta {eta} {msg}",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
-    );
-    bar.set_prefix(format!("{epoch}/{epochs}"));
-    bar
 }

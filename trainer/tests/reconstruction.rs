@@ -1,6 +1,7 @@
 //! The character model and its training: batch independence, the distances, determinism
 //! for a seed, resume equal to an uninterrupted run, and evaluation on real data.
 
+use sublex_runtime::parity::max_abs_diff;
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 use std::path::PathBuf;
@@ -44,13 +45,6 @@ fn options(out: PathBuf, epochs: usize) -> ReconstructOptions {
     }
 }
 
-fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
-}
 
 #[test]
 fn a_words_vector_does_not_depend_on_its_batch() {

@@ -1,5 +1,5 @@
-//! Shared test support: a tiny deterministic RNG, random models, a naive f64 reference
-//! computed straight from the ONNX-layout weights, and the kernels available on this CPU.
+//! Shared test support: a tiny deterministic RNG, random models, their f64 reference
+//! outputs, and the kernels available on this CPU.
 
 #![allow(dead_code)]
 
@@ -94,65 +94,9 @@ impl Model {
         out
     }
 
-    /// Final hidden state of one direction, in f64, straight from the ONNX weights.
-    fn lstm(&self, dir: usize, word: &[u32]) -> Vec<f64> {
-        let (cd, h) = (self.dims.char_dim, self.dims.hidden);
-        let sig = |x: f64| 1.0 / (1.0 + (-x).exp());
-        let w = &self.w[dir * 4 * h * cd..][..4 * h * cd];
-        let r = &self.r[dir * 4 * h * h..][..4 * h * h];
-        let b = &self.b[dir * 8 * h..][..8 * h];
-        let (mut hs, mut cs) = (vec![0.0f64; h], vec![0.0f64; h]);
-        let steps: Vec<u32> = if dir == 0 {
-            word.to_vec()
-        } else {
-            word.iter().rev().copied().collect()
-        };
-        for id in steps {
-            let e = &self.chars[id as usize * cd..][..cd];
-            let g: Vec<f64> = (0..4 * h)
-                .map(|o| {
-                    let x: f64 = (0..cd).map(|d| e[d] as f64 * w[o * cd + d] as f64).sum();
-                    let rh: f64 = (0..h).map(|k| hs[k] * r[o * h + k] as f64).sum();
-                    x + rh + b[o] as f64 + b[4 * h + o] as f64
-                })
-                .collect();
-            for j in 0..h {
-                let (i, o, f, c) = (
-                    sig(g[j]),
-                    sig(g[h + j]),
-                    sig(g[2 * h + j]),
-                    g[3 * h + j].tanh(),
-                );
-                cs[j] = f * cs[j] + i * c;
-                hs[j] = o * cs[j].tanh();
-            }
-        }
-        hs
-    }
-
-    /// The model's output for one word (paper eq. 2/3), in f64.
+    /// The model's output for one word, from the f64 reference.
     pub fn reference(&self, word: &[u32]) -> Vec<f64> {
-        let (h, d) = (self.dims.hidden, self.dims.dim);
-        let (f, b) = (self.lstm(0, word), self.lstm(1, word));
-        let z: Vec<f64> = (0..d)
-            .map(|j| {
-                let pf: f64 = (0..h).map(|k| f[k] * self.pf[k * d + j] as f64).sum();
-                let pb: f64 = (0..h).map(|k| b[k] * self.pb[k * d + j] as f64).sum();
-                pf + pb + self.bias[j] as f64
-            })
-            .collect();
-        let act: Vec<f64> = z.iter().map(|&z| z.max(0.0)).collect();
-        match &self.hw {
-            None => act,
-            Some((wh, bh)) => (0..d)
-                .map(|j| {
-                    let pre: f64 =
-                        (0..d).map(|k| act[k] * wh[k * d + j] as f64).sum::<f64>() + bh[j] as f64;
-                    let t = 1.0 / (1.0 + (-pre).exp());
-                    t * act[j] + (1.0 - t) * z[j]
-                })
-                .collect(),
-        }
+        sublex_kernel::reference::embed_word(&self.dims, &self.onnx(), word)
     }
 }
 

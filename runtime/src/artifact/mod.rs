@@ -3,6 +3,7 @@
 //! format version) and a CRC-32 over the graph and the manifest. One file is all a device needs.
 
 mod manifest;
+pub mod onnx;
 mod proto;
 mod read;
 mod weights;
@@ -14,11 +15,10 @@ pub use weights::{CharModelWeights, Shapes, TaggerShapes, TaggerWeights};
 pub use write::{encode_embedder, encode_tagger};
 
 use prost::Message;
-use tract_onnx::pb;
 
 /// CRC-32 of the encoded graph followed by each metadata key and value. Covering the graph
 /// (weights included) and the manifest catches corruption anywhere that matters.
-fn checksum(graph: &pb::GraphProto, metadata: &[pb::StringStringEntryProto]) -> u32 {
+fn checksum(graph: &onnx::GraphProto, metadata: &[onnx::StringStringEntryProto]) -> u32 {
     let mut hasher = crc32fast::Hasher::new();
     hasher.update(&graph.encode_to_vec());
     for entry in metadata.iter().filter(|e| e.key != manifest::CHECKSUM_KEY) {

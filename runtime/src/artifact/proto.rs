@@ -1,10 +1,10 @@
-//! Small builders for the ONNX protobuf messages (`tract_onnx::pb`, prost-generated).
+//! Small builders for the ONNX protobuf messages ([`super::onnx`]).
 //! tract checks every attribute's `type` field, so the builders always set it.
 
-use tract_onnx::pb::attribute_proto::AttributeType;
-use tract_onnx::pb::tensor_proto::DataType;
-use tract_onnx::pb::tensor_shape_proto::{dimension, Dimension};
-use tract_onnx::pb::{self, AttributeProto, NodeProto, TensorProto};
+use super::onnx::{
+    AttributeProto, AttributeType, DataType, Dimension, DimensionValue, NodeProto, TensorProto,
+    TensorShapeProto, TensorType, TypeProto, ValueInfoProto,
+};
 
 pub fn dims_i64(dims: &[usize]) -> Vec<i64> {
     dims.iter().map(|&d| d as i64).collect()
@@ -99,27 +99,24 @@ pub fn node(
 }
 
 /// A graph input or output; `Err(name)` is a symbolic dimension.
-pub fn value_info(name: &str, dtype: DataType, dims: &[Result<usize, &str>]) -> pb::ValueInfoProto {
+pub fn value_info(name: &str, dtype: DataType, dims: &[Result<usize, &str>]) -> ValueInfoProto {
     let dim = dims
         .iter()
         .map(|d| Dimension {
             value: Some(match d {
-                Ok(v) => dimension::Value::DimValue(*v as i64),
-                Err(p) => dimension::Value::DimParam(p.to_string()),
+                Ok(v) => DimensionValue::DimValue(*v as i64),
+                Err(p) => DimensionValue::DimParam(p.to_string()),
             }),
-            ..Default::default()
         })
         .collect();
-    let tensor = pb::type_proto::Tensor {
+    let tensor = TensorType {
         elem_type: dtype as i32,
-        shape: Some(pb::TensorShapeProto { dim }),
+        shape: Some(TensorShapeProto { dim }),
     };
-    pb::ValueInfoProto {
+    ValueInfoProto {
         name: name.into(),
-        r#type: Some(pb::TypeProto {
-            value: Some(pb::type_proto::Value::TensorType(tensor)),
-            ..Default::default()
+        r#type: Some(TypeProto {
+            tensor_type: Some(tensor),
         }),
-        ..Default::default()
     }
 }

@@ -4,11 +4,11 @@
 use super::manifest::{Manifest, CHECKSUM_KEY};
 use super::weights::{CharModelWeights, Shapes, TaggerWeights};
 use super::Kind;
-use crate::error::{Error, FileProblem, Result};
+use crate::error::{Error, FileProblem, Result, WeightError, WeightProblem};
 use prost::Message;
 use std::path::{Path, PathBuf};
-use tract_onnx::pb::tensor_proto::DataType;
-use tract_onnx::pb::{ModelProto, TensorProto};
+use super::onnx::DataType;
+use super::onnx::{ModelProto, TensorProto};
 
 /// A validated model file.
 #[derive(Debug)]
@@ -86,7 +86,8 @@ impl Artifact {
         &self.manifest
     }
 
-    pub(crate) fn proto(&self) -> &ModelProto {
+    /// The decoded ONNX model (graph, initializers, metadata).
+    pub fn proto(&self) -> &ModelProto {
         &self.proto
     }
 
@@ -148,18 +149,13 @@ impl Artifact {
     }
 
     fn weight(&self, name: &str, dims: &[usize]) -> Result<Vec<f32>> {
-        self.stored_weight(name, dims).map_err(|message| {
-            Error::file(
-                &self.path,
-                FileProblem::Weight {
-                    name: name.into(),
-                    message,
-                },
-            )
+        self.stored_weight(name, dims).map_err(|problem| {
+            let name = name.into();
+            Error::file(&self.path, WeightError { name, problem })
         })
     }
 
-    fn stored_weight(&self, name: &str, dims: &[usize]) -> Result<Vec<f32>, String> {
+    fn stored_weight(&self, name: &str, dims: &[usize]) -> Result<Vec<f32>, WeightProblem> {
         let find = |n: &str| self.initializers().find(|t| t.name == n);
         if let Some(t) = find(name) {
             let raw = decode(t, dims, DataType::Float, 4)?;
@@ -191,7 +187,7 @@ impl Artifact {
                 .map(|(i, &v)| v as i8 as f32 * scales[i / row])
                 .collect());
         }
-        Err("missing from the graph's initializers".to_string())
+        Err(WeightProblem::Missing)
     }
 
     fn initializers(&self) -> impl Iterator<Item = &TensorProto> {
@@ -209,27 +205,29 @@ fn decode<'t>(
     dims: &[usize],
     dtype: DataType,
     width: usize,
-) -> Result<&'t [u8], String> {
+) -> Result<&'t [u8], WeightProblem> {
+    let tensor = || t.name.clone();
     if t.data_type != dtype as i32 {
-        return Err(format!(
-            "`{}` has data type {}, expected {:?}",
-            t.name, t.data_type, dtype
-        ));
+        return Err(WeightProblem::DataType {
+            tensor: tensor(),
+            found: t.data_type,
+            expected: dtype,
+        });
     }
-    let found: Vec<usize> = t.dims.iter().map(|&d| d.max(0) as usize).collect();
-    if found != dims {
-        return Err(format!(
-            "`{}` has shape {found:?}, the manifest says {dims:?}",
-            t.name
-        ));
+    if !t.dims.iter().map(|&d| usize::try_from(d).ok()).eq(dims.iter().map(|&d| Some(d))) {
+        return Err(WeightProblem::Shape {
+            tensor: tensor(),
+            found: t.dims.clone(),
+            expected: dims.to_vec(),
+        });
     }
     let need = dims.iter().product::<usize>() * width;
     if t.raw_data.len() != need {
-        return Err(format!(
-            "`{}` holds {} bytes, its shape needs {need}",
-            t.name,
-            t.raw_data.len()
-        ));
+        return Err(WeightProblem::Bytes {
+            tensor: tensor(),
+            found: t.raw_data.len(),
+            need,
+        });
     }
     Ok(&t.raw_data)
 }

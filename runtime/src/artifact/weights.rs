@@ -1,5 +1,7 @@
 //! The character model's weights in the exported graph's layout (ONNX `LSTM` conventions).
 
+use crate::error::{WeightError, WeightProblem};
+
 /// Weights of the character model, f32, in ONNX layout. Direction 0 is the forward LSTM,
 /// direction 1 the backward one; gates are in ONNX order i, o, f, c.
 #[derive(Clone, Debug, PartialEq)]
@@ -83,7 +85,7 @@ impl Shapes {
 
 impl CharModelWeights {
     /// Checks every length against `shapes`, naming the first weight that disagrees.
-    pub fn check(&self, shapes: &Shapes) -> Result<(), (String, String)> {
+    pub fn check(&self, shapes: &Shapes) -> Result<(), WeightError> {
         let mut expected: Vec<(&str, &[f32], Vec<usize>)> = vec![
             ("chars", &self.chars, shapes.chars().to_vec()),
             ("W", &self.w, shapes.w().to_vec()),
@@ -99,13 +101,14 @@ impl CharModelWeights {
                 expected.push(("highway_bias", b, vec![shapes.dim]));
             }
             (None, false) => {}
-            (found, _) => {
-                let message = format!(
-                    "highway layer present: {}, expected: {}",
-                    found.is_some(),
-                    shapes.highway
-                );
-                return Err(("highway".into(), message));
+            (found, expected) => {
+                return Err(WeightError {
+                    name: "highway".into(),
+                    problem: WeightProblem::Highway {
+                        found: found.is_some(),
+                        expected,
+                    },
+                })
             }
         }
         check_lengths(expected)
@@ -188,7 +191,7 @@ impl TaggerShapes {
 
 impl TaggerWeights {
     /// Checks every length against `shapes`, naming the first weight that disagrees.
-    pub fn check(&self, shapes: &TaggerShapes) -> Result<(), (String, String)> {
+    pub fn check(&self, shapes: &TaggerShapes) -> Result<(), WeightError> {
         self.chars.check(&shapes.chars)?;
         let expected: [(&str, &[f32], Vec<usize>); 7] = [
             ("word_W", &self.w, shapes.w().to_vec()),
@@ -206,14 +209,18 @@ impl TaggerWeights {
 /// The first `(name, values, shape)` whose value count the shape does not allow.
 fn check_lengths<'a>(
     expected: impl IntoIterator<Item = (&'a str, &'a [f32], Vec<usize>)>,
-) -> Result<(), (String, String)> {
+) -> Result<(), WeightError> {
     for (name, data, dims) in expected {
         let need: usize = dims.iter().product();
         if data.len() != need {
-            return Err((
-                name.into(),
-                format!("{} values, shape {dims:?} needs {need}", data.len()),
-            ));
+            return Err(WeightError {
+                name: name.into(),
+                problem: WeightProblem::Length {
+                    found: data.len(),
+                    dims,
+                    need,
+                },
+            });
         }
     }
     Ok(())

@@ -14,8 +14,8 @@ use super::proto::*;
 use super::weights::{CharModelWeights, Shapes, TaggerShapes, TaggerWeights};
 use super::Precision;
 use prost::Message;
-use tract_onnx::pb::tensor_proto::DataType;
-use tract_onnx::pb::{self, NodeProto, TensorProto};
+use super::onnx::DataType;
+use super::onnx::{self as pb, NodeProto, TensorProto};
 
 const INPUT: &str = "chars";
 const OUTPUT: &str = "vectors";

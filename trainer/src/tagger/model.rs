@@ -69,7 +69,7 @@ pub struct TaggerConfig {
 }
 
 #[derive(Module, Debug)]
-pub struct Tagger {
+pub struct TaggerModel {
     pub chars: CharModel,
     /// FULL variants: the trainable lookup rows `[words + 1, dim]`.
     pub words: Option<Param<Tensor<2>>>,
@@ -107,7 +107,7 @@ impl TaggerConfig {
 
     /// A tagger with fresh weights drawn from `self.seed` (uniform ±1/sqrt(fan-in)); the
     /// character model and word rows are replaced afterwards where the variant says so.
-    pub fn init(&self, dropout: f64, device: &Device) -> Tagger {
+    pub fn init(&self, dropout: f64, device: &Device) -> TaggerModel {
         let rng = &mut ChaCha8Rng::seed_from_u64(self.seed ^ 0x7a66);
         let linear = |rng: &mut ChaCha8Rng, input: usize, output: usize| {
             let k = 1.0 / (input as f32).sqrt();
@@ -125,7 +125,7 @@ impl TaggerConfig {
                 device,
             )
         });
-        Tagger {
+        TaggerModel {
             chars: self.chars.init(self.seed, device),
             words,
             forward_lstm: Lstm::new(input, self.hidden, rng, device),
@@ -265,7 +265,7 @@ impl Lexicon {
     }
 }
 
-impl Tagger {
+impl TaggerModel {
     /// Tag scores `[tokens, tags]` for a batch (sentence-major). With `rng`, dropout is on.
     pub fn scores(&self, batch: &Batch, mut rng: Option<&mut ChaCha8Rng>) -> Tensor<2> {
         let words: Vec<&[u32]> = batch.chars.iter().map(Vec::as_slice).collect();
@@ -311,7 +311,7 @@ impl Tagger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pos::Sentence;
+    use crate::tagger::Sentence;
 
     fn tiny(variant: Variant) -> (TaggerConfig, Vec<Vec<String>>) {
         let sentences: Vec<Vec<String>> = ["the cat sat down", "a dog ran off", "Zoë ate it ."]

@@ -11,7 +11,7 @@
 //!   `report.json` and `report.md`: the grid, and dev/test accuracy of the chosen point.
 
 use super::eval::{evaluate, predict, Evaluation};
-use super::model::{Lexicon, Tagger, TaggerConfig, Variant, WordLookup};
+use super::model::{Lexicon, TaggerModel, TaggerConfig, Variant, WordLookup};
 use super::{read_corpus, CorpusFormat, Sentence, TagSet};
 use crate::adam::FusedAdam;
 use crate::batches::length_batches;
@@ -25,12 +25,11 @@ use burn::module::{Module, Param};
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use indicatif::{ProgressBar, ProgressStyle};
-use rand::seq::SliceRandom;
+use crate::harness::{Harness, Progress};
 use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use sublex_runtime::CharVocab;
@@ -98,17 +97,6 @@ pub struct TaggerOptions {
     pub out: PathBuf,
     pub resume: bool,
     pub progress: bool,
-}
-
-/// Where one grid point stands (its `progress.json`).
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-struct PointProgress {
-    epoch: usize,
-    best_epoch: usize,
-    best_dev: f64,
-    done: bool,
-    seconds: f64,
-    checkpoint: Option<PathBuf>,
 }
 
 /// One grid point's outcome, in the report.
@@ -201,19 +189,17 @@ pub fn train_tagger(opts: &TaggerOptions) -> Result<TaggerReport> {
             .unwrap_or_default()
     );
 
+    let shared = Shared {
+        opts,
+        config: &config,
+        lexicon: &lexicon,
+        teacher: teacher.as_ref(),
+        data: &data,
+    };
     let mut points = Vec::new();
     for (lr, dropout) in opts.grid.points() {
         let dir = opts.out.join("grid").join(point_name(lr, dropout));
-        let progress = train_point(
-            opts,
-            &config,
-            &lexicon,
-            teacher.as_ref(),
-            &data,
-            lr,
-            dropout,
-            &dir,
-        )?;
+        let progress = train_point(&shared, &Point { lr, dropout, dir: &dir })?;
         points.push(PointResult {
             lr,
             dropout,
@@ -406,7 +392,7 @@ fn fresh_tagger(
     teacher: Option<&Teacher>,
     dropout: f64,
     device: &Device,
-) -> Result<Tagger> {
+) -> Result<TaggerModel> {
     let mut model = config.init(dropout, device);
     if let Some(dir) = &opts.init {
         let (chars, info) = checkpoint::load_model(dir, device)?;
@@ -453,26 +439,42 @@ fn fresh_tagger(
     Ok(model)
 }
 
-/// Trains one grid point to its end (early stopping or `max_epochs`), resuming from its
-/// last checkpoint; returns its final progress.
-#[allow(clippy::too_many_arguments)]
-fn train_point(
-    opts: &TaggerOptions,
-    config: &TaggerConfig,
-    lexicon: &Lexicon,
-    teacher: Option<&Teacher>,
-    data: &Data,
+/// One grid point: its hyperparameters and its training directory.
+struct Point<'a> {
     lr: f64,
     dropout: f64,
-    dir: &Path,
-) -> Result<PointProgress> {
+    dir: &'a Path,
+}
+
+/// What every grid point shares: the options, the data and the tagger's description.
+struct Shared<'a> {
+    opts: &'a TaggerOptions,
+    config: &'a TaggerConfig,
+    lexicon: &'a Lexicon,
+    teacher: Option<&'a Teacher>,
+    data: &'a Data,
+}
+
+/// One line of a grid point's `metrics.jsonl`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TaggerEpochMetrics {
+    pub epoch: usize,
+    pub loss_per_token: f64,
+    pub dev_accuracy: f64,
+    /// Training and dev evaluation.
+    pub seconds: f64,
+    /// Training alone.
+    pub train_seconds: f64,
+    pub tokens_per_s: f64,
+}
+
+/// Trains one grid point to its end (early stopping or `max_epochs`), resuming from its
+/// last checkpoint; returns its final progress.
+fn train_point(shared: &Shared<'_>, point: &Point<'_>) -> Result<Progress> {
+    let (opts, config, data) = (shared.opts, shared.config, shared.data);
+    let (lr, dropout, dir) = (point.lr, point.dropout, point.dir);
     let device = train_device();
-    let progress_path = dir.join("progress.json");
-    let mut progress: PointProgress = if progress_path.exists() {
-        read_json(&progress_path)?
-    } else {
-        PointProgress::default()
-    };
+    let mut progress = Progress::load(dir)?.unwrap_or_default();
     if progress.done {
         eprintln!(
             "lr {lr:e}, dropout {dropout}: done (best dev {:.4} at epoch {})",
@@ -480,52 +482,24 @@ fn train_point(
         );
         return Ok(progress);
     }
-    let (mut model, mut optim): (Tagger, ModuleOptimizer) = match &progress.checkpoint {
-        Some(name) => {
-            let checkpoint = dir.join(name);
-            eprintln!(
-                "lr {lr:e}, dropout {dropout}: resuming after epoch {}",
-                progress.epoch
-            );
-            let model = checkpoint::load_module(
-                &checkpoint.join("model.bpk"),
-                config.init(dropout, &device),
-            )?;
-            let optim = checkpoint::load_optimizer(&checkpoint, FusedAdam::init())?;
-            (model, optim)
-        }
-        None => {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-            (
-                fresh_tagger(opts, config, teacher, dropout, &device)?,
-                FusedAdam::init(),
-            )
-        }
-    };
+    let (mut model, mut optim) = start_point(shared, point, &progress, &device)?;
     let singletons = singletons(&data.train);
     let lengths: Vec<usize> = data.train.iter().map(|s| s.words.len()).collect();
     let batches = length_batches(&lengths, opts.batch);
     let tokens = data.tokens();
     let with_words = config.words.is_some();
-    let mut metrics = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("metrics.jsonl"))
-        .with_context(|| format!("cannot open {}", dir.join("metrics.jsonl").display()))?;
-
+    let harness = Harness {
+        dir,
+        seed: opts.seed,
+        show_progress: opts.progress,
+        unit: "tokens",
+        label: format!("lr {lr:e} dropout {dropout} "),
+    };
     while progress.epoch < opts.max_epochs
         && progress.epoch - progress.best_epoch < opts.patience.max(1)
     {
         let epoch = progress.epoch + 1;
-        let start = Instant::now();
-        // Everything random in an epoch derives from (seed, epoch): a resumed run repeats it.
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(opts.seed ^ (epoch as u64) << 32);
-        let mut order: Vec<&Vec<usize>> = batches.iter().collect();
-        order.shuffle(&mut rng);
-        let bar = progress_bar(opts.progress, tokens, epoch, opts.max_epochs, lr, dropout);
-        let mut total = 0f64;
-        for batch in order {
+        let step = |model: TaggerModel, batch: &[usize], rng: &mut ChaCha8Rng| {
             let words: Vec<&[String]> = batch.iter().map(|&i| &data.train[i].words[..]).collect();
             let gold: Vec<i64> = batch
                 .iter()
@@ -533,27 +507,19 @@ fn train_point(
                 .map(|t| config.tags.id(t).expect("training tags are in the tag set") as i64)
                 .collect();
             let n = gold.len();
-            let input = lexicon.batch(&words, Some((&singletons, &mut rng)), with_words, &device);
-            let scores = model.scores(&input, Some(&mut rng));
+            let input = shared.lexicon.batch(&words, Some((&singletons, &mut *rng)), with_words, &device);
+            let scores = model.scores(&input, Some(rng));
             let gold = Tensor::<2, Int>::from_data(TensorData::new(gold, [n, 1]), &device);
             let loss = log_softmax(scores, 1).gather(1, gold).sum().neg() / n as f32;
-            total += loss.clone().into_scalar::<f32>() as f64 * n as f64;
+            let total = loss.clone().into_scalar::<f32>() as f64 * n as f64;
             let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(lr, model, grads);
-            bar.inc(n as u64);
-            bar.set_message(format!("loss/token {:.4}", total / bar.position() as f64));
-        }
-        bar.finish_and_clear();
-        let train_seconds = start.elapsed().as_secs_f64();
-        let valid = model.valid();
-        let predicted = predict(
-            &valid,
-            lexicon,
-            &data.dev,
-            &valid.chars.chars.val().device(),
-        );
-        let dev = evaluate(&data.dev, &predicted, &config.tags, &data.training_words, 0).accuracy;
-        let seconds = start.elapsed().as_secs_f64();
+            Ok((optim.step(lr, model, grads), total, n))
+        };
+        let started = Instant::now();
+        let (trained, loss) = harness.epoch((epoch, opts.max_epochs), model, &batches, tokens, step)?;
+        model = trained;
+        let dev = dev_accuracy(&model, shared);
+        let seconds = started.elapsed().as_secs_f64();
         progress.seconds += seconds;
         progress.epoch = epoch;
         if dev > progress.best_dev {
@@ -561,16 +527,20 @@ fn train_point(
             progress.best_epoch = epoch;
             checkpoint::save_module(&dir.join("best").join("model.bpk"), &model)?;
         }
-        save_point_checkpoint(dir, &model, &optim, &mut progress)?;
-        let line = serde_json::json!({
-            "epoch": epoch, "loss_per_token": total / tokens as f64, "dev_accuracy": dev,
-            "seconds": seconds, "train_seconds": train_seconds,
-            "tokens_per_s": tokens as f64 / train_seconds,
-        });
-        writeln!(metrics, "{line}")?;
+        harness.checkpoint(&mut progress, &optim, |checkpoint| {
+            checkpoint::save_module(&checkpoint.join("model.bpk"), &model)
+        })?;
+        harness.metrics(&TaggerEpochMetrics {
+            epoch,
+            loss_per_token: loss.per_unit,
+            dev_accuracy: dev,
+            seconds,
+            train_seconds: loss.seconds,
+            tokens_per_s: loss.units_per_s,
+        })?;
         eprintln!(
             "lr {lr:e}, dropout {dropout}, epoch {epoch}: loss/token {:.4}, dev {:.2}%, {seconds:.0} s",
-            total / tokens as f64,
+            loss.per_unit,
             100.0 * dev
         );
     }
@@ -579,23 +549,37 @@ fn train_point(
     Ok(progress)
 }
 
-/// Weights and Adam's state in `checkpoint-N/`, then `progress.json` pointing at it, then the
-/// previous checkpoint removed: a kill at any moment leaves one to resume from.
-fn save_point_checkpoint(
-    dir: &Path,
-    model: &Tagger,
-    optim: &ModuleOptimizer,
-    progress: &mut PointProgress,
-) -> Result<()> {
-    let name = PathBuf::from(format!("checkpoint-{}", progress.epoch));
-    checkpoint::save_module(&dir.join(&name).join("model.bpk"), model)?;
-    checkpoint::save_optimizer(&dir.join(&name), optim)?;
-    let previous = progress.checkpoint.replace(name);
-    write_json(&dir.join("progress.json"), progress)?;
-    if let Some(old) = previous.filter(|old| Some(old) != progress.checkpoint.as_ref()) {
-        std::fs::remove_dir_all(dir.join(old)).ok();
+/// A grid point's model and optimizer: from its checkpoint, or fresh.
+fn start_point(
+    shared: &Shared<'_>,
+    point: &Point<'_>,
+    progress: &Progress,
+    device: &Device,
+) -> Result<(TaggerModel, ModuleOptimizer)> {
+    let (config, dir, dropout) = (shared.config, point.dir, point.dropout);
+    if progress.checkpoint.is_none() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let model = fresh_tagger(shared.opts, config, shared.teacher, dropout, device)?;
+        return Ok((model, FusedAdam::init()));
     }
-    Ok(())
+    let checkpoint = progress.checkpoint_dir(dir);
+    eprintln!(
+        "lr {:e}, dropout {dropout}: resuming after epoch {}",
+        point.lr, progress.epoch
+    );
+    let model =
+        checkpoint::load_module(&checkpoint.join("model.bpk"), config.init(dropout, device))?;
+    let optim = checkpoint::load_optimizer(&checkpoint, FusedAdam::init())?;
+    Ok((model, optim))
+}
+
+/// Accuracy on the dev corpus of the model as it stands (dropout off).
+fn dev_accuracy(model: &TaggerModel, shared: &Shared<'_>) -> f64 {
+    let data = shared.data;
+    let valid = model.valid();
+    let device = valid.chars.chars.val().device();
+    let predicted = predict(&valid, shared.lexicon, &data.dev, &device);
+    evaluate(&data.dev, &predicted, &shared.config.tags, &data.training_words, 0).accuracy
 }
 
 /// Lowercased words seen exactly once in training.
@@ -609,31 +593,6 @@ fn singletons(train: &[Sentence]) -> HashSet<String> {
         .filter(|&(_, n)| n == 1)
         .map(|(w, _)| w)
         .collect()
-}
-
-fn progress_bar(
-    visible: bool,
-    tokens: usize,
-    epoch: usize,
-    epochs: usize,
-    lr: f64,
-    dropout: f64,
-) -> ProgressBar {
-    if !visible {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(tokens as u64);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{prefix} [{bar:30}] {pos}/{len} tokens {per_sec} eta {eta} {msg}",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
-    );
-    bar.set_prefix(format!(
-        "lr {lr:e} dropout {dropout} epoch {epoch}/{epochs}"
-    ));
-    bar
 }
 
 /// The report as a Markdown table, for people.
@@ -669,7 +628,7 @@ pub fn render(r: &TaggerReport) -> String {
 }
 
 /// Loads a chosen tagger (`tagger.json` + `model.bpk` in `dir`) with its lexicon.
-pub fn load_tagger(dir: &Path, device: &Device) -> Result<(Tagger, TaggerInfo, Lexicon)> {
+pub fn load_tagger(dir: &Path, device: &Device) -> Result<(TaggerModel, TaggerInfo, Lexicon)> {
     let info: TaggerInfo = read_json(&dir.join("tagger.json"))?;
     let model = checkpoint::load_module(
         &dir.join("model.bpk"),

@@ -1,6 +1,6 @@
 //! `sublex`: embed words or tag sentences with an exported model, on any CPU.
 
-mod cli;
+mod commands;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -89,17 +89,17 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 fn run(args: Args) -> Result<()> {
     match args.command {
-        Command::Info { model } => cli::info(&model.model, model.backend),
-        Command::Embed { model, words } => cli::embed(&model.model, model.backend, words),
+        Command::Info { model } => commands::info(&model.model, model.backend),
+        Command::Embed { model, words } => commands::embed(&model.model, model.backend, words),
         Command::Vectors { model, words, out } => {
-            cli::vectors(&model.model, model.backend, &words, &out)
+            commands::vectors(&model.model, model.backend, &words, &out)
         }
         Command::Similar {
             model,
             word,
             among,
             k,
-        } => cli::similar(&model.model, model.backend, &word, &among, k),
-        Command::Tag { model, conllu } => cli::tag(&model.model, model.backend, conllu.as_deref()),
+        } => commands::similar(&model.model, model.backend, &word, &among, k),
+        Command::Tag { model, conllu } => commands::tag(&model.model, model.backend, conllu.as_deref()),
     }
 }

@@ -1,7 +1,7 @@
 //! Tagging accuracy on all tokens and on tokens unseen in training, and the most frequent
 //! confusions.
 
-use super::model::{Lexicon, Tagger};
+use super::model::{Lexicon, TaggerModel};
 use super::{Sentence, TagSet};
 use crate::batches::length_batches;
 use burn::tensor::Device;
@@ -35,7 +35,7 @@ pub struct Evaluation {
 
 /// The best-scoring tag id of every token, sentence by sentence.
 pub fn predict(
-    model: &Tagger,
+    model: &TaggerModel,
     lexicon: &Lexicon,
     sentences: &[Sentence],
     device: &Device,

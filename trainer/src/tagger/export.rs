@@ -1,15 +1,16 @@
 //! `export` of a tagger: a trained tagger directory -> one ONNX file for the runtime
-//! ([`sublex_runtime::Tagger`]), checked sentence by sentence against burn before returning.
+//! ([`sublex_runtime::TaggerModel`]), checked sentence by sentence against burn before returning.
 //!
 //! Only character-only taggers (CHAR, CHAR(D)) export: the FULL variants' word table is the
 //! very thing the paper replaces, and would make the file tens of megabytes.
 
-use super::model::{Lexicon, Tagger};
+use sublex_runtime::parity::max_abs_diff;
+use super::model::{Lexicon, TaggerModel};
 use super::train::load_tagger;
 use super::Sentence;
 use crate::checkpoint;
 use crate::export::{
-    data, data1, lstm_from_onnx, max_abs_diff, model_from_weights, onnx_lstm, weights_of,
+    data, data1, lstm_from_onnx, model_from_weights, onnx_lstm, weights_of,
 };
 use crate::init::param;
 use anyhow::{bail, Context, Result};
@@ -41,7 +42,7 @@ pub struct TaggerExportReport {
 }
 
 /// burn's tagger in ONNX layout.
-pub fn tagger_weights_of(model: &Tagger) -> TaggerWeights {
+pub fn tagger_weights_of(model: &TaggerModel) -> TaggerWeights {
     let (w, r, b) = onnx_lstm(&model.forward_lstm, &model.backward_lstm);
     let bias = |l: &Linear| data1(l.bias.as_ref().expect("MLP layers have biases").val());
     TaggerWeights {
@@ -57,7 +58,7 @@ pub fn tagger_weights_of(model: &Tagger) -> TaggerWeights {
 }
 
 /// A burn tagger computing exactly what `w` computes.
-pub fn tagger_from_weights(template: &Tagger, w: &TaggerWeights, device: &Device) -> Tagger {
+pub fn tagger_from_weights(template: &TaggerModel, w: &TaggerWeights, device: &Device) -> TaggerModel {
     let input = template.forward_lstm.w_input.dims()[0];
     let hidden = template.forward_lstm.hidden();
     let lstm = |dir| lstm_from_onnx((&w.w, &w.r, &w.b), dir, input, hidden, device);
@@ -68,7 +69,7 @@ pub fn tagger_from_weights(template: &Tagger, w: &TaggerWeights, device: &Device
             bias: Some(param(bias.to_vec(), [dims[1]], device)),
         }
     };
-    Tagger {
+    TaggerModel {
         chars: model_from_weights(&template.chars, &w.chars, device),
         words: None,
         forward_lstm: lstm(0),
@@ -122,8 +123,7 @@ pub fn export_tagger(
     let weights = tagger_weights_of(&model);
     let shapes = manifest.tagger_shapes().expect("a tagger manifest");
     weights
-        .check(&shapes)
-        .map_err(|(name, problem)| anyhow::anyhow!("weight {name}: {problem}"))?;
+        .check(&shapes)?;
     checkpoint::write_atomic(out, &encode_tagger(&manifest, &weights))?;
 
     let artifact = Artifact::open(out)?;
@@ -189,7 +189,7 @@ pub fn export_tagger(
 
 /// burn's scores `[words, tags]` for one sentence.
 pub fn burn_scores(
-    model: &Tagger,
+    model: &TaggerModel,
     lexicon: &Lexicon,
     words: &[String],
     device: &Device,

@@ -1,7 +1,7 @@
-//! What an ISA must provide ([`Backend`]) and the validated argument bundles it receives.
+//! What an ISA must provide ([`IsaOps`]) and the validated argument bundles it receives.
 //!
 //! The driver builds a [`Gemm`] or [`Cells`] from slices; their constructors check every
-//! bound once. Backends then turn them into raw pointers and run unchecked inner loops:
+//! bound once. The ISA paths then turn them into raw pointers and run unchecked inner loops:
 //! the checks live in one place, and a shape bug becomes [`KernelError::Internal`] instead
 //! of an out-of-bounds access.
 
@@ -11,7 +11,7 @@ use crate::KernelError;
 /// The four operations a code path implements. Each row's arithmetic must not depend on how
 /// many rows are processed together, nor on which row it is: that is what makes a word's
 /// embedding bit-identical at any batch position.
-pub(crate) trait Backend {
+pub(crate) trait IsaOps {
     /// `out[r][j] = init[r][j] + Σ_k a[r][k] · b[k][j]`, accumulated in order `k = 0, 1, ...`
     /// (`b` in panel-major layout, see [`Gemm`]).
     fn matmul(&self, m: Gemm<'_>);
@@ -52,7 +52,7 @@ pub(crate) struct MatmulArgs<'a> {
     pub ldo: usize,
 }
 
-/// A validated [`MatmulArgs`] (see [`Backend::matmul`]).
+/// A validated [`MatmulArgs`] (see [`IsaOps::matmul`]).
 pub(crate) struct Gemm<'a>(MatmulArgs<'a>);
 
 /// Raw form of a [`Gemm`]. Invariant (established by [`Gemm::new`]): for `r < rows`,
