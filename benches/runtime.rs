@@ -7,9 +7,9 @@
 //! The model: SUBLEX_BENCH_MODEL (a trained model directory) or, by default, one epoch on
 //! the shipped GloVe sample (speed does not depend on how long a model trained).
 
-use sublex_runtime::alloc_count::{self, CountingAllocator};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::path::{Path, PathBuf};
+use sublex_runtime::alloc_count::{self, CountingAllocator};
 use sublex_runtime::{Artifact, BackendChoice, Embedder, Precision};
 use sublex_trainer::export;
 use sublex_trainer::teacher::{LoadOptions, Teacher};

@@ -5,10 +5,10 @@
 mod common;
 
 use common::fixture;
+use sublex_runtime::parity::{max_abs_diff, PARITY_TOLERANCE};
 use sublex_runtime::{Artifact, BackendChoice, Precision};
 use sublex_trainer::checkpoint::load_model;
 use sublex_trainer::embed::embed_words;
-use sublex_runtime::parity::{max_abs_diff, PARITY_TOLERANCE};
 use sublex_trainer::export::runtime_vectors;
 
 const BACKENDS: [BackendChoice; 2] = [BackendChoice::Tract, BackendChoice::Kernel];

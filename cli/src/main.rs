@@ -100,6 +100,8 @@ fn run(args: Args) -> Result<()> {
             among,
             k,
         } => commands::similar(&model.model, model.backend, &word, &among, k),
-        Command::Tag { model, conllu } => commands::tag(&model.model, model.backend, conllu.as_deref()),
+        Command::Tag { model, conllu } => {
+            commands::tag(&model.model, model.backend, conllu.as_deref())
+        }
     }
 }

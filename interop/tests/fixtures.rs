@@ -35,5 +35,9 @@ fn fixtures_are_what_the_exporter_writes_today() {
         "differ from what the exporter writes today (or are missing): if the format change is \
          intended, rerun with SUBLEX_REGENERATE_FIXTURES=1 and commit the files"
     };
-    assert!(stale.is_empty(), "these fixtures {hint}:\n  {}", stale.join("\n  "));
+    assert!(
+        stale.is_empty(),
+        "these fixtures {hint}:\n  {}",
+        stale.join("\n  ")
+    );
 }

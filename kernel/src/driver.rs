@@ -3,8 +3,8 @@
 //! one tile at a time keeps scratch constant-size and the tile's state hot in L1, while the
 //! weights stream once per tile step and are shared by all of the tile's words.
 
-use crate::isa_ops::{IsaOps, Cells, Gemm, MatmulArgs};
 use crate::dims::{align_offset, Layout, MR};
+use crate::isa_ops::{Cells, Gemm, IsaOps, MatmulArgs};
 use crate::pack::Packed;
 use crate::KernelError;
 

@@ -5,8 +5,8 @@
 
 use core::arch::aarch64::*;
 
-use crate::isa_ops::{col_blocks, IsaOps, Cells, Gemm, RawCells, RawGemm};
 use crate::dims::{LANES, PANEL};
+use crate::isa_ops::{col_blocks, Cells, Gemm, IsaOps, RawCells, RawGemm};
 use crate::math::{TANH_ALPHA, TANH_BETA, TANH_CLAMP};
 
 /// f32 lanes in one q-register.

@@ -1,8 +1,8 @@
 //! Conversion from the ONNX file's weight layout to the kernel's ([`pack`]), and the read-only
 //! views of a packed buffer the driver uses ([`Packed`]).
 
-use crate::layout::LstmDirection;
 use crate::dims::{align_offset, panel_index, Layout, ALIGN};
+use crate::layout::LstmDirection;
 use crate::{Dims, KernelError};
 
 /// Weights in the ONNX file's layout (already `f32`): direction 0 = forward, 1 = backward.
@@ -123,11 +123,10 @@ fn input_table(l: &Layout, chars: &[f32], d: &LstmDirection<'_>, table: &mut [f3
         .chunks_exact(l.char_dim)
         .zip(table.chunks_exact_mut(l.g4))
     {
-        let gates = d
-            .w
-            .chunks_exact(l.h * l.char_dim)
-            .zip(d.wb.chunks_exact(l.h))
-            .zip(d.rb.chunks_exact(l.h));
+        let gates =
+            d.w.chunks_exact(l.h * l.char_dim)
+                .zip(d.wb.chunks_exact(l.h))
+                .zip(d.rb.chunks_exact(l.h));
         for (((w_gate, wb), rb), dst) in gates.zip(row.chunks_exact_mut(l.hp)) {
             let units = w_gate.chunks_exact(l.char_dim).zip(wb).zip(rb);
             for (((w_unit, &wb), &rb), t) in units.zip(dst.iter_mut()) {

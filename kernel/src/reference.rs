@@ -27,7 +27,9 @@ pub fn embed_word(dims: &Dims, w: &OnnxWeights<'_>, ids: &[u32]) -> Vec<f64> {
         (0..h).map(|k| state[k] * f64::from(p[k * d + j])).sum()
     };
     let z: Vec<f64> = (0..d)
-        .map(|j| f64::from(w.proj_bias[j]) + from(w.proj_forward, &f, j) + from(w.proj_backward, &b, j))
+        .map(|j| {
+            f64::from(w.proj_bias[j]) + from(w.proj_forward, &f, j) + from(w.proj_backward, &b, j)
+        })
         .collect();
     let relu: Vec<f64> = z.iter().map(|x| x.max(0.0)).collect();
     match w.highway {
@@ -35,7 +37,9 @@ pub fn embed_word(dims: &Dims, w: &OnnxWeights<'_>, ids: &[u32]) -> Vec<f64> {
         Some((hw, hb)) => (0..d)
             .map(|j| {
                 let pre = f64::from(hb[j])
-                    + (0..d).map(|k| relu[k] * f64::from(hw[k * d + j])).sum::<f64>();
+                    + (0..d)
+                        .map(|k| relu[k] * f64::from(hw[k * d + j]))
+                        .sum::<f64>();
                 let t = sigmoid(pre);
                 t * relu[j] + (1.0 - t) * z[j]
             })

@@ -2,8 +2,8 @@
 //! vectorises for the target's baseline (SSE2 on x86_64, NEON on aarch64, the FPU on
 //! Cortex-M). No FMA, so its results differ from the SIMD paths in the last bits only.
 
-use crate::isa_ops::{IsaOps, Cells, Gemm, RawGemm};
 use crate::dims::PANEL;
+use crate::isa_ops::{Cells, Gemm, IsaOps, RawGemm};
 use crate::math::{sigmoid, tanh};
 
 /// Rows of one register tile: 4 rows x 8 columns is 8 SSE accumulators.

@@ -10,8 +10,8 @@
 
 use core::arch::x86_64::*;
 
-use crate::isa_ops::{col_blocks, IsaOps, Cells, Gemm, RawCells, RawGemm};
 use crate::dims::{LANES, PANEL};
+use crate::isa_ops::{col_blocks, Cells, Gemm, IsaOps, RawCells, RawGemm};
 use crate::math::{TANH_ALPHA, TANH_BETA, TANH_CLAMP};
 
 /// Proof that AVX2 and FMA are usable: only [`Avx2Fma::new_unchecked`] makes one.

@@ -15,8 +15,8 @@
 
 use core::arch::x86_64::*;
 
-use crate::isa_ops::{IsaOps, Cells, Gemm, RawCells, RawGemm};
 use crate::dims::{LANES, PANEL};
+use crate::isa_ops::{Cells, Gemm, IsaOps, RawCells, RawGemm};
 use crate::math::{TANH_ALPHA, TANH_BETA, TANH_CLAMP};
 
 /// Proof that AVX-512F, AVX2 and FMA are usable: only [`Avx512::new_unchecked`] makes one.

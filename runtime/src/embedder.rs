@@ -96,7 +96,9 @@ impl Embedder {
             // Every embedder sublex writes is the kernel's architecture; `Auto` only falls
             // back to tract when the kernel rejects the file (and tract is built in).
             #[cfg(feature = "tract")]
-            BackendChoice::Auto => kernel().or_else(|_| TractBackend::new(artifact).map(Backend::Tract))?,
+            BackendChoice::Auto => {
+                kernel().or_else(|_| TractBackend::new(artifact).map(Backend::Tract))?
+            }
             #[cfg(not(feature = "tract"))]
             BackendChoice::Auto => kernel()?,
             #[cfg(feature = "tract")]

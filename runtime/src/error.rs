@@ -10,7 +10,10 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 pub enum Error {
     /// A model file is unusable. Displays as `path: problem`; the problem's own cause (an
     /// I/O or decoding error, tract's message) is this error's source.
-    File { path: PathBuf, problem: FileProblem },
+    File {
+        path: PathBuf,
+        problem: FileProblem,
+    },
     OutputSize {
         words: usize,
         dim: usize,
@@ -21,7 +24,9 @@ pub enum Error {
         backend: &'static str,
         source: BoxError,
     },
-    Unavailable { backend: &'static str },
+    Unavailable {
+        backend: &'static str,
+    },
 }
 
 impl std::fmt::Display for Error {

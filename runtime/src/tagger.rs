@@ -12,9 +12,9 @@ use crate::artifact::{Artifact, Kind, Manifest};
 use crate::embedder::{BackendChoice, Embedder};
 use crate::error::{Error, Result};
 use crate::sentence::SentenceModel;
-use std::path::Path;
 #[cfg(feature = "tract")]
 use crate::tract_backend::TractTagger;
+use std::path::Path;
 
 /// A tag's index in [`Tagger::tags`].
 pub type TagId = u32;

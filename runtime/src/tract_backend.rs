@@ -140,7 +140,12 @@ impl TractTagger {
     }
 
     /// Runs the graph on a non-empty sentence; `out` holds exactly its scores.
-    pub(crate) fn run(&mut self, vocab: &CharVocab, sentence: &[&str], out: &mut [f32]) -> Result<()> {
+    pub(crate) fn run(
+        &mut self,
+        vocab: &CharVocab,
+        sentence: &[&str],
+        out: &mut [f32],
+    ) -> Result<()> {
         let fail = run_failed;
         // At least one time step: a sentence of empty words still runs (all masked out).
         let time = sentence

@@ -59,10 +59,6 @@ fn kernel_calls_allocate_nothing_and_tract_calls_are_counted() {
         tagger
             .tag_into(sentence, &mut tags[..sentence.len()])
             .unwrap();
-        assert_eq!(
-            allocations() - before,
-            0,
-            "{sentence:?}"
-        );
+        assert_eq!(allocations() - before, 0, "{sentence:?}");
     }
 }

@@ -4,10 +4,10 @@
 
 mod common;
 
-use sublex_runtime::parity::max_abs_diff;
 use common::random_model;
 use proptest::prelude::*;
 use std::sync::OnceLock;
+use sublex_runtime::parity::max_abs_diff;
 use sublex_runtime::{Artifact, BackendChoice, Embedder, Error, FileProblem, Precision};
 
 const BACKENDS: [BackendChoice; 2] = [BackendChoice::Tract, BackendChoice::Kernel];
@@ -56,7 +56,6 @@ fn embed(e: &mut Embedder, words: &[String]) -> Vec<f32> {
     e.embed_into(&refs, &mut out).unwrap();
     out
 }
-
 
 #[test]
 fn kernel_and_tract_agree_at_every_precision_with_and_without_highway() {

@@ -4,9 +4,9 @@
 
 mod common;
 
-use sublex_runtime::parity::max_abs_diff;
 use common::{random_model, random_tagger};
 use proptest::prelude::*;
+use sublex_runtime::parity::max_abs_diff;
 use sublex_runtime::{
     reference, Artifact, BackendChoice, Error, FileProblem, Kind, Precision, TagId, Tagger,
 };
@@ -26,7 +26,6 @@ fn scores(t: &mut Tagger, sentence: &[&str]) -> Vec<f32> {
     t.scores_into(sentence, &mut out).unwrap();
     out
 }
-
 
 fn sentences() -> Vec<Vec<String>> {
     let long = "b".repeat(200); // beyond MAX_WORD_CHARS: truncated like everywhere else

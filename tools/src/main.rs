@@ -1,8 +1,8 @@
 use anyhow::Result;
 use clap::{Parser, ValueEnum};
 use std::path::PathBuf;
-use sublex_tools::report::{self, Inputs};
 use sublex_runtime::alloc_count::CountingAllocator;
+use sublex_tools::report::{self, Inputs};
 use sublex_tools::{plot, render};
 
 // Resident bytes are the heap a loaded model holds, so this binary counts its heap.

@@ -2,17 +2,17 @@
 //! (to recognise the exported file that carries it).
 
 use crate::report::{Basis, Quality, Row};
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 use burn::module::Module;
 use burn::tensor::Device;
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 use sublex_runtime::artifact::TaggerWeights;
 use sublex_runtime::{Artifact, CharModelWeights, Kind, Precision};
-use sublex_trainer::checkpoint::{self, read_json};
+use sublex_trainer::checkpoint;
+use sublex_trainer::eval::analogy::AnalogyScore;
 use sublex_trainer::export::weights_of;
+use sublex_trainer::run_dir::RunDir;
 use sublex_trainer::tagger::export::tagger_weights_of;
-use sublex_trainer::tagger::train::{TaggerInfo, TaggerReport};
 
 /// What a run trained, as far as matching files goes.
 #[derive(Debug)]
@@ -44,34 +44,27 @@ pub struct Run {
 
 impl Run {
     pub fn read(dir: &Path) -> Result<Run> {
-        if dir.join("tagger.json").exists() {
-            Self::tagger(dir)
-        } else if dir.join("model.json").exists() {
-            Self::embedder(dir)
-        } else {
-            bail!(
-                "{}: not a run directory (no tagger.json from `sublex-train tagger`, no \
-                 model.json from `sublex-train reconstruct`)",
-                dir.display()
-            )
+        let run = RunDir::open(dir)?;
+        match run {
+            RunDir::Tagger(_) => Self::tagger(&run),
+            RunDir::Embedder(_) => Self::embedder(&run),
         }
     }
 
-    fn embedder(dir: &Path) -> Result<Run> {
+    fn embedder(run: &RunDir) -> Result<Run> {
+        let dir = run.path();
         let (model, info) = checkpoint::load_model(dir, &Device::flex())?;
-        let eval = dir.join("eval.json");
-        let eval: Option<Value> = if eval.exists() {
-            Some(read_json(&eval)?)
-        } else {
-            None
-        };
-        let score = |similarity: &str, analogy: &str| {
-            eval.as_ref().map(|e| Quality {
-                similarity: e[similarity].as_f64(),
-                analogy: analogy_accuracy(&e[analogy]),
-                ..Quality::default()
-            })
-        };
+        let eval = run.eval_report()?;
+        let student = eval.as_ref().map(|e| Quality {
+            similarity: e.similarity_average,
+            analogy: analogy_accuracy(&e.analogy),
+            ..Quality::default()
+        });
+        let teacher = eval.as_ref().map(|e| Quality {
+            similarity: e.teacher_similarity_average,
+            analogy: analogy_accuracy(&e.teacher_analogy),
+            ..Quality::default()
+        });
         let vocab = info.model.vocab.len();
         Ok(Run {
             dir: dir.to_path_buf(),
@@ -84,16 +77,15 @@ impl Run {
             lookup_rows: vocab,
             lookup_params: vocab * info.model.char_dim,
             total_params: model.num_params(),
-            quality: score("similarity_average", "analogy").unwrap_or_default(),
-            teacher_quality: score("teacher_similarity_average", "teacher_analogy"),
+            quality: student.unwrap_or_default(),
+            teacher_quality: teacher,
             matched: false,
         })
     }
 
-    fn tagger(dir: &Path) -> Result<Run> {
-        let info: TaggerInfo = read_json(&dir.join("tagger.json"))?;
-        let report: TaggerReport = read_json(&dir.join("report.json"))
-            .with_context(|| format!("{}: a tagger run without its report", dir.display()))?;
+    fn tagger(run: &RunDir) -> Result<Run> {
+        let dir = run.path();
+        let (info, report) = run.tagger()?;
         let config = &info.config;
         let trained = match config.words {
             Some(_) => Trained::WordTagger,
@@ -154,20 +146,12 @@ impl Run {
     }
 }
 
-/// Correct over covered questions, summed over every set and category of an `eval.json`
-/// analogy list; `None` when nothing was scored.
-fn analogy_accuracy(sets: &Value) -> Option<f64> {
-    let categories = sets.as_array()?.iter().flat_map(|s| {
-        s["categories"]
-            .as_array()
-            .map(|c| c.as_slice())
-            .unwrap_or_default()
-    });
+/// Correct over covered questions, summed over every set and category of an analogy
+/// evaluation; `None` when nothing was scored.
+fn analogy_accuracy(sets: &[AnalogyScore]) -> Option<f64> {
+    let categories = sets.iter().flat_map(|s| &s.categories);
     let (correct, covered) = categories.fold((0, 0), |(correct, covered), c| {
-        (
-            correct + c["correct"].as_u64().unwrap_or(0),
-            covered + c["covered"].as_u64().unwrap_or(0),
-        )
+        (correct + c.correct, covered + c.covered)
     });
     (covered > 0).then(|| correct as f64 / covered as f64)
 }

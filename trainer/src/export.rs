@@ -15,10 +15,10 @@ use burn::nn::Linear;
 use burn::tensor::{Device, Tensor};
 use rand::{Rng, SeedableRng};
 use std::path::Path;
+use sublex_kernel::layout::{transpose_into, LstmDirection};
 use sublex_runtime::artifact::{
     encode_embedder, CharModelWeights, Kind, Manifest, Precision, FORMAT_VERSION,
 };
-use sublex_kernel::layout::{transpose_into, LstmDirection};
 use sublex_runtime::parity::{max_abs_diff, tolerance};
 use sublex_runtime::{reference, Artifact, BackendChoice, CharVocab, Embedder};
 
@@ -172,8 +172,7 @@ pub fn export(
     let weights = weights_of(&model);
     let manifest = manifest(&info, precision);
     let shapes = manifest.shapes();
-    weights
-        .check(&shapes)?;
+    weights.check(&shapes)?;
     checkpoint::write_atomic(out, &encode_embedder(&manifest, &weights))?;
     let artifact = Artifact::open(out)?;
     let file_weights = artifact.weights()?;

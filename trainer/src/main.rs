@@ -7,6 +7,7 @@ use sublex_trainer::checkpoint;
 use sublex_trainer::distance::Distance;
 use sublex_trainer::eval::{self, EvalRequest, Student};
 use sublex_trainer::export;
+use sublex_trainer::run_dir::RunDir;
 use sublex_trainer::tagger::model::Variant;
 use sublex_trainer::tagger::train::{self as tagger_train, Grid, TaggerOptions};
 use sublex_trainer::tagger::CorpusFormat;
@@ -305,12 +306,13 @@ fn main() -> Result<()> {
 }
 
 fn export_command(a: ExportArgs) -> Result<()> {
-    if a.model.join("tagger.json").exists() {
+    if let RunDir::Tagger(_) = RunDir::open(&a.model)? {
         let check = match &a.check_corpus {
             Some(path) => sublex_trainer::tagger::read_corpus(path, CorpusFormat::Auto)?,
             None => Vec::new(),
         };
-        let r = sublex_trainer::tagger::export::export_tagger(&a.model, &a.out, a.precision, &check)?;
+        let r =
+            sublex_trainer::tagger::export::export_tagger(&a.model, &a.out, a.precision, &check)?;
         eprintln!(
             "wrote {} ({} bytes, {}); on {} sentences ({} tokens) burn vs runtime: max |score diff| kernel {:.1e}, tract {:.1e}, {} tags differ; \
              {} tags changed by {} storage",
@@ -404,12 +406,11 @@ fn eval_command(a: EvalArgs) -> Result<()> {
         k: a.k,
     };
     let report = eval::evaluate(&student, teacher.as_ref(), &request)?;
-    let json = serde_json::to_string_pretty(&report)?;
     if let Some(dir) = &model_dir {
-        checkpoint::write_atomic(&dir.join("eval.json"), json.as_bytes())?;
+        RunDir::open(dir)?.write_eval_report(&report)?;
     }
     if a.json {
-        println!("{json}");
+        println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print!("{}", eval::render_text(&report));
     }

@@ -3,6 +3,7 @@
 use crate::checkpoint;
 use crate::eval::{self, EvalRequest, Student};
 use crate::export;
+use crate::run_dir::RunDir;
 use crate::teacher::{LoadOptions, Teacher};
 use crate::train::{self, ReconstructOptions};
 use anyhow::Result;
@@ -112,10 +113,7 @@ pub fn run(data: DefaultData, out: &Path, progress: bool) -> Result<()> {
         k: 7,
     };
     let report = eval::evaluate(&student, Some(&teacher), &request)?;
-    checkpoint::write_atomic(
-        &out.join("eval.json"),
-        serde_json::to_string_pretty(&report)?.as_bytes(),
-    )?;
+    RunDir::Embedder(out.to_path_buf()).write_eval_report(&report)?;
     println!("{}", eval::render_text(&report));
     deploy(out, &teacher, &data.teacher)?;
     println!(

@@ -4,12 +4,12 @@ use crate::adam::FusedAdam;
 use crate::batches::length_batches;
 use crate::checkpoint::{self, save_model, ModelInfo, FORMAT_VERSION};
 use crate::distance::Distance;
+use crate::harness::{Harness, Progress};
 use crate::model::{CharModel, CharModelConfig};
 use crate::teacher::Teacher;
 use anyhow::{bail, Context, Result};
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
-use crate::harness::{Harness, Progress};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -147,7 +147,11 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
             save_model(&opts.out, &model, &info)
         })?;
         if opts.keep_every > 0 && epoch % opts.keep_every == 0 {
-            save_model(&opts.out.join("epochs").join(epoch.to_string()), &model, &info)?;
+            save_model(
+                &opts.out.join("epochs").join(epoch.to_string()),
+                &model,
+                &info,
+            )?;
         }
         let line = EpochMetrics {
             epoch,

@@ -1,10 +1,10 @@
 //! The character model and its training: batch independence, the distances, determinism
 //! for a seed, resume equal to an uninterrupted run, and evaluation on real data.
 
-use sublex_runtime::parity::max_abs_diff;
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 use std::path::PathBuf;
+use sublex_runtime::parity::max_abs_diff;
 use sublex_trainer::checkpoint;
 use sublex_trainer::distance::Distance;
 use sublex_trainer::embed::embed_words;
@@ -44,7 +44,6 @@ fn options(out: PathBuf, epochs: usize) -> ReconstructOptions {
         progress: false,
     }
 }
-
 
 #[test]
 fn a_words_vector_does_not_depend_on_its_batch() {

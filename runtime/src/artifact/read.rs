@@ -2,13 +2,13 @@
 //! shapes) and read the weights back as f32.
 
 use super::manifest::{Manifest, CHECKSUM_KEY};
+use super::onnx::DataType;
+use super::onnx::{ModelProto, TensorProto};
 use super::weights::{CharModelWeights, Shapes, TaggerWeights};
 use super::Kind;
 use crate::error::{Error, FileProblem, Result, WeightError, WeightProblem};
 use prost::Message;
 use std::path::{Path, PathBuf};
-use super::onnx::DataType;
-use super::onnx::{ModelProto, TensorProto};
 
 /// A validated model file.
 #[derive(Debug)]
@@ -214,7 +214,12 @@ fn decode<'t>(
             expected: dtype,
         });
     }
-    if !t.dims.iter().map(|&d| usize::try_from(d).ok()).eq(dims.iter().map(|&d| Some(d))) {
+    if !t
+        .dims
+        .iter()
+        .map(|&d| usize::try_from(d).ok())
+        .eq(dims.iter().map(|&d| Some(d)))
+    {
         return Err(WeightProblem::Shape {
             tensor: tensor(),
             found: t.dims.clone(),

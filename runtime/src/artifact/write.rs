@@ -10,12 +10,12 @@
 //! because tract 0.23.9 mis-optimises one wire feeding both (DESIGN.md).
 
 use super::manifest::{Manifest, CHECKSUM_KEY};
+use super::onnx::DataType;
+use super::onnx::{self as pb, NodeProto, TensorProto};
 use super::proto::*;
 use super::weights::{CharModelWeights, Shapes, TaggerShapes, TaggerWeights};
 use super::Precision;
 use prost::Message;
-use super::onnx::DataType;
-use super::onnx::{self as pb, NodeProto, TensorProto};
 
 const INPUT: &str = "chars";
 const OUTPUT: &str = "vectors";
@@ -298,6 +298,17 @@ impl GraphBuilder {
 
     fn tagger(&mut self, s: &TaggerShapes, w: &TaggerWeights) {
         let c = &s.chars;
+        self.tagger_initializers(s, w);
+        // tract needs initial states when the batch (here: words) is symbolic.
+        self.zero_states(TAGGER_CHARS, "dir0", "one_1d", "char_hidden_1d");
+        self.tagger_char_states(c.hidden);
+        self.char_vector(c, &w.chars, "word_vectors");
+        self.tagger_sentence(s);
+    }
+
+    /// The weights and the index constants of a tagger graph.
+    fn tagger_initializers(&mut self, s: &TaggerShapes, w: &TaggerWeights) {
+        let c = &s.chars;
         self.char_weights(c, &w.chars);
         self.weight("word_W", &s.w(), &w.w);
         self.weight("word_R", &s.r(), &w.r);
@@ -320,8 +331,10 @@ impl GraphBuilder {
             i64_tensor("one_1d", &[1], &[1]),
             i64_tensor("char_hidden_1d", &[1], &[c.hidden as i64]),
         ]);
-        // tract needs initial states when the batch (here: words) is symbolic.
-        self.zero_states(TAGGER_CHARS, "dir0", "one_1d", "char_hidden_1d");
+    }
+
+    /// The character BiLSTM over a sentence's padded words: its final states `f` and `b`.
+    fn tagger_char_states(&mut self, hidden: usize) {
         // Each direction of the character BiLSTM runs as a forward LSTM of its own.
         for (dir, start, end) in [("fwd", "dir0", "dir1"), ("bwd", "dir1", "dir2")] {
             for weight in ["W", "R", "B"] {
@@ -366,7 +379,7 @@ impl GraphBuilder {
                     "c0",
                 ],
                 &[&name("Y")],
-                vec![attr_int("hidden_size", c.hidden as i64)],
+                vec![attr_int("hidden_size", hidden as i64)],
             ));
             // Y [time, 1, words, H] ⊙ mask [time, 1, words, 1], summed over time: the state
             // after each word's last character.
@@ -378,7 +391,10 @@ impl GraphBuilder {
                 vec![attr_int("keepdims", 0)],
             ));
         }
-        self.char_vector(c, &w.chars, "word_vectors");
+    }
+
+    /// The word-level BiLSTM over the sentence's vectors, then the MLP.
+    fn tagger_sentence(&mut self, s: &TaggerShapes) {
         // The sentence is one sequence: [words, 1, dim].
         self.add("Unsqueeze", &["word_vectors", "axis1"], "sentence", vec![]);
         self.nodes.push(node(

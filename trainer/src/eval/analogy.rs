@@ -6,7 +6,7 @@ use super::read_lines;
 use super::stats::normalize_rows;
 use anyhow::{bail, Result};
 use burn::tensor::{Device, Tensor, TensorData};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -63,7 +63,7 @@ impl AnalogySet {
     }
 }
 
-#[derive(Serialize, Clone, Debug, Default)]
+#[derive(Serialize, Deserialize, Clone, Debug, Default)]
 pub struct CategoryScore {
     pub category: String,
     pub questions: usize,
@@ -73,7 +73,7 @@ pub struct CategoryScore {
     pub accuracy: f64,
 }
 
-#[derive(Serialize, Clone, Debug)]
+#[derive(Serialize, Deserialize, Clone, Debug)]
 pub struct AnalogyScore {
     pub set: String,
     pub search_space: usize,

@@ -10,7 +10,7 @@ use crate::embed::embed_words;
 use crate::model::CharModel;
 use crate::teacher::Teacher;
 use anyhow::{Context, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -76,7 +76,7 @@ pub struct EvalRequest {
     pub k: usize,
 }
 
-#[derive(Serialize, Clone, Debug)]
+#[derive(Serialize, Deserialize, Clone, Debug)]
 pub struct NeighborRow {
     pub word: String,
     pub teacher: Option<Vec<String>>,
@@ -84,7 +84,7 @@ pub struct NeighborRow {
 }
 
 /// Everything `eval` measured, as written to `eval.json`.
-#[derive(Serialize, Clone, Debug)]
+#[derive(Serialize, Deserialize, Clone, Debug)]
 pub struct EvalReport {
     pub model: String,
     pub teacher: Option<String>,
@@ -130,7 +130,46 @@ pub fn evaluate(
         anyhow::bail!("analogy and neighbours search the teacher's vocabulary: pass --teacher");
     }
 
-    // Embed every word any measure needs, once.
+    let student_vectors = embed_needed(student, teacher, request, &sim_sets, &analogy_sets);
+    let teacher_vectors = teacher.map(|t| TeacherVectors {
+        teacher: t,
+        index: t.index(),
+    });
+    let similarity: Vec<_> = sim_sets
+        .iter()
+        .map(|set| {
+            similarity::evaluate(
+                set,
+                &student_vectors,
+                teacher_vectors.as_ref().map(|t| t as &dyn Vectors),
+            )
+        })
+        .collect();
+    let mean = |xs: Vec<f64>| (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64);
+    let (analogy, teacher_analogy) = analogies(&student_vectors, teacher, request, &analogy_sets);
+    Ok(EvalReport {
+        model: student.name.clone(),
+        teacher: teacher.map(|t| t.name().to_string()),
+        epochs: student.epochs,
+        loss: student.loss.clone(),
+        similarity_average: mean(similarity.iter().map(|s| s.student).collect()),
+        teacher_similarity_average: mean(similarity.iter().filter_map(|s| s.teacher).collect()),
+        similarity,
+        analogy,
+        teacher_analogy,
+        neighbors: neighbor_rows(&student_vectors, teacher_vectors.as_ref(), request),
+    })
+}
+
+/// The student's vectors of every word any measure needs, embedded once: the teacher's
+/// first rows (the analogy and neighbour search space), then the other words asked about.
+fn embed_needed(
+    student: &Student,
+    teacher: Option<&Teacher>,
+    request: &EvalRequest,
+    sim_sets: &[similarity::SimilaritySet],
+    analogy_sets: &[analogy::AnalogySet],
+) -> WordMatrix {
     let vocab_rows = match teacher {
         Some(t) if !request.neighbors.is_empty() => t.len(),
         Some(t) if !analogy_sets.is_empty() => request.analogy_vocab.min(t.len()),
@@ -146,31 +185,21 @@ pub fn evaluate(
     extra.dedup();
     words.extend(extra);
     let values = embed_words(student.model, student.vocab, &words, student.dim);
-    let student_vectors = WordMatrix::new(words, values, student.dim);
-    let teacher_vectors = teacher.map(|t| TeacherVectors {
-        teacher: t,
-        index: t.index(),
-    });
+    WordMatrix::new(words, values, student.dim)
+}
 
-    let similarity: Vec<_> = sim_sets
-        .iter()
-        .map(|set| {
-            similarity::evaluate(
-                set,
-                &student_vectors,
-                teacher_vectors.as_ref().map(|t| t as &dyn Vectors),
-            )
-        })
-        .collect();
-    let mean = |xs: Vec<f64>| (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64);
-    let similarity_average = mean(similarity.iter().map(|s| s.student).collect());
-    let teacher_similarity_average = mean(similarity.iter().filter_map(|s| s.teacher).collect());
-
+/// The student's and the teacher's scores on every analogy set.
+fn analogies(
+    student_vectors: &WordMatrix,
+    teacher: Option<&Teacher>,
+    request: &EvalRequest,
+    analogy_sets: &[analogy::AnalogySet],
+) -> (Vec<analogy::AnalogyScore>, Vec<analogy::AnalogyScore>) {
     let (mut analogy, mut teacher_analogy) = (Vec::new(), Vec::new());
     if let Some(t) = teacher {
         let n = request.analogy_vocab.min(t.len());
         let space = &t.words()[..n];
-        for set in &analogy_sets {
+        for set in analogy_sets {
             analogy.push(analogy::evaluate(
                 set,
                 space,
@@ -185,9 +214,18 @@ pub fn evaluate(
             ));
         }
     }
+    (analogy, teacher_analogy)
+}
 
+/// Nearest neighbours of the requested words, by the student and by the teacher.
+fn neighbor_rows(
+    student_vectors: &WordMatrix,
+    teacher_vectors: Option<&TeacherVectors<'_>>,
+    request: &EvalRequest,
+) -> Vec<NeighborRow> {
     let mut neighbors = Vec::new();
-    if let (Some(t), Some(tv), false) = (teacher, &teacher_vectors, request.neighbors.is_empty()) {
+    if let (Some(tv), false) = (teacher_vectors, request.neighbors.is_empty()) {
+        let t = tv.teacher;
         let all = &student_vectors.values[..t.len() * t.dim()];
         for word in &request.neighbors {
             let word = word.to_lowercase();
@@ -201,19 +239,7 @@ pub fn evaluate(
             });
         }
     }
-
-    Ok(EvalReport {
-        model: student.name.clone(),
-        teacher: teacher.map(|t| t.name().to_string()),
-        epochs: student.epochs,
-        loss: student.loss.clone(),
-        similarity,
-        similarity_average,
-        teacher_similarity_average,
-        analogy,
-        teacher_analogy,
-        neighbors,
-    })
+    neighbors
 }
 
 /// The report as plain-text tables.

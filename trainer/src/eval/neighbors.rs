@@ -1,9 +1,9 @@
 //! Nearest neighbours by cosine (the paper's Table 4).
 
 use super::stats::normalize_rows;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Serialize, Clone, Debug)]
+#[derive(Serialize, Deserialize, Clone, Debug)]
 pub struct Neighbors {
     pub word: String,
     pub neighbors: Vec<String>,

@@ -3,7 +3,7 @@
 use super::stats::{cosine, spearman};
 use super::{read_lines, Vectors};
 use anyhow::{bail, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// A word-similarity benchmark: `word1 word2 score` per line (tabs or spaces), `#` comments.
@@ -53,7 +53,7 @@ impl SimilaritySet {
     }
 }
 
-#[derive(Serialize, Clone, Debug)]
+#[derive(Serialize, Deserialize, Clone, Debug)]
 pub struct SimilarityScore {
     pub set: String,
     pub pairs: usize,

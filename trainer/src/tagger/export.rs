@@ -4,14 +4,11 @@
 //! Only character-only taggers (CHAR, CHAR(D)) export: the FULL variants' word table is the
 //! very thing the paper replaces, and would make the file tens of megabytes.
 
-use sublex_runtime::parity::max_abs_diff;
-use super::model::{Lexicon, TaggerModel};
+use super::model::{Lexicon, TaggerConfig, TaggerModel};
 use super::train::load_tagger;
 use super::Sentence;
 use crate::checkpoint;
-use crate::export::{
-    data, data1, lstm_from_onnx, model_from_weights, onnx_lstm, weights_of,
-};
+use crate::export::{data, data1, lstm_from_onnx, model_from_weights, onnx_lstm, weights_of};
 use crate::init::param;
 use anyhow::{bail, Context, Result};
 use burn::nn::Linear;
@@ -20,6 +17,7 @@ use std::path::Path;
 use sublex_runtime::artifact::{
     encode_tagger, Kind, Manifest, Precision, TaggerDims, TaggerWeights, FORMAT_VERSION,
 };
+use sublex_runtime::parity::max_abs_diff;
 use sublex_runtime::{best_tag, Artifact, BackendChoice, TagId};
 
 /// Largest difference allowed between burn's and the runtime's tag scores (issue 4).
@@ -58,7 +56,11 @@ pub fn tagger_weights_of(model: &TaggerModel) -> TaggerWeights {
 }
 
 /// A burn tagger computing exactly what `w` computes.
-pub fn tagger_from_weights(template: &TaggerModel, w: &TaggerWeights, device: &Device) -> TaggerModel {
+pub fn tagger_from_weights(
+    template: &TaggerModel,
+    w: &TaggerWeights,
+    device: &Device,
+) -> TaggerModel {
     let input = template.forward_lstm.w_input.dims()[0];
     let hidden = template.forward_lstm.hidden();
     let lstm = |dir| lstm_from_onnx((&w.w, &w.r, &w.b), dir, input, hidden, device);
@@ -99,8 +101,29 @@ pub fn export_tagger(
             config.name()
         );
     }
+    let manifest = tagger_manifest(config, precision);
+    let weights = tagger_weights_of(&model);
+    let shapes = manifest.tagger_shapes().expect("a tagger manifest");
+    weights.check(&shapes)?;
+    checkpoint::write_atomic(out, &encode_tagger(&manifest, &weights))?;
+    let report = check_tagger_file(out, &model, &lexicon, check, precision)?;
+    let worst = report
+        .max_score_diff_kernel
+        .max(report.max_score_diff_tract);
+    if report.tags_differing > 0 || worst > SCORE_TOLERANCE {
+        bail!(
+            "{}: the runtime's scores differ from burn's by up to {worst:e} and {} tags differ: the export is wrong",
+            out.display(),
+            report.tags_differing
+        );
+    }
+    Ok(report)
+}
+
+/// The manifest of a character-only tagger stored at `precision`.
+fn tagger_manifest(config: &TaggerConfig, precision: Precision) -> Manifest {
     let chars = &config.chars;
-    let manifest = Manifest {
+    Manifest {
         format_version: FORMAT_VERSION,
         kind: Kind::Tagger,
         precision,
@@ -119,15 +142,21 @@ pub fn export_tagger(
             word_hidden: config.hidden,
             mlp: config.mlp,
         }),
-    };
-    let weights = tagger_weights_of(&model);
-    let shapes = manifest.tagger_shapes().expect("a tagger manifest");
-    weights
-        .check(&shapes)?;
-    checkpoint::write_atomic(out, &encode_tagger(&manifest, &weights))?;
+    }
+}
 
+/// Tags `check` with burn on the weights read back from `out` and with both runtime
+/// backends, and counts what differs (and what the storage precision changed).
+fn check_tagger_file(
+    out: &Path,
+    model: &TaggerModel,
+    lexicon: &Lexicon,
+    check: &[Sentence],
+    precision: Precision,
+) -> Result<TaggerExportReport> {
+    let device = Device::flex();
     let artifact = Artifact::open(out)?;
-    let file_model = tagger_from_weights(&model, &artifact.tagger_weights()?, &device);
+    let file_model = tagger_from_weights(model, &artifact.tagger_weights()?, &device);
     let open = |backend| sublex_runtime::Tagger::from_artifact(&artifact, backend);
     let mut runtimes = [open(BackendChoice::Kernel)?, open(BackendChoice::Tract)?];
     let mut report = TaggerExportReport {
@@ -140,10 +169,14 @@ pub fn export_tagger(
         tags_differing: 0,
         precision_tags_changed: 0,
     };
-    let tags = config.tags.len();
+    let tags = artifact
+        .manifest()
+        .tagger
+        .as_ref()
+        .map_or(1, |t| t.tags.len());
     let argmax = |s: &[f32]| -> Vec<TagId> { s.chunks(tags).map(best_tag).collect() };
     for sentence in check {
-        let burn = burn_scores(&file_model, &lexicon, &sentence.words, &device);
+        let burn = burn_scores(&file_model, lexicon, &sentence.words, &device);
         let from_burn = argmax(&burn);
         let words: Vec<&str> = sentence.words.iter().map(String::as_str).collect();
         report.tokens_checked += words.len();
@@ -166,23 +199,13 @@ pub fn export_tagger(
         }
         report.tags_differing += differing.iter().filter(|&&d| d).count();
         if precision != Precision::F32 {
-            let f32_tags = argmax(&burn_scores(&model, &lexicon, &sentence.words, &device));
+            let f32_tags = argmax(&burn_scores(model, lexicon, &sentence.words, &device));
             report.precision_tags_changed += f32_tags
                 .iter()
                 .zip(&from_burn)
                 .filter(|(a, b)| a != b)
                 .count();
         }
-    }
-    let worst = report
-        .max_score_diff_kernel
-        .max(report.max_score_diff_tract);
-    if report.tags_differing > 0 || worst > SCORE_TOLERANCE {
-        bail!(
-            "{}: the runtime's scores differ from burn's by up to {worst:e} and {} tags differ: the export is wrong",
-            out.display(),
-            report.tags_differing
-        );
     }
     Ok(report)
 }

@@ -5,6 +5,8 @@ mod corpus;
 pub mod eval;
 pub mod export;
 pub mod model;
+mod report;
+mod setup;
 pub mod train;
 
 pub use corpus::{

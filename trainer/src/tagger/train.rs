@@ -10,29 +10,28 @@
 //! - `tagger.json` + `model.bpk`: the chosen tagger (what `export --tagger` reads);
 //!   `report.json` and `report.md`: the grid, and dev/test accuracy of the chosen point.
 
-use super::eval::{evaluate, predict, Evaluation};
-use super::model::{Lexicon, TaggerModel, TaggerConfig, Variant, WordLookup};
-use super::{read_corpus, CorpusFormat, Sentence, TagSet};
+use super::eval::{evaluate, predict};
+use super::model::{Lexicon, TaggerConfig, TaggerModel, Variant};
+pub use super::report::{render, PointResult, TaggerInfo, TaggerReport};
+pub use super::setup::build_config;
+use super::setup::{fresh_tagger, frozen_rows, load_teacher, prepare_out};
+use super::{read_corpus, CorpusFormat, Sentence};
 use crate::adam::FusedAdam;
 use crate::batches::length_batches;
 use crate::checkpoint::{self, read_json, write_json};
-use crate::init::normal;
-use crate::model::CharModelConfig;
+use crate::harness::{Harness, Progress};
 use crate::teacher::{LoadOptions, Teacher};
 use crate::train::train_device;
-use anyhow::{bail, Context, Result};
-use burn::module::{Module, Param};
+use anyhow::{Context, Result};
+use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use crate::harness::{Harness, Progress};
-use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use sublex_runtime::CharVocab;
 
 /// Learning rates and dropout probabilities to try.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -99,46 +98,6 @@ pub struct TaggerOptions {
     pub progress: bool,
 }
 
-/// One grid point's outcome, in the report.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct PointResult {
-    pub lr: f64,
-    pub dropout: f64,
-    pub epochs: usize,
-    pub best_epoch: usize,
-    pub dev_accuracy: f64,
-    pub seconds: f64,
-}
-
-/// What `tagger` reports (`report.json`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct TaggerReport {
-    pub model: String,
-    pub train: String,
-    pub dev: String,
-    pub test: String,
-    pub grid: String,
-    pub points: Vec<PointResult>,
-    pub chosen_lr: f64,
-    pub chosen_dropout: f64,
-    /// Rows of every lookup table: characters, word rows, frozen teacher rows.
-    pub lookup_rows: usize,
-    pub parameters: usize,
-    pub train_sentences: usize,
-    pub train_tokens: usize,
-    pub seconds: f64,
-    pub dev_eval: Evaluation,
-    pub test_eval: Evaluation,
-}
-
-/// The chosen tagger's description (`tagger.json`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct TaggerInfo {
-    pub config: TaggerConfig,
-    pub lr: f64,
-    pub dropout: f64,
-}
-
 /// The corpora and what is derived from them.
 pub struct Data {
     pub train: Vec<Sentence>,
@@ -199,7 +158,14 @@ pub fn train_tagger(opts: &TaggerOptions) -> Result<TaggerReport> {
     let mut points = Vec::new();
     for (lr, dropout) in opts.grid.points() {
         let dir = opts.out.join("grid").join(point_name(lr, dropout));
-        let progress = train_point(&shared, &Point { lr, dropout, dir: &dir })?;
+        let progress = train_point(
+            &shared,
+            &Point {
+                lr,
+                dropout,
+                dir: &dir,
+            },
+        )?;
         points.push(PointResult {
             lr,
             dropout,
@@ -214,6 +180,23 @@ pub fn train_tagger(opts: &TaggerOptions) -> Result<TaggerReport> {
         .max_by(|a, b| a.dev_accuracy.total_cmp(&b.dev_accuracy))
         .context("the grid is empty")?
         .clone();
+    let frozen_rows = frozen.as_ref().map_or(0, HashMap::len);
+    let report = choose(&shared, points, &best, frozen_rows, started)?;
+    write_json(&opts.out.join("report.json"), &report)?;
+    checkpoint::write_atomic(&opts.out.join("report.md"), render(&report).as_bytes())?;
+    Ok(report)
+}
+
+/// Makes the best point's best epoch the run's tagger (`model.bpk`, `tagger.json`) and
+/// reports it on dev and test.
+fn choose(
+    shared: &Shared<'_>,
+    points: Vec<PointResult>,
+    best: &PointResult,
+    teacher_rows: usize,
+    started: Instant,
+) -> Result<TaggerReport> {
+    let (opts, config, data) = (shared.opts, shared.config, shared.data);
 
     // The chosen tagger: the best point's best epoch.
     let device = Device::flex();
@@ -234,7 +217,7 @@ pub fn train_tagger(opts: &TaggerOptions) -> Result<TaggerReport> {
     write_json(&opts.out.join("tagger.json"), &info)?;
 
     let eval = |sentences: &[Sentence]| {
-        let predicted = predict(&model, &lexicon, sentences, &device);
+        let predicted = predict(&model, shared.lexicon, sentences, &device);
         evaluate(
             sentences,
             &predicted,
@@ -243,8 +226,7 @@ pub fn train_tagger(opts: &TaggerOptions) -> Result<TaggerReport> {
             10,
         )
     };
-    let teacher_rows = frozen.as_ref().map_or(0, HashMap::len);
-    let report = TaggerReport {
+    Ok(TaggerReport {
         model: config.name(),
         train: opts.train.display().to_string(),
         dev: opts.dev.display().to_string(),
@@ -260,183 +242,11 @@ pub fn train_tagger(opts: &TaggerOptions) -> Result<TaggerReport> {
         seconds: started.elapsed().as_secs_f64(),
         dev_eval: eval(&data.dev),
         test_eval: eval(&data.test),
-    };
-    write_json(&opts.out.join("report.json"), &report)?;
-    checkpoint::write_atomic(&opts.out.join("report.md"), render(&report).as_bytes())?;
-    Ok(report)
+    })
 }
 
 fn point_name(lr: f64, dropout: f64) -> String {
     format!("lr{lr:e}-dropout{dropout}")
-}
-
-fn load_teacher(opts: &TaggerOptions) -> Result<Option<Teacher>> {
-    match (opts.variant, &opts.teacher) {
-        (Variant::FullEmb, Some(path)) => Ok(Some(Teacher::load(path, &LoadOptions::default())?)),
-        (Variant::FullEmb, None) => {
-            bail!("--variant full-emb needs --teacher (the table the word lookup starts from)")
-        }
-        (_, Some(_)) => bail!("--teacher is only for --variant full-emb"),
-        (_, None) => Ok(None),
-    }
-}
-
-/// The tagger's description: vocabularies from the training corpus (and `--init`'s
-/// characters first, so its trained rows keep their ids), tags from the training corpus.
-pub fn build_config(
-    opts: &TaggerOptions,
-    data: &Data,
-    teacher: Option<&Teacher>,
-) -> Result<TaggerConfig> {
-    let words = || {
-        data.train
-            .iter()
-            .flat_map(|s| s.words.iter().map(String::as_str))
-    };
-    let (chars, init_loss) = match &opts.init {
-        Some(dir) => {
-            let info = checkpoint::load_info(dir)?;
-            let mut known: Vec<char> = info.model.vocab.chars().to_vec();
-            let old: HashSet<char> = known.iter().copied().collect();
-            let new: BTreeSet<char> = words()
-                .flat_map(str::chars)
-                .filter(|c| !old.contains(c))
-                .collect();
-            known.extend(new);
-            let config = CharModelConfig {
-                vocab: CharVocab::from_chars(known),
-                dropout: 0.0,
-                ..info.model
-            };
-            (config, Some(info.loss))
-        }
-        None => (
-            CharModelConfig {
-                vocab: CharVocab::build(words(), 1),
-                char_dim: opts.char_dim,
-                dim: opts.char_dim,
-                highway: false,
-                dropout: 0.0,
-            },
-            None,
-        ),
-    };
-    let lookup = match opts.variant {
-        Variant::Char => None,
-        Variant::Full | Variant::FullEmb => {
-            let keys: BTreeSet<String> = words().map(Lexicon::key).collect();
-            Some(WordLookup {
-                words: keys.into_iter().collect(),
-                dim: teacher.map_or(opts.word_dim, Teacher::dim),
-                teacher: opts.teacher.clone(),
-            })
-        }
-    };
-    Ok(TaggerConfig {
-        variant: opts.variant,
-        chars,
-        words: lookup,
-        hidden: opts.hidden,
-        mlp: opts.mlp,
-        tags: TagSet::build(&data.train),
-        init_loss,
-        seed: opts.seed,
-    })
-}
-
-/// FULL+EMB: teacher vectors of the words that have no trainable row.
-fn frozen_rows(teacher: &Teacher, config: &TaggerConfig) -> HashMap<String, Vec<f32>> {
-    let rows: HashSet<&str> = config
-        .words
-        .iter()
-        .flat_map(|w| w.words.iter().map(String::as_str))
-        .collect();
-    teacher
-        .words()
-        .iter()
-        .enumerate()
-        .filter(|(_, w)| !rows.contains(w.as_str()))
-        .map(|(i, w)| (w.clone(), teacher.vector(i).to_vec()))
-        .collect()
-}
-
-/// Creates `out` with `config.json`, or checks a resumed run describes the same tagger.
-fn prepare_out(opts: &TaggerOptions, config: &TaggerConfig) -> Result<()> {
-    let path = opts.out.join("config.json");
-    if path.exists() {
-        if !opts.resume {
-            bail!(
-                "{} already holds a tagger run: pass --resume to continue it, or choose another --out",
-                opts.out.display()
-            );
-        }
-        let saved: TaggerConfig = read_json(&path)?;
-        if &saved != config {
-            bail!(
-                "--resume: {} was started with other data or options (its config.json describes a different tagger)",
-                opts.out.display()
-            );
-        }
-        return Ok(());
-    }
-    std::fs::create_dir_all(&opts.out)
-        .with_context(|| format!("cannot create {}", opts.out.display()))?;
-    write_json(&path, config)
-}
-
-/// A fresh tagger: random weights, then the character model from `--init` (rows for new
-/// characters drawn N(0, 1)) and the word rows from the teacher (FULL+EMB).
-fn fresh_tagger(
-    opts: &TaggerOptions,
-    config: &TaggerConfig,
-    teacher: Option<&Teacher>,
-    dropout: f64,
-    device: &Device,
-) -> Result<TaggerModel> {
-    let mut model = config.init(dropout, device);
-    if let Some(dir) = &opts.init {
-        let (chars, info) = checkpoint::load_model(dir, device)?;
-        let added = config.chars.vocab.len() - info.model.vocab.len();
-        let rng = &mut rand_chacha::ChaCha8Rng::seed_from_u64(config.seed ^ 0xc4a5);
-        // Built from plain values: a parameter must be a leaf of the autodiff graph.
-        let mut table = chars
-            .chars
-            .val()
-            .into_data()
-            .try_into_vec::<f32>()
-            .expect("f32 rows");
-        table.extend(
-            normal(rng, [added, config.chars.char_dim], device)
-                .val()
-                .into_data()
-                .try_into_vec::<f32>()
-                .expect("f32 rows"),
-        );
-        let shape = [config.chars.vocab.len(), config.chars.char_dim];
-        model.chars = crate::model::CharModel {
-            chars: Param::from_tensor(Tensor::from_data(TensorData::new(table, shape), device)),
-            ..chars
-        };
-    }
-    if let (Some(teacher), Some(lookup), Some(table)) = (teacher, &config.words, &model.words) {
-        let index = teacher.index();
-        let mut rows = table
-            .val()
-            .into_data()
-            .try_into_vec::<f32>()
-            .expect("f32 rows");
-        for (i, word) in lookup.words.iter().enumerate() {
-            if let Some(&t) = index.get(word.as_str()) {
-                rows[(i + 1) * lookup.dim..(i + 2) * lookup.dim].copy_from_slice(teacher.vector(t));
-            }
-        }
-        let rows = Tensor::from_data(
-            TensorData::new(rows, [lookup.words.len() + 1, lookup.dim]),
-            device,
-        );
-        model.words = Some(Param::from_tensor(rows));
-    }
-    Ok(model)
 }
 
 /// One grid point: its hyperparameters and its training directory.
@@ -507,7 +317,10 @@ fn train_point(shared: &Shared<'_>, point: &Point<'_>) -> Result<Progress> {
                 .map(|t| config.tags.id(t).expect("training tags are in the tag set") as i64)
                 .collect();
             let n = gold.len();
-            let input = shared.lexicon.batch(&words, Some((&singletons, &mut *rng)), with_words, &device);
+            let input =
+                shared
+                    .lexicon
+                    .batch(&words, Some((&singletons, &mut *rng)), with_words, &device);
             let scores = model.scores(&input, Some(rng));
             let gold = Tensor::<2, Int>::from_data(TensorData::new(gold, [n, 1]), &device);
             let loss = log_softmax(scores, 1).gather(1, gold).sum().neg() / n as f32;
@@ -516,37 +329,53 @@ fn train_point(shared: &Shared<'_>, point: &Point<'_>) -> Result<Progress> {
             Ok((optim.step(lr, model, grads), total, n))
         };
         let started = Instant::now();
-        let (trained, loss) = harness.epoch((epoch, opts.max_epochs), model, &batches, tokens, step)?;
+        let (trained, loss) =
+            harness.epoch((epoch, opts.max_epochs), model, &batches, tokens, step)?;
         model = trained;
         let dev = dev_accuracy(&model, shared);
-        let seconds = started.elapsed().as_secs_f64();
-        progress.seconds += seconds;
-        progress.epoch = epoch;
-        if dev > progress.best_dev {
-            progress.best_dev = dev;
-            progress.best_epoch = epoch;
-            checkpoint::save_module(&dir.join("best").join("model.bpk"), &model)?;
-        }
-        harness.checkpoint(&mut progress, &optim, |checkpoint| {
-            checkpoint::save_module(&checkpoint.join("model.bpk"), &model)
-        })?;
-        harness.metrics(&TaggerEpochMetrics {
+        let line = TaggerEpochMetrics {
             epoch,
             loss_per_token: loss.per_unit,
             dev_accuracy: dev,
-            seconds,
+            seconds: started.elapsed().as_secs_f64(),
             train_seconds: loss.seconds,
             tokens_per_s: loss.units_per_s,
-        })?;
-        eprintln!(
-            "lr {lr:e}, dropout {dropout}, epoch {epoch}: loss/token {:.4}, dev {:.2}%, {seconds:.0} s",
-            loss.per_unit,
-            100.0 * dev
-        );
+        };
+        end_epoch(&harness, &mut progress, &model, &optim, &line)?;
     }
     progress.done = true;
     write_json(&dir.join("progress.json"), &progress)?;
     Ok(progress)
+}
+
+/// After an epoch: the best model so far kept in `best/`, the checkpoint, the metrics line.
+fn end_epoch(
+    harness: &Harness<'_>,
+    progress: &mut Progress,
+    model: &TaggerModel,
+    optim: &ModuleOptimizer,
+    line: &TaggerEpochMetrics,
+) -> Result<()> {
+    progress.seconds += line.seconds;
+    progress.epoch = line.epoch;
+    if line.dev_accuracy > progress.best_dev {
+        progress.best_dev = line.dev_accuracy;
+        progress.best_epoch = line.epoch;
+        checkpoint::save_module(&harness.dir.join("best").join("model.bpk"), model)?;
+    }
+    harness.checkpoint(progress, optim, |checkpoint| {
+        checkpoint::save_module(&checkpoint.join("model.bpk"), model)
+    })?;
+    harness.metrics(line)?;
+    eprintln!(
+        "{}epoch {}: loss/token {:.4}, dev {:.2}%, {:.0} s",
+        harness.label,
+        line.epoch,
+        line.loss_per_token,
+        100.0 * line.dev_accuracy,
+        line.seconds
+    );
+    Ok(())
 }
 
 /// A grid point's model and optimizer: from its checkpoint, or fresh.
@@ -579,7 +408,14 @@ fn dev_accuracy(model: &TaggerModel, shared: &Shared<'_>) -> f64 {
     let valid = model.valid();
     let device = valid.chars.chars.val().device();
     let predicted = predict(&valid, shared.lexicon, &data.dev, &device);
-    evaluate(&data.dev, &predicted, &shared.config.tags, &data.training_words, 0).accuracy
+    evaluate(
+        &data.dev,
+        &predicted,
+        &shared.config.tags,
+        &data.training_words,
+        0,
+    )
+    .accuracy
 }
 
 /// Lowercased words seen exactly once in training.
@@ -593,38 +429,6 @@ fn singletons(train: &[Sentence]) -> HashSet<String> {
         .filter(|&(_, n)| n == 1)
         .map(|(w, _)| w)
         .collect()
-}
-
-/// The report as a Markdown table, for people.
-pub fn render(r: &TaggerReport) -> String {
-    let pct = |x: f64| format!("{:.2}", 100.0 * x);
-    let mut s = format!(
-        "# {} tagger\n\ntrain {} ({} sentences, {} tokens), dev {}, test {}\n\n\
-         | set | accuracy | unseen-word accuracy (tokens) |\n|---|---|---|\n\
-         | dev | {} | {} ({}) |\n| test | {} | {} ({}) |\n\n\
-         lookup rows {}, parameters {}, grid `{}` chosen lr {:e} dropout {}, {:.0} s in all\n\n\
-         | lr | dropout | epochs | best epoch | dev accuracy | seconds |\n|---|---|---|---|---|---|\n",
-        r.model, r.train, r.train_sentences, r.train_tokens, r.dev, r.test,
-        pct(r.dev_eval.accuracy), pct(r.dev_eval.unseen_accuracy), r.dev_eval.unseen_tokens,
-        pct(r.test_eval.accuracy), pct(r.test_eval.unseen_accuracy), r.test_eval.unseen_tokens,
-        r.lookup_rows, r.parameters, r.grid, r.chosen_lr, r.chosen_dropout, r.seconds,
-    );
-    for p in &r.points {
-        s += &format!(
-            "| {:e} | {} | {} | {} | {} | {:.0} |\n",
-            p.lr,
-            p.dropout,
-            p.epochs,
-            p.best_epoch,
-            pct(p.dev_accuracy),
-            p.seconds
-        );
-    }
-    s += "\nMost frequent test errors (gold -> predicted):\n\n| gold | predicted | count |\n|---|---|---|\n";
-    for c in &r.test_eval.confusions {
-        s += &format!("| {} | {} | {} |\n", c.gold, c.predicted, c.count);
-    }
-    s
 }
 
 /// Loads a chosen tagger (`tagger.json` + `model.bpk` in `dir`) with its lexicon.

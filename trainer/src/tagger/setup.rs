@@ -1,0 +1,185 @@
+//! What a tagger run is built from: the teacher (FULL+EMB), the tagger's description from
+//! the corpora, the frozen teacher rows, the output directory, and a fresh model.
+
+use super::model::{Lexicon, TaggerConfig, TaggerModel, Variant, WordLookup};
+use super::train::{Data, TaggerOptions};
+use super::TagSet;
+use crate::checkpoint::{self, read_json, write_json};
+use crate::init::normal;
+use crate::model::CharModelConfig;
+use crate::teacher::{LoadOptions, Teacher};
+use anyhow::{bail, Context, Result};
+use burn::module::Param;
+use burn::tensor::{Device, Tensor, TensorData};
+use rand::SeedableRng;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use sublex_runtime::CharVocab;
+
+pub(crate) fn load_teacher(opts: &TaggerOptions) -> Result<Option<Teacher>> {
+    match (opts.variant, &opts.teacher) {
+        (Variant::FullEmb, Some(path)) => Ok(Some(Teacher::load(path, &LoadOptions::default())?)),
+        (Variant::FullEmb, None) => {
+            bail!("--variant full-emb needs --teacher (the table the word lookup starts from)")
+        }
+        (_, Some(_)) => bail!("--teacher is only for --variant full-emb"),
+        (_, None) => Ok(None),
+    }
+}
+
+/// The tagger's description: vocabularies from the training corpus (and `--init`'s
+/// characters first, so its trained rows keep their ids), tags from the training corpus.
+pub fn build_config(
+    opts: &TaggerOptions,
+    data: &Data,
+    teacher: Option<&Teacher>,
+) -> Result<TaggerConfig> {
+    let words = || {
+        data.train
+            .iter()
+            .flat_map(|s| s.words.iter().map(String::as_str))
+    };
+    let (chars, init_loss) = match &opts.init {
+        Some(dir) => {
+            let info = checkpoint::load_info(dir)?;
+            let mut known: Vec<char> = info.model.vocab.chars().to_vec();
+            let old: HashSet<char> = known.iter().copied().collect();
+            let new: BTreeSet<char> = words()
+                .flat_map(str::chars)
+                .filter(|c| !old.contains(c))
+                .collect();
+            known.extend(new);
+            let config = CharModelConfig {
+                vocab: CharVocab::from_chars(known),
+                dropout: 0.0,
+                ..info.model
+            };
+            (config, Some(info.loss))
+        }
+        None => (
+            CharModelConfig {
+                vocab: CharVocab::build(words(), 1),
+                char_dim: opts.char_dim,
+                dim: opts.char_dim,
+                highway: false,
+                dropout: 0.0,
+            },
+            None,
+        ),
+    };
+    let lookup = match opts.variant {
+        Variant::Char => None,
+        Variant::Full | Variant::FullEmb => {
+            let keys: BTreeSet<String> = words().map(Lexicon::key).collect();
+            Some(WordLookup {
+                words: keys.into_iter().collect(),
+                dim: teacher.map_or(opts.word_dim, Teacher::dim),
+                teacher: opts.teacher.clone(),
+            })
+        }
+    };
+    Ok(TaggerConfig {
+        variant: opts.variant,
+        chars,
+        words: lookup,
+        hidden: opts.hidden,
+        mlp: opts.mlp,
+        tags: TagSet::build(&data.train),
+        init_loss,
+        seed: opts.seed,
+    })
+}
+
+/// FULL+EMB: teacher vectors of the words that have no trainable row.
+pub(crate) fn frozen_rows(teacher: &Teacher, config: &TaggerConfig) -> HashMap<String, Vec<f32>> {
+    let rows: HashSet<&str> = config
+        .words
+        .iter()
+        .flat_map(|w| w.words.iter().map(String::as_str))
+        .collect();
+    teacher
+        .words()
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| !rows.contains(w.as_str()))
+        .map(|(i, w)| (w.clone(), teacher.vector(i).to_vec()))
+        .collect()
+}
+
+/// Creates `out` with `config.json`, or checks a resumed run describes the same tagger.
+pub(crate) fn prepare_out(opts: &TaggerOptions, config: &TaggerConfig) -> Result<()> {
+    let path = opts.out.join("config.json");
+    if path.exists() {
+        if !opts.resume {
+            bail!(
+                "{} already holds a tagger run: pass --resume to continue it, or choose another --out",
+                opts.out.display()
+            );
+        }
+        let saved: TaggerConfig = read_json(&path)?;
+        if &saved != config {
+            bail!(
+                "--resume: {} was started with other data or options (its config.json describes a different tagger)",
+                opts.out.display()
+            );
+        }
+        return Ok(());
+    }
+    std::fs::create_dir_all(&opts.out)
+        .with_context(|| format!("cannot create {}", opts.out.display()))?;
+    write_json(&path, config)
+}
+
+/// A fresh tagger: random weights, then the character model from `--init` (rows for new
+/// characters drawn N(0, 1)) and the word rows from the teacher (FULL+EMB).
+pub(crate) fn fresh_tagger(
+    opts: &TaggerOptions,
+    config: &TaggerConfig,
+    teacher: Option<&Teacher>,
+    dropout: f64,
+    device: &Device,
+) -> Result<TaggerModel> {
+    let mut model = config.init(dropout, device);
+    if let Some(dir) = &opts.init {
+        let (chars, info) = checkpoint::load_model(dir, device)?;
+        let added = config.chars.vocab.len() - info.model.vocab.len();
+        let rng = &mut rand_chacha::ChaCha8Rng::seed_from_u64(config.seed ^ 0xc4a5);
+        // Built from plain values: a parameter must be a leaf of the autodiff graph.
+        let mut table = chars
+            .chars
+            .val()
+            .into_data()
+            .try_into_vec::<f32>()
+            .expect("f32 rows");
+        table.extend(
+            normal(rng, [added, config.chars.char_dim], device)
+                .val()
+                .into_data()
+                .try_into_vec::<f32>()
+                .expect("f32 rows"),
+        );
+        let shape = [config.chars.vocab.len(), config.chars.char_dim];
+        model.chars = crate::model::CharModel {
+            chars: Param::from_tensor(Tensor::from_data(TensorData::new(table, shape), device)),
+            ..chars
+        };
+    }
+    if let (Some(teacher), Some(lookup), Some(table)) = (teacher, &config.words, &model.words) {
+        let index = teacher.index();
+        let mut rows = table
+            .val()
+            .into_data()
+            .try_into_vec::<f32>()
+            .expect("f32 rows");
+        for (i, word) in lookup.words.iter().enumerate() {
+            if let Some(&t) = index.get(word.as_str()) {
+                rows[(i + 1) * lookup.dim..(i + 2) * lookup.dim].copy_from_slice(teacher.vector(t));
+            }
+        }
+        let rows = Tensor::from_data(
+            TensorData::new(rows, [lookup.words.len() + 1, lookup.dim]),
+            device,
+        );
+        model.words = Some(Param::from_tensor(rows));
+    }
+    Ok(model)
+}
