@@ -10,8 +10,11 @@ use sublex_runtime::{CharVocab, Precision};
 use sublex_tools::report::{build, Basis, Inputs, Quality, Report, Row};
 use sublex_trainer::checkpoint::{self, ModelInfo, FORMAT_VERSION};
 use sublex_trainer::distance::Distance;
+use sublex_trainer::eval::analogy::{AnalogyScore, CategoryScore};
+use sublex_trainer::eval::EvalReport;
 use sublex_trainer::export::{manifest, weights_of};
 use sublex_trainer::model::CharModelConfig;
+use sublex_trainer::run_dir::RunDir;
 
 #[global_allocator]
 static HEAP: CountingAllocator = CountingAllocator;
@@ -55,13 +58,36 @@ fn model(dir: &Path, name: &str, seed: u64, similarity: f64) -> PathBuf {
         seed,
     };
     checkpoint::save_model(&run, &model, &info).unwrap();
-    let eval = serde_json::json!({
-        "similarity_average": similarity,
-        "teacher_similarity_average": 0.5,
-        "analogy": [{"categories": [{"covered": 4, "correct": 1}, {"covered": 0, "correct": 0}]}],
-        "teacher_analogy": [{"categories": [{"covered": 4, "correct": 3}]}],
-    });
-    std::fs::write(run.join("eval.json"), eval.to_string()).unwrap();
+    let category = |covered, correct| CategoryScore {
+        category: "capital".into(),
+        questions: covered,
+        covered,
+        correct,
+        accuracy: correct as f64 / covered.max(1) as f64,
+    };
+    let analogy = |categories| {
+        vec![AnalogyScore {
+            set: "questions".into(),
+            search_space: 5,
+            categories,
+        }]
+    };
+    let eval = EvalReport {
+        model: name.into(),
+        teacher: Some("tiny.txt".into()),
+        epochs: 1,
+        loss: "cos".into(),
+        similarity: vec![],
+        similarity_average: Some(similarity),
+        teacher_similarity_average: Some(0.5),
+        analogy: analogy(vec![category(4, 1), category(0, 0)]),
+        teacher_analogy: analogy(vec![category(4, 3)]),
+        neighbors: vec![],
+    };
+    RunDir::open(&run)
+        .unwrap()
+        .write_eval_report(&eval)
+        .unwrap();
     for precision in [Precision::F32, Precision::F16, Precision::Int8] {
         let bytes = encode_embedder(&manifest(&info, precision), &weights_of(&model));
         std::fs::write(dir.join(format!("{name}-{precision}.onnx")), bytes).unwrap();
