@@ -20,7 +20,7 @@ use sublex_runtime::artifact::{
 use sublex_runtime::parity::max_abs_diff;
 use sublex_runtime::{best_tag, Artifact, BackendChoice, TagId};
 
-/// Largest difference allowed between burn's and the runtime's tag scores (issue 4).
+/// Largest difference allowed between burn's and the runtime's tag scores.
 pub const SCORE_TOLERANCE: f32 = 1e-4;
 
 /// What a tagger export wrote and measured.
