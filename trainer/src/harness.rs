@@ -112,11 +112,11 @@ impl Harness<'_> {
             model = next;
             total += loss;
             bar.inc(n as u64);
-            bar.set_message(format!(
-                "loss/{} {:.4}",
-                self.unit_singular(),
-                total / bar.position() as f64
-            ));
+            // Only a visible bar gets a message: no formatting per step otherwise.
+            if self.show_progress {
+                let per_unit = total / bar.position() as f64;
+                bar.set_message(format!("loss/{} {per_unit:.4}", self.unit_singular()));
+            }
         }
         bar.finish_and_clear();
         let seconds = start.elapsed().as_secs_f64();

@@ -14,29 +14,20 @@ use prost::bytes::{Buf, BufMut};
 use prost::encoding::{self as wire, DecodeContext, WireType};
 use prost::DecodeError;
 
-/// `TensorProto.DataType`: the element types the format stores (and a few neighbours, so
-/// a foreign file's type is named in messages rather than shown as a number).
+/// `TensorProto.DataType`: the element types the format stores.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(i32)]
 pub enum DataType {
-    Undefined = 0,
     Float = 1,
-    Uint8 = 2,
     Int8 = 3,
-    Int32 = 6,
     Int64 = 7,
-    String = 8,
-    Bool = 9,
     Float16 = 10,
-    Double = 11,
 }
 
 /// `AttributeProto.AttributeType`, the kinds the format's nodes carry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(i32)]
 pub enum AttributeType {
-    Undefined = 0,
-    Float = 1,
     Int = 2,
     String = 3,
     Tensor = 4,
@@ -79,41 +70,37 @@ mod codec {
     scalar!(string, String, string, "");
     scalar!(bytes, Vec<u8>, bytes, Vec::<u8>::new());
 
-    pub mod packed_int64 {
-        use super::*;
-        pub fn encode(tag: u32, v: &[i64], buf: &mut impl BufMut) {
-            wire::int64::encode_packed(tag, v, buf)
-        }
-        pub fn merge(
-            wt: WireType,
-            v: &mut Vec<i64>,
-            buf: &mut impl Buf,
-            ctx: DecodeContext,
-        ) -> Result<(), DecodeError> {
-            wire::int64::merge_repeated(wt, v, buf, ctx)
-        }
-        pub fn len(tag: u32, v: &[i64]) -> usize {
-            wire::int64::encoded_len_packed(tag, v)
-        }
+    /// A repeated field of `$ty` written with prost's `$encode` (packed or one entry per
+    /// value); decoding accepts both forms.
+    macro_rules! repeated {
+        ($name:ident, $ty:ty, $prost:ident, $encode:ident, $len:ident) => {
+            pub mod $name {
+                use super::*;
+                pub fn encode(tag: u32, v: &[$ty], buf: &mut impl BufMut) {
+                    wire::$prost::$encode(tag, v, buf)
+                }
+                pub fn merge(
+                    wt: WireType,
+                    v: &mut Vec<$ty>,
+                    buf: &mut impl Buf,
+                    ctx: DecodeContext,
+                ) -> Result<(), DecodeError> {
+                    wire::$prost::merge_repeated(wt, v, buf, ctx)
+                }
+                pub fn len(tag: u32, v: &[$ty]) -> usize {
+                    wire::$prost::$len(tag, v)
+                }
+            }
+        };
     }
-
-    pub mod strings {
-        use super::*;
-        pub fn encode(tag: u32, v: &[String], buf: &mut impl BufMut) {
-            wire::string::encode_repeated(tag, v, buf)
-        }
-        pub fn merge(
-            wt: WireType,
-            v: &mut Vec<String>,
-            buf: &mut impl Buf,
-            ctx: DecodeContext,
-        ) -> Result<(), DecodeError> {
-            wire::string::merge_repeated(wt, v, buf, ctx)
-        }
-        pub fn len(tag: u32, v: &[String]) -> usize {
-            wire::string::encoded_len_repeated(tag, v)
-        }
-    }
+    repeated!(packed_int64, i64, int64, encode_packed, encoded_len_packed);
+    repeated!(
+        strings,
+        String,
+        string,
+        encode_repeated,
+        encoded_len_repeated
+    );
 
     pub mod message {
         use super::*;

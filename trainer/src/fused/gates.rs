@@ -80,14 +80,8 @@ fn forward_with(
         } else {
             0
         };
-        let [i, o, f, g] = split4(gates, hidden);
         forward_units(
-            [
-                &mut i[done..],
-                &mut o[done..],
-                &mut f[done..],
-                &mut g[done..],
-            ],
+            gate_tails(gates, hidden, done),
             &prev[done..],
             (&mut c[done..], &mut tc[done..], &mut h[done..]),
         );
@@ -117,14 +111,8 @@ fn backward_with(
         } else {
             0
         };
-        let [i, o, f, g] = split4(gates, hidden);
         backward_units(
-            [
-                &mut i[done..],
-                &mut o[done..],
-                &mut f[done..],
-                &mut g[done..],
-            ],
+            gate_tails(gates, hidden, done),
             &prev[done..],
             (&tc[done..], &dh[done..], &mut dc[done..]),
         );
@@ -295,6 +283,12 @@ fn split4(gates: &mut [f32], hidden: usize) -> [&mut [f32]; 4] {
     let (o, rest) = rest.split_at_mut(hidden);
     let (f, g) = rest.split_at_mut(hidden);
     [i, o, f, &mut g[..hidden]]
+}
+
+/// The four gates of a row from unit `done` on: what the plain loops take after the vector
+/// form has done the first `done` units.
+fn gate_tails(gates: &mut [f32], hidden: usize, done: usize) -> [&mut [f32]; 4] {
+    split4(gates, hidden).map(|gate| &mut gate[done..])
 }
 
 /// The cell forward for some hidden units of one row (the first step's zero previous cell
