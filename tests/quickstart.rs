@@ -1,6 +1,9 @@
 //! End to end: the README's first command (the default pipeline) on the shipped data.
 
+mod common;
+
 use std::path::Path;
+use sublex_trainer::eval::EvalReport;
 use sublex_trainer::quickstart::{self, DefaultData};
 
 #[test]
@@ -12,10 +15,11 @@ fn quickstart_trains_evaluates_and_resumes_on_the_shipped_data() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("quickstart");
     quickstart::run(data, &out, false).unwrap();
-    let report: serde_json::Value =
+    let report: EvalReport =
         serde_json::from_str(&std::fs::read_to_string(out.join("eval.json")).unwrap()).unwrap();
-    assert_eq!(report["epochs"], 2);
-    assert_eq!(report["neighbors"].as_array().unwrap().len(), 3);
+    assert_eq!(report.epochs, 2);
+    assert_eq!(report.neighbors.len(), 3);
+    paper_tables_read_the_report(&out, &report);
     // Running it again finds the finished run and only evaluates.
     let again = DefaultData {
         max_words: 300,
@@ -29,5 +33,35 @@ fn quickstart_trains_evaluates_and_resumes_on_the_shipped_data() {
             .lines()
             .count(),
         2
+    );
+}
+
+/// scripts/paper-tables.py reads what the trainer writes: the run laid out as one distance's
+/// snapshots (epochs 0 and 2, so every table prints) gives the report's figures.
+fn paper_tables_read_the_report(run: &Path, report: &EvalReport) {
+    let runs = tempfile::tempdir().unwrap();
+    let cos = runs.path().join("cos");
+    for epoch in ["0", "2"] {
+        let snap = cos.join("epochs").join(epoch);
+        std::fs::create_dir_all(&snap).unwrap();
+        std::fs::copy(run.join("eval.json"), snap.join("eval.json")).unwrap();
+    }
+    std::fs::copy(run.join("metrics.jsonl"), cos.join("metrics.jsonl")).unwrap();
+    let Some(tables) = common::python_script("paper-tables.py", &[runs.path().as_os_str()]) else {
+        return;
+    };
+    let average = report
+        .similarity_average
+        .expect("the shipped similarity sets");
+    let row = format!("| Dcos | {average:.3} | {average:.3} |");
+    assert!(tables.contains(&row), "{row} not in\n{tables}");
+    let first = &report.analogy[0].categories[0];
+    assert!(
+        tables.contains(&format!("{:.2}", 100.0 * first.accuracy)),
+        "{tables}"
+    );
+    assert!(
+        tables.contains(&report.neighbors[0].student.join(" ")),
+        "{tables}"
     );
 }

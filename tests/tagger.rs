@@ -139,6 +139,17 @@ fn char_d_tagger_trains_resumes_exports_and_the_runtime_agrees_with_burn() {
     })
     .unwrap();
     assert_eq!(resumed.test_eval, report.test_eval);
+    // scripts/tagger-table.py reads the report the run wrote.
+    if let Some(table) = common::python_script("tagger-table.py", &[opts.out.as_os_str()]) {
+        let cells = format!(
+            "| CHAR(Dcos) | {:.2} | {:.2} ({}) | {:.2} |",
+            100.0 * report.test_eval.accuracy,
+            100.0 * report.test_eval.unseen_accuracy,
+            report.test_eval.unseen_tokens,
+            100.0 * report.dev_eval.accuracy
+        );
+        assert!(table.contains(&cells), "{cells} not in\n{table}");
+    }
 
     // Export: burn (on the file's weights) and the runtime on every test sentence.
     let onnx = dir.path().join("tagger.onnx");

@@ -79,3 +79,33 @@ pub fn states(dir: &LstmDirection<'_>, inputs: impl Iterator<Item = Vec<f64>>) -
 fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
+
+/// The test generator every crate's tests and fixtures share: a 64-bit LCG (Knuth's MMIX
+/// constants), dependency-free and the same on every platform, so synthetic weights and
+/// committed fixtures never change. Its high bits are used (an LCG's low bits are weak).
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    fn step(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0
+    }
+
+    /// Uniform in `[-bound, bound)`, on a 2^-24 grid.
+    pub fn uniform(&mut self, bound: f32) -> f32 {
+        ((self.step() >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * bound
+    }
+
+    /// `n` draws of [`Lcg::uniform`].
+    pub fn vec(&mut self, n: usize, bound: f32) -> Vec<f32> {
+        (0..n).map(|_| self.uniform(bound)).collect()
+    }
+
+    /// Uniform in `0..n` (`n` > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (((self.step() >> 32) * n as u64) >> 32) as usize
+    }
+}

@@ -1,5 +1,8 @@
 //! Shared fixture: a small real model (one epoch on the shipped GloVe sample, 100-d),
-//! trained once per test binary and exported at every precision.
+//! trained once per test binary and exported at every precision; and the helpers the test
+//! binaries share (running the built binaries, skipping what is missing, running scripts).
+// Each test binary uses part of this module.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -8,7 +11,6 @@ use sublex_trainer::export::{self, ExportReport};
 use sublex_trainer::teacher::{LoadOptions, Teacher};
 use sublex_trainer::train::{self, ReconstructOptions};
 
-#[allow(dead_code)] // each test binary uses part of the fixture
 pub struct Fixture {
     _dir: tempfile::TempDir,
     pub teacher: Teacher,
@@ -18,7 +20,6 @@ pub struct Fixture {
     pub highway_onnx: PathBuf,
 }
 
-#[allow(dead_code)] // each test binary uses part of the fixture
 impl Fixture {
     pub fn onnx(&self, precision: Precision) -> &Path {
         &self
@@ -91,14 +92,12 @@ pub fn fixture() -> &'static Fixture {
 }
 
 /// The `sublex` binary.
-#[allow(dead_code)] // only the binaries that run `sublex` use it
 pub fn sublex() -> std::process::Command {
     binary("sublex")
 }
 
 /// A binary of the workspace (`sublex`, `sublex-report`): `cargo test --workspace` builds
 /// them into the parent of the test executables' directory.
-#[allow(dead_code)] // only the binaries that run one use it
 pub fn binary(name: &str) -> std::process::Command {
     let exe = std::env::current_exe().unwrap();
     let bin: PathBuf = exe
@@ -118,7 +117,6 @@ pub fn binary(name: &str) -> std::process::Command {
 /// Whether a test that needs `what` (something outside the repository) can run: when it is
 /// missing the test says so and is skipped, except under `SUBLEX_REQUIRE_ALL=1` (set by
 /// `.ci/run`), where a missing requirement fails the test.
-#[allow(dead_code)] // only the binaries with such a test use it
 pub fn available(what: &str, present: bool) -> bool {
     if present {
         return true;
@@ -128,4 +126,29 @@ pub fn available(what: &str, present: bool) -> bool {
     }
     eprintln!("skipped: {what} is missing (set SUBLEX_REQUIRE_ALL=1 to make this an error)");
     false
+}
+
+/// Runs `scripts/<script>` with python3 on `args` and returns what it printed, or `None`
+/// (skipped, as [`available`] says) when python3 is missing. A failing script fails the test.
+pub fn python_script(script: &str, args: &[&std::ffi::OsStr]) -> Option<String> {
+    let present = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !available("python3", present) {
+        return None;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new("python3")
+        .arg(root.join("scripts").join(script))
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "scripts/{script}: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(stdout)
 }

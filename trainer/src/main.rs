@@ -240,7 +240,24 @@ struct OptionalTeacher {
     max_words: Option<usize>,
 }
 
+/// Shows the trainer's status lines (info) and everyone's warnings on stderr, as plain lines;
+/// `RUST_LOG` overrides.
+fn init_logging() {
+    use log::{Level, LevelFilter};
+    use std::io::Write;
+    env_logger::Builder::new()
+        .filter_level(LevelFilter::Warn)
+        .filter_module("sublex_trainer", LevelFilter::Info)
+        .parse_default_env()
+        .format(|out, record| match record.level() {
+            Level::Error | Level::Warn => writeln!(out, "warning: {}", record.args()),
+            _ => writeln!(out, "{}", record.args()),
+        })
+        .init();
+}
+
 fn main() -> Result<()> {
+    init_logging();
     let cli = Cli::parse();
     let progress = std::io::stderr().is_terminal();
     match cli.command {
@@ -299,7 +316,7 @@ fn main() -> Result<()> {
         Command::Export(a) => export_command(a)?,
         Command::Quickstart { out } => {
             let data = sublex_trainer::quickstart::DefaultData::find(std::path::Path::new("."))?;
-            sublex_trainer::quickstart::run(data, &out, progress)?
+            print!("{}", sublex_trainer::quickstart::run(data, &out, progress)?)
         }
     }
     Ok(())

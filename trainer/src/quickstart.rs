@@ -7,6 +7,7 @@ use crate::run_dir::RunDir;
 use crate::teacher::{LoadOptions, Teacher};
 use crate::train::{self, ReconstructOptions};
 use anyhow::Result;
+use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use sublex_runtime::{BackendChoice, Embedder, Precision};
 
@@ -73,9 +74,10 @@ impl DefaultData {
     }
 }
 
-/// Trains (or resumes) the default model in `out` and prints its evaluation.
-pub fn run(data: DefaultData, out: &Path, progress: bool) -> Result<()> {
-    eprintln!(
+/// Trains (or resumes) the default model in `out`, evaluates and exports it, and returns
+/// the summary for people (its evaluation, the exported file, a few embedded words).
+pub fn run(data: DefaultData, out: &Path, progress: bool) -> Result<String> {
+    log::info!(
         "teacher: {} (first {} words)",
         data.teacher.display(),
         data.max_words
@@ -114,18 +116,19 @@ pub fn run(data: DefaultData, out: &Path, progress: bool) -> Result<()> {
     };
     let report = eval::evaluate(&student, Some(&teacher), &request)?;
     RunDir::Embedder(out.to_path_buf()).write_eval_report(&report)?;
-    println!("{}", eval::render_text(&report));
-    deploy(out, &teacher, &data.teacher)?;
-    println!(
+    let mut summary = eval::render_text(&report) + "\n";
+    deploy(out, &teacher, &data.teacher, &mut summary)?;
+    writeln!(
+        summary,
         "files: {}/ (model.json, model.bpk, metrics.jsonl, eval.json, model.onnx)",
         out.display()
-    );
-    Ok(())
+    )?;
+    Ok(summary)
 }
 
 /// Exports the model as one ONNX file, checks it with the runtime, embeds a few words no
-/// teacher has, and compares the file with the teacher table.
-fn deploy(out: &Path, teacher: &Teacher, teacher_path: &Path) -> Result<()> {
+/// teacher has, and compares the file with the teacher table (in `summary`).
+fn deploy(out: &Path, teacher: &Teacher, teacher_path: &Path, summary: &mut String) -> Result<()> {
     let onnx = out.join("model.onnx");
     let check = &teacher.words()[..teacher.len().min(1000)];
     let report = export::export(out, &onnx, Precision::F32, check)?;
@@ -133,25 +136,31 @@ fn deploy(out: &Path, teacher: &Teacher, teacher_path: &Path) -> Result<()> {
     let words = ["hello", "wrld", "unfriendliest", "zyxt"];
     let mut vectors = vec![0.0; words.len() * embedder.dim()];
     embedder.embed_into(&words, &mut vectors)?;
-    println!(
+    writeln!(
+        summary,
         "\nexported {} ({} bytes; runtime = f64 reference within {:.1e} on {} words); backend {}",
         onnx.display(),
         report.bytes,
         report.max_diff_kernel.max(report.max_diff_tract),
         report.words_checked,
         embedder.backend_name()
-    );
+    )?;
     for (word, v) in words.iter().zip(vectors.chunks(embedder.dim())) {
-        println!("  {word:<14} [{:.3}, {:.3}, {:.3}, ...]", v[0], v[1], v[2]);
+        writeln!(
+            summary,
+            "  {word:<14} [{:.3}, {:.3}, {:.3}, ...]",
+            v[0], v[1], v[2]
+        )?;
     }
     let table_bytes = teacher.len() * teacher.dim() * 4;
-    println!(
+    writeln!(
+        summary,
         "teacher table: {} words x {} dims = {} bytes as f32 (text file {} bytes); the model file is {:.1}x smaller and embeds any word",
         teacher.len(),
         teacher.dim(),
         table_bytes,
         std::fs::metadata(teacher_path).map(|m| m.len()).unwrap_or(0),
         table_bytes as f64 / report.bytes as f64
-    );
+    )?;
     Ok(())
 }

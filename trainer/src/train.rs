@@ -162,9 +162,12 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
             words_per_s: loss.units_per_s,
         };
         harness.metrics(&line)?;
-        eprintln!(
+        log::info!(
             "epoch {epoch}/{}: loss/word {:.4}, {:.0} words/s, {:.1} s",
-            opts.epochs, line.loss_per_word, line.words_per_s, line.seconds
+            opts.epochs,
+            line.loss_per_word,
+            line.words_per_s,
+            line.seconds
         );
     }
     Ok(info)
@@ -183,7 +186,7 @@ fn start(
             let (model, info) = checkpoint::load_model(&dir, device)?;
             check_same_run(&info, teacher, opts)?;
             let optim = checkpoint::load_optimizer(&dir, optim)?;
-            eprintln!("resuming {} after epoch {}", opts.out.display(), info.epochs);
+            log::info!("resuming {} after epoch {}", opts.out.display(), info.epochs);
             Ok((model, info, optim, progress))
         }
         (Some(p), false) => bail!(

@@ -1,40 +1,28 @@
-//! Shared test support: a tiny deterministic RNG, random models, their f64 reference
+//! Shared test support: draws from the shared test generator, random models, their f64 reference
 //! outputs, and the kernels available on this CPU.
 
 #![allow(dead_code)]
 
+use sublex_kernel::reference::Lcg;
 use sublex_kernel::{pack, Dims, Isa, Kernel, OnnxWeights};
 
-/// SplitMix64: deterministic, dependency-free.
-pub struct Rng(u64);
+/// The shared test generator ([`Lcg`]) with the draws these tests need.
+pub struct Rng(Lcg);
 
 impl Rng {
     pub fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+        Rng(Lcg(seed))
     }
 
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
+        self.0.below(n)
     }
 
     /// Like a trained model: mostly within ±0.3, one value in ten within ±1.5 (to reach
     /// the saturated parts of the activations).
     pub fn weight(&mut self) -> f32 {
         let scale = if self.below(10) == 0 { 1.5 } else { 0.3 };
-        ((self.unit() * 2.0 - 1.0) * scale) as f32
+        self.0.uniform(scale)
     }
 
     pub fn weights(&mut self, n: usize) -> Vec<f32> {

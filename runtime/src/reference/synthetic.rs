@@ -3,24 +3,7 @@
 //! table so that the activations saturate.
 
 use crate::artifact::{CharModelWeights, Shapes, TaggerShapes, TaggerWeights};
-
-/// A 64-bit LCG (Knuth's MMIX constants): dependency-free and the same on every platform.
-pub struct Lcg(pub u64);
-
-impl Lcg {
-    /// Uniform in `[-bound, bound)`.
-    pub fn uniform(&mut self, bound: f32) -> f32 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * bound
-    }
-
-    pub fn vec(&mut self, n: usize, bound: f32) -> Vec<f32> {
-        (0..n).map(|_| self.uniform(bound)).collect()
-    }
-}
+pub use sublex_kernel::reference::Lcg;
 
 /// A character model's weights drawn from `Lcg(seed)` (the highway layer's last).
 pub fn char_model_weights(s: &Shapes, seed: u64) -> CharModelWeights {

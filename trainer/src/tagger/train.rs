@@ -134,7 +134,7 @@ pub fn train_tagger(opts: &TaggerOptions) -> Result<TaggerReport> {
     prepare_out(opts, &config)?;
     let frozen = teacher.as_ref().map(|t| frozen_rows(t, &config));
     let lexicon = Lexicon::new(&config, frozen.clone());
-    eprintln!(
+    log::info!(
         "{}: {} training sentences ({} tokens), {} tags, {} characters{}",
         config.name(),
         data.train.len(),
@@ -286,9 +286,10 @@ fn train_point(shared: &Shared<'_>, point: &Point<'_>) -> Result<Progress> {
     let device = train_device();
     let mut progress = Progress::load(dir)?.unwrap_or_default();
     if progress.done {
-        eprintln!(
+        log::info!(
             "lr {lr:e}, dropout {dropout}: done (best dev {:.4} at epoch {})",
-            progress.best_dev, progress.best_epoch
+            progress.best_dev,
+            progress.best_epoch
         );
         return Ok(progress);
     }
@@ -367,7 +368,7 @@ fn end_epoch(
         checkpoint::save_module(&checkpoint.join("model.bpk"), model)
     })?;
     harness.metrics(line)?;
-    eprintln!(
+    log::info!(
         "{}epoch {}: loss/token {:.4}, dev {:.2}%, {:.0} s",
         harness.label,
         line.epoch,
@@ -392,9 +393,10 @@ fn start_point(
         return Ok((model, FusedAdam::init()));
     }
     let checkpoint = progress.checkpoint_dir(dir);
-    eprintln!(
+    log::info!(
         "lr {:e}, dropout {dropout}: resuming after epoch {}",
-        point.lr, progress.epoch
+        point.lr,
+        progress.epoch
     );
     let model =
         checkpoint::load_module(&checkpoint.join("model.bpk"), config.init(dropout, device))?;

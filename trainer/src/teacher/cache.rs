@@ -84,10 +84,7 @@ impl CacheKey {
         match self.open(map, name) {
             Ok(t) => Some(t),
             Err(why) => {
-                eprintln!(
-                    "warning: ignoring teacher cache {}: {why}",
-                    self.file.display()
-                );
+                log::warn!("ignoring teacher cache {}: {why}", self.file.display());
                 None
             }
         }

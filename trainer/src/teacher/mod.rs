@@ -123,8 +123,8 @@ impl Teacher {
         };
         if let Some(key) = &cache {
             if let Err(e) = key.store(&table) {
-                eprintln!(
-                    "warning: could not write the teacher cache {}: {e}",
+                log::warn!(
+                    "could not write the teacher cache {}: {e}",
                     key.path().display()
                 );
             }
