@@ -79,6 +79,14 @@ pub enum FileProblem {
     Kind { found: String, expected: String },
     #[error("checksum mismatch (file says {stored:08x}, contents give {actual:08x}): the file is corrupt")]
     Checksum { stored: u32, actual: u32 },
+    #[error("metadata key `{0}` appears more than once")]
+    DuplicateMetadata(String),
+    #[error("holds fields or encodings no sublex writer produces (its bytes are not the canonical encoding of its contents)")]
+    Encoding,
+    #[error("the manifest declares {declared} weights; a file of {bytes} bytes cannot hold them")]
+    TooSmall { declared: u64, bytes: usize },
+    #[error("not the model this format version writes for its manifest: {0}")]
+    Graph(String),
     #[error(transparent)]
     Weight(#[from] WeightError),
     #[error("tract cannot load the graph")]
@@ -117,6 +125,12 @@ pub enum WeightProblem {
         tensor: String,
         found: usize,
         need: usize,
+    },
+    #[error("value {value} at index {index} is not finite or beyond ±{bound}, which no trained model reaches")]
+    Value {
+        index: usize,
+        value: f32,
+        bound: f32,
     },
     #[error("highway layer present: {found}, expected: {expected}")]
     Highway { found: bool, expected: bool },

@@ -58,7 +58,7 @@ impl TractBackend {
             *slot = id as i64;
         }
         let state = self.state(batch, len).map_err(fail)?;
-        let outputs = state.run(tvec!(input.into_tvalue())).map_err(fail)?;
+        let outputs = guarded(|| state.run(tvec!(input.into_tvalue()))).map_err(fail)?;
         let vectors = outputs[0].to_plain_array_view::<f32>().map_err(fail)?;
         let need = batch * self.dim;
         if vectors.len() != need {
@@ -80,7 +80,8 @@ impl TractBackend {
                 return Ok(&mut self.symbolic);
             }
             let fact = InferenceFact::dt_shape(i64::datum_type(), tvec!(batch, len));
-            let state = plan(self.model.clone().with_input_fact(0, fact)?)?;
+            let model = guarded(|| self.model.clone().with_input_fact(0, fact))?;
+            let state = plan(model)?;
             self.fixed.insert(key, state);
         }
         Ok(self.fixed.get_mut(&key).expect("inserted above"))
@@ -91,9 +92,22 @@ impl TractBackend {
 /// validated message: the runtime's ONNX types are its own, not tract's).
 fn load(artifact: &Artifact) -> Result<InferenceModel> {
     let bytes = artifact.proto().encode_to_vec();
-    tract_onnx::onnx()
-        .model_for_read(&mut &bytes[..])
+    guarded(|| tract_onnx::onnx().model_for_read(&mut &bytes[..]))
         .map_err(|e| load_failed(artifact, e))
+}
+
+/// Runs `f`, a call into tract, turning a panic into an error: no model file may crash the
+/// program that loads it. The validator admits only the graphs sublex writes, so a panic
+/// here is a tract bug to report upstream.
+fn guarded<T>(f: impl FnOnce() -> TractResult<T>) -> TractResult<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(TractError::msg(format!("tract panicked: {message}")))
+    })
 }
 
 fn load_failed(artifact: &Artifact, e: TractError) -> Error {
@@ -109,13 +123,15 @@ fn run_failed(e: TractError) -> Error {
 
 /// An optimised plan of `model` with every LSTM resetting its state at each run.
 fn plan(model: InferenceModel) -> TractResult<State> {
-    let mut typed = model.into_typed()?;
-    for node in typed.nodes_mut() {
-        if let Some(scan) = node.op_as_mut::<Scan>() {
-            scan.reset_every_turn = true;
+    guarded(|| {
+        let mut typed = model.into_typed()?;
+        for node in typed.nodes_mut() {
+            if let Some(scan) = node.op_as_mut::<Scan>() {
+                scan.reset_every_turn = true;
+            }
         }
-    }
-    typed.into_optimized()?.into_runnable()?.spawn()
+        typed.into_optimized()?.into_runnable()?.spawn()
+    })
 }
 
 /// The tagger's tract path: its plan and its reused inputs.
@@ -183,7 +199,7 @@ impl TractTagger {
                 .into_tvalue(),
             tensor_from(&shape, &self.last).map_err(fail)?.into_tvalue(),
         );
-        let outputs = self.state.run(inputs).map_err(fail)?;
+        let outputs = guarded(|| self.state.run(inputs)).map_err(fail)?;
         let scores = outputs[0].to_plain_array_view::<f32>().map_err(fail)?;
         if scores.len() != out.len() {
             return Err(fail(TractError::msg(format!(

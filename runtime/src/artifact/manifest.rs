@@ -2,6 +2,7 @@
 //! needs besides the weights (vocabulary, dimensions, precision), plus provenance and a
 //! checksum. Keys are prefixed `sublex.`; any ONNX runtime ignores them.
 
+use super::validate::MAX_DIM;
 use crate::error::FileProblem;
 use crate::vocab::CharVocab;
 use std::fmt;
@@ -127,7 +128,11 @@ impl Manifest {
                     get(TAGGER_KEYS[i]).ok_or(FileProblem::MissingMetadata(TAGGER_KEYS[i]))
                 };
                 let tags: Vec<String> = field(0)?.split('\n').map(str::to_owned).collect();
-                if tags.iter().any(String::is_empty) || u32::try_from(tags.len()).is_err() {
+                let unique: std::collections::HashSet<&String> = tags.iter().collect();
+                if tags.iter().any(String::is_empty)
+                    || unique.len() != tags.len()
+                    || u32::try_from(tags.len()).is_err()
+                {
                     return Err(FileProblem::BadMetadata {
                         key: TAGGER_KEYS[0],
                         value: field(0)?.to_string(),
@@ -135,8 +140,8 @@ impl Manifest {
                 }
                 Some(TaggerDims {
                     tags,
-                    word_hidden: parse_value(TAGGER_KEYS[1], field(1)?)?,
-                    mlp: parse_value(TAGGER_KEYS[2], field(2)?)?,
+                    word_hidden: parse_dim(TAGGER_KEYS[1], field(1)?)?,
+                    mlp: parse_dim(TAGGER_KEYS[2], field(2)?)?,
                 })
             }
         };
@@ -144,16 +149,40 @@ impl Manifest {
             format_version,
             kind,
             precision: parse_value(KEYS[2], field(2)?)?,
-            vocab: CharVocab::from(field(3)?.to_string()),
-            char_dim: parse_value(KEYS[4], field(4)?)?,
-            hidden: parse_value(KEYS[5], field(5)?)?,
-            dim: parse_value(KEYS[6], field(6)?)?,
+            vocab: parse_vocab(field(3)?)?,
+            char_dim: parse_dim(KEYS[4], field(4)?)?,
+            hidden: parse_dim(KEYS[5], field(5)?)?,
+            dim: parse_dim(KEYS[6], field(6)?)?,
             highway: parse_value(KEYS[7], field(7)?)?,
             loss: field(8)?.to_string(),
             teacher: field(9)?.to_string(),
             tagger,
         })
     }
+}
+
+/// A size: 1 to [`MAX_DIM`].
+fn parse_dim(key: &'static str, value: &str) -> Result<usize, FileProblem> {
+    parse_value(key, value)
+        .ok()
+        .filter(|d| (1..=MAX_DIM).contains(d))
+        .ok_or_else(|| FileProblem::BadMetadata {
+            key,
+            value: value.to_string(),
+        })
+}
+
+/// The known characters in id order, each once.
+fn parse_vocab(value: &str) -> Result<CharVocab, FileProblem> {
+    let vocab = CharVocab::from(value.to_string());
+    let each_once = (vocab.chars().iter().enumerate()).all(|(i, &c)| vocab.id(c) as usize == i + 1);
+    if !each_once || u32::try_from(vocab.len()).is_err() {
+        return Err(FileProblem::BadMetadata {
+            key: KEYS[3],
+            value: value.to_string(),
+        });
+    }
+    Ok(vocab)
 }
 
 fn parse_value<T: FromStr>(key: &'static str, value: &str) -> Result<T, FileProblem> {

@@ -6,6 +6,7 @@ mod manifest;
 pub mod onnx;
 mod proto;
 mod read;
+pub mod validate;
 mod weights;
 mod write;
 
@@ -28,6 +29,23 @@ fn checksum(graph: &onnx::GraphProto, metadata: &[onnx::StringStringEntryProto])
         hasher.update(&[0]);
     }
     hasher.finalize()
+}
+
+/// Stores the checksum `model`'s graph and manifest give (replacing the stored one). The
+/// CRC catches accidents, not intent: anyone can sign a changed file, which is why opening
+/// validates everything else too. For tools that edit files and for the fuzzer.
+pub fn sign(model: &mut onnx::ModelProto) {
+    let Some(graph) = model.graph.as_ref() else {
+        return;
+    };
+    let value = format!("{:08x}", checksum(graph, &model.metadata_props));
+    match (model.metadata_props.iter_mut()).find(|e| e.key == manifest::CHECKSUM_KEY) {
+        Some(entry) => entry.value = value,
+        None => model.metadata_props.push(onnx::StringStringEntryProto {
+            key: manifest::CHECKSUM_KEY.into(),
+            value,
+        }),
+    }
 }
 
 /// Symmetric int8 quantisation with one scale per row of `row_len` values:

@@ -1,11 +1,11 @@
-//! Opening a model file: memory-map, decode, validate (format version, checksum, weight
-//! shapes) and read the weights back as f32.
+//! Opening a model file: memory-map, decode, validate (format version, checksum, the whole
+//! model against the writer's, weight values) and read the weights back as f32.
 
 use super::manifest::{Manifest, CHECKSUM_KEY};
 use super::onnx::DataType;
 use super::onnx::{ModelProto, TensorProto};
 use super::weights::{CharModelWeights, Shapes, TaggerWeights};
-use super::Kind;
+use super::{validate, Kind};
 use crate::error::{Error, FileProblem, Result, WeightError, WeightProblem};
 use prost::Message;
 use std::path::{Path, PathBuf};
@@ -30,47 +30,40 @@ impl Artifact {
         Self::from_bytes(path, &map)
     }
 
-    /// Validates `bytes`, the contents of `path` (used in messages).
+    /// Validates `bytes`, the contents of `path` (used in messages): see [`super::validate`].
     pub fn from_bytes(path: impl Into<PathBuf>, bytes: &[u8]) -> Result<Self> {
         let path = path.into();
         let fail = |problem: FileProblem| Error::file(path.clone(), problem);
         let proto = ModelProto::decode(bytes).map_err(|e| fail(e.into()))?;
-        let get = |key: &str| {
+        validate::unique_metadata(&proto).map_err(fail)?;
+        let manifest = Manifest::parse(|key: &str| {
             proto
                 .metadata_props
                 .iter()
                 .find(|e| e.key == key)
                 .map(|e| e.value.as_str())
-        };
-        let manifest = Manifest::parse(get).map_err(fail)?;
-        let stored = get(CHECKSUM_KEY)
-            .ok_or(FileProblem::MissingMetadata(CHECKSUM_KEY))
-            .map_err(fail)?;
-        let stored = u32::from_str_radix(stored, 16).map_err(|_| {
-            fail(FileProblem::BadMetadata {
-                key: CHECKSUM_KEY,
-                value: stored.to_string(),
-            })
-        })?;
-        let graph = proto
-            .graph
-            .as_ref()
-            .ok_or_else(|| fail(FileProblem::MissingMetadata("graph")))?;
-        let actual = super::checksum(graph, &proto.metadata_props);
-        if actual != stored {
-            return Err(fail(FileProblem::Checksum { stored, actual }));
-        }
-        let artifact = Artifact {
+        })
+        .map_err(fail)?;
+        verify_checksum(&proto).map_err(fail)?;
+        validate::canonical_encoding(&proto, bytes).map_err(fail)?;
+        validate::declared_size(&manifest, bytes.len()).map_err(fail)?;
+        let mut artifact = Artifact {
             path,
             file_size: bytes.len() as u64,
             manifest,
             proto,
         };
-        // Shapes and storage checked once, here.
-        match artifact.manifest.kind {
-            Kind::Embedder => drop(artifact.weights()?),
-            Kind::Tagger => drop(artifact.tagger_weights()?),
-        }
+        // The file must be the writer's model for its manifest and the weights it holds.
+        let canon = match artifact.manifest.kind {
+            Kind::Embedder => {
+                super::write::embedder_model(&artifact.manifest, &artifact.weights()?)
+            }
+            Kind::Tagger => {
+                super::write::tagger_model(&artifact.manifest, &artifact.tagger_weights()?)
+            }
+        };
+        validate::same_structure(&mut artifact.proto, canon)
+            .map_err(|problem| Error::file(&artifact.path, problem))?;
         Ok(artifact)
     }
 
@@ -149,7 +142,11 @@ impl Artifact {
     }
 
     fn weight(&self, name: &str, dims: &[usize]) -> Result<Vec<f32>> {
-        self.stored_weight(name, dims).map_err(|problem| {
+        let values = self.stored_weight(name, dims).and_then(|values| {
+            validate::check_values(&values)?;
+            Ok(values)
+        });
+        values.map_err(|problem| {
             let name = name.into();
             Error::file(&self.path, WeightError { name, problem })
         })
@@ -193,6 +190,38 @@ impl Artifact {
     fn initializers(&self) -> impl Iterator<Item = &TensorProto> {
         self.proto.graph.iter().flat_map(|g| g.initializer.iter())
     }
+}
+
+/// The stored checksum is the one the graph and the manifest give.
+fn verify_checksum(proto: &ModelProto) -> Result<(), FileProblem> {
+    let stored = proto
+        .metadata_props
+        .iter()
+        .find(|e| e.key == CHECKSUM_KEY)
+        .ok_or(FileProblem::MissingMetadata(CHECKSUM_KEY))?;
+    let bad = || FileProblem::BadMetadata {
+        key: CHECKSUM_KEY,
+        value: stored.value.clone(),
+    };
+    // The writer's form: exactly eight lowercase hex digits.
+    if stored.value.len() != 8
+        || stored
+            .value
+            .bytes()
+            .any(|b| !matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    {
+        return Err(bad());
+    }
+    let stored = u32::from_str_radix(&stored.value, 16).map_err(|_| bad())?;
+    let graph = proto
+        .graph
+        .as_ref()
+        .ok_or(FileProblem::MissingMetadata("graph"))?;
+    let actual = super::checksum(graph, &proto.metadata_props);
+    if actual != stored {
+        return Err(FileProblem::Checksum { stored, actual });
+    }
+    Ok(())
 }
 
 fn le_f32(b: &[u8]) -> f32 {

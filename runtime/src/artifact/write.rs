@@ -25,6 +25,11 @@ const IR_VERSION: i64 = 8;
 /// The ONNX bytes of `weights` described by `manifest` (its precision picks the storage).
 /// Panics only on a programming error: call [`CharModelWeights::check`] first.
 pub fn encode_embedder(manifest: &Manifest, weights: &CharModelWeights) -> Vec<u8> {
+    embedder_model(manifest, weights).encode_to_vec()
+}
+
+/// The model [`encode_embedder`] encodes; the validator compares files with it.
+pub(crate) fn embedder_model(manifest: &Manifest, weights: &CharModelWeights) -> pb::ModelProto {
     let shapes = manifest.shapes();
     let mut g = GraphBuilder::new(manifest.precision);
     g.embedder(&shapes, weights);
@@ -51,6 +56,11 @@ pub fn encode_embedder(manifest: &Manifest, weights: &CharModelWeights) -> Vec<u
 /// (DESIGN.md). Then the character model's projection, the word-level bidirectional LSTM over
 /// the sentence (batch 1) and the MLP.
 pub fn encode_tagger(manifest: &Manifest, weights: &TaggerWeights) -> Vec<u8> {
+    tagger_model(manifest, weights).encode_to_vec()
+}
+
+/// The model [`encode_tagger`] encodes; the validator compares files with it.
+pub(crate) fn tagger_model(manifest: &Manifest, weights: &TaggerWeights) -> pb::ModelProto {
     let shapes = manifest.tagger_shapes().expect("a tagger manifest");
     let mut g = GraphBuilder::new(manifest.precision);
     g.tagger(&shapes, weights);
@@ -95,7 +105,7 @@ impl GraphBuilder {
         input: Vec<pb::ValueInfoProto>,
         output: pb::ValueInfoProto,
         manifest: &Manifest,
-    ) -> Vec<u8> {
+    ) -> pb::ModelProto {
         let graph = pb::GraphProto {
             name: name.into(),
             node: self.nodes,
@@ -129,7 +139,6 @@ impl GraphBuilder {
             metadata_props: metadata,
             ..Default::default()
         }
-        .encode_to_vec()
     }
 
     fn add(&mut self, op: &str, inputs: &[&str], output: &str, attrs: Vec<pb::AttributeProto>) {

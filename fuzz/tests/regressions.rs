@@ -1,0 +1,75 @@
+//! Every file in `tests/hostile/` (the hostile files, and each failure the fuzzer
+//! ever found) is rejected at open, by both engines, with a message that names the file and
+//! what is wrong; and the committed files are still what `sublex-fuzz hostile` writes.
+
+use std::path::PathBuf;
+use sublex_fuzz::{check, Outcome};
+use sublex_runtime::{BackendChoice, Embedder};
+
+fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/hostile")
+}
+
+/// What each of the files must be told.
+const EXPECTED: [(&str, &str); 5] = [
+    ("no-nodes.onnx", "graph node 0 is nothing (of 0 nodes)"),
+    (
+        "nan-weight.onnx",
+        "weight `W`: value NaN at index 0 is not finite",
+    ),
+    (
+        "infinite-weight.onnx",
+        "weight `chars_table`: value inf at index 2 is not finite",
+    ),
+    (
+        "int8-manifest-over-f32.onnx",
+        "not the model this format version writes",
+    ),
+    ("duplicate-initializer.onnx", "initializer 12 is `W`"),
+];
+
+#[test]
+fn the_hostile_files_are_rejected_with_what_is_wrong() {
+    for (name, expected) in EXPECTED {
+        let path = dir().join(name);
+        for choice in [BackendChoice::Kernel, BackendChoice::Tract] {
+            let message = Embedder::open(&path, choice).err().map(|e| e.to_string());
+            let message = message.unwrap_or_else(|| panic!("{name} opened with {choice:?}"));
+            assert!(
+                message.starts_with(&path.display().to_string()),
+                "{message}"
+            );
+            assert!(message.contains(expected), "{name}: {message}");
+        }
+    }
+}
+
+#[test]
+fn the_committed_hostile_files_are_what_the_fuzzer_writes() {
+    for (name, bytes) in sublex_fuzz::hostile::files() {
+        let committed = std::fs::read(dir().join(name)).unwrap();
+        assert!(
+            committed == bytes,
+            "{name} differs: run `cargo run -p sublex-fuzz -- hostile tests/hostile`"
+        );
+    }
+}
+
+#[test]
+fn no_file_found_by_the_fuzzer_fails_again() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "onnx"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= EXPECTED.len());
+    for path in files {
+        let outcome = check(&path, &std::fs::read(&path).unwrap());
+        assert!(
+            !matches!(outcome, Outcome::Failure(_)),
+            "{}: {outcome:?}",
+            path.display()
+        );
+    }
+}
