@@ -11,7 +11,7 @@ use std::process::Stdio;
 use sublex_runtime::Precision;
 use sublex_trainer::tagger::export::{export_tagger, SCORE_TOLERANCE};
 use sublex_trainer::tagger::model::Variant;
-use sublex_trainer::tagger::train::{train_tagger, Grid, TaggerOptions};
+use sublex_trainer::tagger::train::{train_tagger, Grid, Recipe, TaggerOptions};
 use sublex_trainer::tagger::{read_corpus, write_word_tab, CorpusFormat, Sentence};
 
 /// The EWT slice shipped in `data/` (its first 1,000 train and 200 dev/test sentences), so
@@ -81,7 +81,10 @@ fn options(dir: &Path, variant: Variant, init: Option<PathBuf>, out: &str) -> Ta
         },
         max_epochs: 2,
         patience: 2,
-        batch: 8,
+        recipe: Recipe {
+            batch: 8,
+            ..Recipe::default()
+        },
         char_dim: 24,
         word_dim: 16,
         hidden: 32,
@@ -299,4 +302,64 @@ fn full_tagger_trains_with_a_word_lookup_and_refuses_to_export() {
     assert_eq!(full["total_params"], report.parameters);
     assert_eq!(full["disk_bytes"], 4 * report.parameters as u64);
     assert_eq!(full["quality"]["tagging"], report.test_eval.accuracy);
+}
+
+/// Each training-recipe option trains: on a small slice, dev accuracy rises over the epochs
+/// (batch 4, learning-rate decay, gradient clipping each on their own).
+#[test]
+fn every_recipe_option_trains() {
+    let dir = tempfile::tempdir().unwrap();
+    slice("train", 150, dir.path());
+    slice("dev", 40, dir.path());
+    slice("test", 10, dir.path());
+    let recipes = [
+        (
+            "batch4",
+            Recipe {
+                batch: 4,
+                ..Recipe::default()
+            },
+        ),
+        (
+            "decay",
+            Recipe {
+                batch: 8,
+                lr_decay: 0.5,
+                ..Recipe::default()
+            },
+        ),
+        (
+            "clip",
+            Recipe {
+                batch: 8,
+                clip: Some(1.0),
+                ..Recipe::default()
+            },
+        ),
+    ];
+    for (name, recipe) in recipes {
+        let opts = TaggerOptions {
+            max_epochs: 3,
+            patience: 3,
+            recipe,
+            ..options(dir.path(), Variant::Char, None, name)
+        };
+        train_tagger(&opts).unwrap();
+        let grid = std::fs::read_dir(opts.out.join("grid"))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap();
+        let dev: Vec<f64> = std::fs::read_to_string(grid.path().join("metrics.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["dev_accuracy"]
+                    .as_f64()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(dev.len(), 3, "{name}");
+        assert!(dev[2] > dev[0], "{name}: dev accuracy {dev:?}");
+    }
 }

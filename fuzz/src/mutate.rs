@@ -105,7 +105,7 @@ fn values(model: &mut ModelProto, rng: &mut Lcg, out_of_bounds: bool) -> String 
                 1 => -old,
                 2 => (old * 1.5).clamp(-WEIGHT_BOUND, WEIGHT_BOUND),
                 _ => {
-                    let scale = *pick(rng, &[1.0, 8.0, WEIGHT_BOUND]);
+                    let scale = *pick(rng, &[1.0, 4.0, WEIGHT_BOUND]);
                     rng.uniform(scale)
                 }
             }

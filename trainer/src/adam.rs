@@ -13,6 +13,8 @@ pub struct FusedAdam {
     beta_1: f32,
     beta_2: f32,
     epsilon: f32,
+    /// Scale each parameter's gradient down to at most this L2 norm (none: no clipping).
+    clip: Option<f32>,
 }
 
 impl Default for FusedAdam {
@@ -21,6 +23,7 @@ impl Default for FusedAdam {
             beta_1: 0.9,
             beta_2: 0.999,
             epsilon: 1e-5,
+            clip: None,
         }
     }
 }
@@ -29,6 +32,14 @@ impl FusedAdam {
     /// The optimizer every training loop uses.
     pub fn init() -> ModuleOptimizer {
         ModuleOptimizer::from(FusedAdam::default())
+    }
+
+    /// Adam whose gradients are clipped per parameter tensor to the L2 norm `clip`.
+    pub fn clipped(clip: Option<f32>) -> ModuleOptimizer {
+        ModuleOptimizer::from(FusedAdam {
+            clip,
+            ..FusedAdam::default()
+        })
     }
 }
 
@@ -52,7 +63,13 @@ impl Optimizer for FusedAdam {
     ) -> (Tensor<D>, Option<Self::State<D>>) {
         let (device, shape) = (tensor.device(), tensor.shape());
         let mut param = values(tensor);
-        let g = values(grad);
+        let mut g = values(grad);
+        if let Some(clip) = self.clip {
+            let norm = g.iter().map(|x| x * x).sum::<f32>().sqrt();
+            if norm > clip {
+                g.iter_mut().for_each(|x| *x *= clip / norm);
+            }
+        }
         let (time, mut m1, mut m2) = match state {
             Some(s) => (
                 s.momentum.time + 1,

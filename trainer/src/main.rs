@@ -9,7 +9,7 @@ use sublex_trainer::eval::{self, EvalRequest, Student};
 use sublex_trainer::export;
 use sublex_trainer::run_dir::RunDir;
 use sublex_trainer::tagger::model::Variant;
-use sublex_trainer::tagger::train::{self as tagger_train, Grid, TaggerOptions};
+use sublex_trainer::tagger::train::{self as tagger_train, Grid, Recipe, TaggerOptions};
 use sublex_trainer::tagger::CorpusFormat;
 use sublex_trainer::teacher::{Format, LoadOptions, Teacher};
 use sublex_trainer::train::{self, ReconstructOptions};
@@ -140,6 +140,12 @@ struct TaggerArgs {
     /// Sentences per batch (batches hold sentences of one length).
     #[arg(long, default_value_t = 16)]
     batch: usize,
+    /// Learning-rate decay: epoch e (from 1) trains at lr / (1 + DECAY * (e - 1)).
+    #[arg(long, default_value_t = 0.0)]
+    lr_decay: f64,
+    /// Clip each parameter's gradient to this L2 norm.
+    #[arg(long)]
+    clip: Option<f32>,
     /// Character model size without --init.
     #[arg(long, default_value_t = 100)]
     char_dim: usize,
@@ -299,7 +305,11 @@ fn main() -> Result<()> {
                 teacher: a.teacher,
                 max_epochs: a.max_epochs,
                 patience: a.patience,
-                batch: a.batch,
+                recipe: Recipe {
+                    batch: a.batch,
+                    lr_decay: a.lr_decay,
+                    clip: a.clip,
+                },
                 char_dim: a.char_dim,
                 word_dim: a.word_dim,
                 hidden: a.hidden,

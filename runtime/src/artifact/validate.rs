@@ -15,10 +15,11 @@ use crate::error::{FileProblem, WeightProblem};
 use prost::Message;
 
 /// No weight of a trained model comes near this magnitude: the largest in the 50-epoch
-/// reconstructions of docs/RESULTS.md is 4.1 (a character vector). Bounding values keeps the
-/// engines' f32 results within the parity rule of each other: with recurrent weights near
-/// 1,000 the kernel and tract drifted past it (the fuzzer found one such file).
-pub const WEIGHT_BOUND: f32 = 64.0;
+/// reconstructions of docs/RESULTS.md is 4.1 and in the EWT tagger 4.3 (character vectors
+/// both). The bound is what makes the engines' agreement well defined: their f32 LSTM
+/// states differ by about 1e-6, which a projection weight multiplies into the output, and
+/// at 64 the fuzzer found files whose engines drifted past the parity rule.
+pub const WEIGHT_BOUND: f32 = 16.0;
 
 /// The largest dimension a manifest may declare (character, state, output and MLP sizes);
 /// it keeps every size computed from a manifest far from overflow.

@@ -2,7 +2,7 @@
 //! the corpora, the frozen teacher rows, the output directory, and a fresh model.
 
 use super::model::{Lexicon, TaggerConfig, TaggerModel, Variant, WordLookup};
-use super::train::{Data, TaggerOptions};
+use super::train::{Data, Recipe, TaggerOptions};
 use super::TagSet;
 use crate::checkpoint::{self, read_json, write_json};
 use crate::init::normal;
@@ -122,10 +122,22 @@ pub(crate) fn prepare_out(opts: &TaggerOptions, config: &TaggerConfig) -> Result
                 opts.out.display()
             );
         }
-        return Ok(());
+        // (Runs from before the recipe was recorded have none to compare with.)
+        let recipe = opts.out.join("recipe.json");
+        if recipe.exists() {
+            let saved: Recipe = read_json(&recipe)?;
+            if saved != opts.recipe {
+                bail!(
+                    "--resume: {} was started with another training recipe ({saved:?})",
+                    opts.out.display()
+                );
+            }
+        }
+        return write_json(&recipe, &opts.recipe);
     }
     std::fs::create_dir_all(&opts.out)
         .with_context(|| format!("cannot create {}", opts.out.display()))?;
+    write_json(&opts.out.join("recipe.json"), &opts.recipe)?;
     write_json(&path, config)
 }
 

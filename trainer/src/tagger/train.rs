@@ -69,6 +69,34 @@ impl Grid {
     }
 }
 
+/// How a grid point trains, besides its learning rate and dropout (docs/RESULTS.md, the
+/// ablation on EWT dev).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Recipe {
+    /// Sentences per batch (all of one length).
+    pub batch: usize,
+    /// The learning rate of epoch `e` (from 1) is `lr / (1 + lr_decay * (e - 1))`.
+    pub lr_decay: f64,
+    /// Clip each parameter's gradient to this L2 norm.
+    pub clip: Option<f32>,
+}
+
+impl Default for Recipe {
+    fn default() -> Self {
+        Recipe {
+            batch: 16,
+            lr_decay: 0.0,
+            clip: None,
+        }
+    }
+}
+
+impl Recipe {
+    fn lr(&self, lr: f64, epoch: usize) -> f64 {
+        lr / (1.0 + self.lr_decay * (epoch.max(1) - 1) as f64)
+    }
+}
+
 /// Settings of `sublex-train tagger`.
 #[derive(Clone, Debug)]
 pub struct TaggerOptions {
@@ -85,8 +113,7 @@ pub struct TaggerOptions {
     pub max_epochs: usize,
     /// Stop a grid point after this many epochs without a better dev accuracy.
     pub patience: usize,
-    /// Sentences per batch (all of one length).
-    pub batch: usize,
+    pub recipe: Recipe,
     /// Character model size when it does not come from `--init` (`dc = d`).
     pub char_dim: usize,
     pub word_dim: usize,
@@ -296,7 +323,7 @@ fn train_point(shared: &Shared<'_>, point: &Point<'_>) -> Result<Progress> {
     let (mut model, mut optim) = start_point(shared, point, &progress, &device)?;
     let singletons = singletons(&data.train);
     let lengths: Vec<usize> = data.train.iter().map(|s| s.words.len()).collect();
-    let batches = length_batches(&lengths, opts.batch);
+    let batches = length_batches(&lengths, opts.recipe.batch);
     let tokens = data.tokens();
     let with_words = config.words.is_some();
     let harness = Harness {
@@ -310,6 +337,7 @@ fn train_point(shared: &Shared<'_>, point: &Point<'_>) -> Result<Progress> {
         && progress.epoch - progress.best_epoch < opts.patience.max(1)
     {
         let epoch = progress.epoch + 1;
+        let lr = opts.recipe.lr(lr, epoch);
         let step = |model: TaggerModel, batch: &[usize], rng: &mut ChaCha8Rng| {
             let words: Vec<&[String]> = batch.iter().map(|&i| &data.train[i].words[..]).collect();
             let gold: Vec<i64> = batch
@@ -390,7 +418,7 @@ fn start_point(
     if progress.checkpoint.is_none() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let model = fresh_tagger(shared.opts, config, shared.teacher, dropout, device)?;
-        return Ok((model, FusedAdam::init()));
+        return Ok((model, FusedAdam::clipped(shared.opts.recipe.clip)));
     }
     let checkpoint = progress.checkpoint_dir(dir);
     log::info!(
@@ -400,7 +428,8 @@ fn start_point(
     );
     let model =
         checkpoint::load_module(&checkpoint.join("model.bpk"), config.init(dropout, device))?;
-    let optim = checkpoint::load_optimizer(&checkpoint, FusedAdam::init())?;
+    let optim =
+        checkpoint::load_optimizer(&checkpoint, FusedAdam::clipped(shared.opts.recipe.clip))?;
     Ok((model, optim))
 }
 
