@@ -1,4 +1,4 @@
-//! The hostile files of issue 13, made from the built-in f32 embedder the way the issue found
+//! The hostile files of issue 13 and those the fuzzer found, made from the built-in f32 embedder the way the issue found
 //! them (one change, checksum signed again); `sublex-fuzz hostile` writes them to
 //! `tests/hostile/`, where `tests/regressions.rs` holds the runtime to rejecting them.
 
@@ -51,6 +51,21 @@ pub fn files() -> Vec<(&'static str, Vec<u8>)> {
                     .iter_mut()
                     .find(|e| e.key == "sublex.precision");
                 p.expect("a precision").value = "int8".into();
+            }),
+        ),
+        // Found by the fuzzer when the bound was 64: projection weights that large multiply
+        // the engines' 1e-6 state differences past the parity rule.
+        (
+            "large-projection-weights.onnx",
+            edit(&|m| {
+                let t = graph(m)
+                    .initializer
+                    .iter_mut()
+                    .find(|t| t.name == "proj_forward");
+                let data = &mut t.expect("proj_forward").raw_data;
+                for at in [0, 40, 80] {
+                    data[at..at + 4].copy_from_slice(&64f32.to_le_bytes());
+                }
             }),
         ),
         (

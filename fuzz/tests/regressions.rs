@@ -11,7 +11,7 @@ fn dir() -> PathBuf {
 }
 
 /// What each of the files must be told.
-const EXPECTED: [(&str, &str); 5] = [
+const EXPECTED: [(&str, &str); 6] = [
     ("no-nodes.onnx", "graph node 0 is nothing (of 0 nodes)"),
     (
         "nan-weight.onnx",
@@ -26,6 +26,10 @@ const EXPECTED: [(&str, &str); 5] = [
         "not the model this format version writes",
     ),
     ("duplicate-initializer.onnx", "initializer 12 is `W`"),
+    (
+        "large-projection-weights.onnx",
+        "weight `proj_forward`: value 64 at index 0 is not finite or beyond ±16",
+    ),
 ];
 
 #[test]

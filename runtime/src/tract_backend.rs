@@ -224,3 +224,24 @@ fn tensor_from<T: Datum + Copy + tract_num_traits::Zero>(
     view.as_slice_mut::<T>()?.copy_from_slice(data);
     Ok(tensor)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// tract panics on a graph without nodes (`no entry found for key`); the validator keeps
+    /// such files from it, and were one to reach it, the boundary turns the panic into an error.
+    #[test]
+    fn a_panic_inside_tract_becomes_an_error() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/hostile/no-nodes.onnx"
+        );
+        let bytes = std::fs::read(path).unwrap();
+        let result = guarded(|| plan(tract_onnx::onnx().model_for_read(&mut &bytes[..])?));
+        let error = result
+            .err()
+            .expect("tract cannot plan a graph without nodes");
+        assert!(error.to_string().contains("tract panicked"), "{error}");
+    }
+}
