@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The tagger recipe's ablation on EWT dev (docs/RESULTS.md, issue 14): CHAR(Dcos) at one grid
+# point (lr 5e-4, dropout 0.2) to convergence (at most 50 epochs, patience 6), changing one
+# recipe option at a time. Two runs at once (both cores); each resumes where it stopped.
+# Usage: scripts/tagger-ablation.sh [RUNS_DIR]   (default runs/t14)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${1:-runs/t14}
+P=../shared/data/pos
+cargo build --release -q -p sublex-trainer
+mkdir -p "$RUNS"
+# NAME=options of each run; "base-b16" is the recipe before the ablation.
+CONFIGS=(
+  "base-b16=--batch 16"
+  "base-b4=--batch 4"
+  "b16-decay=--batch 16 --lr-decay 0.05"
+  "b16-clip=--batch 16 --clip 5"
+)
+run() {
+  local name=${1%%=*} opts=${1#*=} resume=()
+  [ -e "$RUNS/$name/config.json" ] && resume=(--resume)
+  [ -e "$RUNS/$name/report.json" ] && return 0
+  # shellcheck disable=SC2086
+  target/release/sublex-train tagger --variant char --init runs/table1/cos/epochs/10 \
+    --train $P/en_ewt-ud-train.conllu --dev $P/en_ewt-ud-dev.conllu --test $P/en_ewt-ud-test.conllu \
+    --lr 5e-4 --dropout 0.2 --max-epochs 50 --patience 6 $opts --out "$RUNS/$name" "${resume[@]}" \
+    >>"$RUNS/$name.log" 2>&1
+}
+for ((i = 0; i < ${#CONFIGS[@]}; i += 2)); do
+  run "${CONFIGS[i]}" &
+  [ $((i + 1)) -lt ${#CONFIGS[@]} ] && run "${CONFIGS[i + 1]}" &
+  wait
+done
+python3 - "$RUNS" "${CONFIGS[@]}" <<'PY'
+import json, sys
+runs, configs = sys.argv[1], sys.argv[2:]
+print("| run | recipe | dev acc. | dev unseen-word acc. | epochs (best) | minutes |")
+print("|---|---|---|---|---|---|")
+for c in configs:
+    name, opts = c.split("=", 1)
+    r = json.load(open(f"{runs}/{name}/report.json"))
+    p, d = r["points"][0], r["dev_eval"]
+    print(f"| {name} | `{opts}` | {100 * d['accuracy']:.2f} | {100 * d['unseen_accuracy']:.2f} "
+          f"| {p['epochs']} ({p['best_epoch']}) | {p['seconds'] / 60:.0f} |")
+PY
