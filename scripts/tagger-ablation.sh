@@ -15,6 +15,9 @@ CONFIGS=(
   "base-b4=--batch 4"
   "b16-decay=--batch 16 --lr-decay 0.05"
   "b16-clip=--batch 16 --clip 5"
+  # The same recipe under other seeds: how far one seed moves dev accuracy.
+  "base-b16-seed2=--batch 16 --seed 2"
+  "base-b16-seed3=--batch 16 --seed 3"
 )
 run() {
   local name=${1%%=*} opts=${1#*=} resume=()
