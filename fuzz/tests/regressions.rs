@@ -77,3 +77,23 @@ fn no_file_found_by_the_fuzzer_fails_again() {
         );
     }
 }
+
+/// At int8 the stored rows are not compared with the writer's (it would quantise again), and
+/// the message still points at the real difference, not at the first int8 tensor.
+#[test]
+fn an_int8_file_is_told_where_it_differs() {
+    let seed = sublex_fuzz::builtin()
+        .into_iter()
+        .find(|s| s.name == "embedder-int8-highway")
+        .unwrap();
+    let mut model = seed.model.clone();
+    let graph = model.graph.as_mut().unwrap();
+    let last = graph.initializer.last().unwrap().clone();
+    let count = graph.initializer.len();
+    graph.initializer.push(last.clone());
+    sublex_runtime::artifact::sign(&mut model);
+    let bytes = prost::Message::encode_to_vec(&model);
+    let error = sublex_runtime::Artifact::from_bytes("int8.onnx", &bytes).unwrap_err();
+    let expected = format!("initializer {count} is `{}`", last.name);
+    assert!(error.to_string().contains(&expected), "{error}");
+}

@@ -120,7 +120,12 @@ pub(super) fn same_structure(
             set_aside.push(std::mem::take(&mut t.raw_data));
         }
     }
-    let same = *file == canon;
+    // Described while the quantised data is aside, so that it points at the real difference.
+    let verdict = if *file == canon {
+        Ok(())
+    } else {
+        Err(FileProblem::Graph(first_difference(file, &canon)))
+    };
     if let Some(g) = file.graph.as_mut() {
         for (t, data) in g
             .initializer
@@ -131,11 +136,7 @@ pub(super) fn same_structure(
             t.raw_data = data;
         }
     }
-    if same {
-        Ok(())
-    } else {
-        Err(FileProblem::Graph(first_difference(file, &canon)))
-    }
+    verdict
 }
 
 /// Where `file` first departs from `canon`, for people.
