@@ -15,6 +15,8 @@ pub struct Counts {
     /// Opened, and both engines agreed.
     pub agreed: u64,
     pub failures: u64,
+    /// Each failure: its case, seed file, mutation, what went wrong and the file written.
+    pub failed: Vec<String>,
     /// Per mutation class: rejected, agreed, failures.
     pub by_class: BTreeMap<String, [u64; 3]>,
     /// The largest engine difference seen, as a fraction of the parity tolerance.
@@ -53,6 +55,7 @@ impl Counts {
         self.rejected += other.rejected;
         self.agreed += other.agreed;
         self.failures += other.failures;
+        self.failed.extend(other.failed);
         for (class, c) in other.by_class {
             let mine = self.by_class.entry(class).or_default();
             (0..3).for_each(|i| mine[i] += c[i]);
@@ -63,35 +66,56 @@ impl Counts {
     }
 }
 
-/// Cases `worker, worker + jobs, ...` below `cases`; case `i` uses `Lcg(seed ^ i)`.
-fn work(seeds: &[Seed], seed: u64, cases: u64, worker: u64, jobs: u64, failures: &Path) -> Counts {
+/// What a campaign runs and where it puts failing files.
+pub struct Campaign<'a> {
+    pub seeds: &'a [Seed],
+    pub cases: u64,
+    pub seed: u64,
+    pub jobs: usize,
+    pub failures: &'a Path,
+    /// Called after each case (a progress bar's tick).
+    pub on_case: &'a (dyn Fn() + Sync),
+}
+
+/// Cases `worker, worker + jobs, ...` below `cases`; case `i` draws from an `Lcg` seeded by
+/// (`seed`, `i`).
+fn work(c: &Campaign<'_>, worker: u64) -> Counts {
+    let (seeds, seed, failures) = (c.seeds, c.seed, c.failures);
     let mut counts = Counts::default();
     let mut case = worker;
-    while case < cases {
+    while case < c.cases {
         let rng = &mut Lcg(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ case);
         let s = &seeds[rng.below(seeds.len())];
         let mutant = mutate(&s.model, rng);
         let name = failures.join(format!("case-{seed}-{case}.onnx"));
         let outcome = check(&name, &mutant.bytes);
         if let Outcome::Failure(why) = &outcome {
-            eprintln!("case {case} ({}; {}): {why}", s.name, mutant.what);
-            let _ = std::fs::create_dir_all(failures);
-            let _ = std::fs::write(&name, &mutant.bytes);
+            let written = std::fs::create_dir_all(failures)
+                .and_then(|()| std::fs::write(&name, &mutant.bytes))
+                .map_or_else(
+                    |e| format!("not written: {e}"),
+                    |()| name.display().to_string(),
+                );
+            let what = &mutant.what;
+            counts.failed.push(format!(
+                "case {case} ({}; {what}): {why} [{written}]",
+                s.name
+            ));
         }
         counts.add(mutant.class, &outcome);
-        case += jobs;
+        (c.on_case)();
+        case += c.jobs.max(1) as u64;
     }
     counts
 }
 
-/// Runs `cases` mutations of `seeds` on `jobs` threads; failing files go to `failures`.
-/// Case `i` depends only on (`seed`, `i`), whatever the number of threads.
-pub fn run(seeds: &[Seed], cases: u64, seed: u64, jobs: usize, failures: &Path) -> Counts {
-    let jobs = jobs.max(1) as u64;
+/// Runs the campaign's cases on its threads; failing files go to `failures`. Case `i`
+/// depends only on (`seed`, `i`), whatever the number of threads.
+pub fn run(c: &Campaign<'_>) -> Counts {
     let started = Instant::now();
     let mut total = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..jobs)
-            .map(|w| scope.spawn(move || work(seeds, seed, cases, w, jobs, failures)))
+        let handles: Vec<_> = (0..c.jobs.max(1) as u64)
+            .map(|w| scope.spawn(move || work(c, w)))
             .collect();
         let mut total = Counts::default();
         for h in handles {

@@ -2,13 +2,21 @@
 //! run`, docs/RESULTS.md). No panics, no engine disagreements, every error names its file,
 //! and at least a third of the files are valid and reach both engines.
 
-use sublex_fuzz::{builtin, campaign};
+use sublex_fuzz::builtin;
+use sublex_fuzz::campaign::{self, Campaign};
 
 #[test]
 fn mutated_files_give_clean_errors_or_agreeing_engines() {
     std::panic::set_hook(Box::new(|_| {}));
     let failures = tempfile_dir();
-    let counts = campaign::run(&builtin(), 2_000, 13, 2, &failures);
+    let counts = campaign::run(&Campaign {
+        seeds: &builtin(),
+        cases: 2_000,
+        seed: 13,
+        jobs: 2,
+        failures: &failures,
+        on_case: &|| {},
+    });
     let _ = std::panic::take_hook();
     assert_eq!(
         counts.failures,

@@ -3,8 +3,11 @@
 
 use anyhow::{bail, Result};
 use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget};
+use std::io::IsTerminal;
 use std::path::PathBuf;
-use sublex_fuzz::{builtin, campaign, Seed};
+use sublex_fuzz::campaign::{self, Campaign};
+use sublex_fuzz::{builtin, Seed};
 
 #[derive(Parser)]
 #[command(about = "The model-file fuzzer")]
@@ -32,7 +35,8 @@ enum Command {
         report: Option<PathBuf>,
         files: Vec<PathBuf>,
     },
-    /// Writes the four hostile files of issue 13 into DIR.
+    /// Writes the regression files (the issue's hostile files and those the fuzzer found)
+    /// into DIR.
     Hostile { dir: PathBuf },
 }
 
@@ -54,7 +58,22 @@ fn main() -> Result<()> {
                 jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
             // Panics are caught and counted; their default report would flood the terminal.
             std::panic::set_hook(Box::new(|_| {}));
-            let counts = campaign::run(&seeds, cases, seed, jobs, &failures);
+            let bar = ProgressBar::new(cases);
+            if !std::io::stderr().is_terminal() {
+                bar.set_draw_target(ProgressDrawTarget::hidden());
+            }
+            let counts = campaign::run(&Campaign {
+                seeds: &seeds,
+                cases,
+                seed,
+                jobs,
+                failures: &failures,
+                on_case: &|| bar.inc(1),
+            });
+            bar.finish_and_clear();
+            for failure in &counts.failed {
+                eprintln!("{failure}");
+            }
             let json = serde_json::to_string_pretty(&counts)?;
             println!("{json}");
             if let Some(path) = report {
