@@ -15,6 +15,7 @@ CONFIGS=(
   "base-b4=--batch 4"
   "b16-decay=--batch 16 --lr-decay 0.05"
   "b16-clip=--batch 16 --clip 5"
+  "b16-wdrop=--batch 16 --word-dropout 0.25"
   # The same recipe under other seeds: how far one seed moves dev accuracy.
   "base-b16-seed2=--batch 16 --seed 2"
   "base-b16-seed3=--batch 16 --seed 3"

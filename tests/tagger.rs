@@ -305,7 +305,7 @@ fn full_tagger_trains_with_a_word_lookup_and_refuses_to_export() {
 }
 
 /// Each training-recipe option trains: on a small slice, dev accuracy rises over the epochs
-/// (batch 4, learning-rate decay, gradient clipping each on their own).
+/// (batch 4, learning-rate decay, gradient clipping, word dropout each on their own).
 #[test]
 fn every_recipe_option_trains() {
     let dir = tempfile::tempdir().unwrap();

@@ -146,6 +146,9 @@ struct TaggerArgs {
     /// Clip each parameter's gradient to this L2 norm.
     #[arg(long)]
     clip: Option<f32>,
+    /// Whole-word dropout: each token's character vector is zeroed with this probability.
+    #[arg(long, default_value_t = 0.0)]
+    word_dropout: f64,
     /// Character model size without --init.
     #[arg(long, default_value_t = 100)]
     char_dim: usize,
@@ -309,6 +312,7 @@ fn main() -> Result<()> {
                     batch: a.batch,
                     lr_decay: a.lr_decay,
                     clip: a.clip,
+                    word_dropout: a.word_dropout,
                 },
                 char_dim: a.char_dim,
                 word_dim: a.word_dim,

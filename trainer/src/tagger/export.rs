@@ -79,6 +79,7 @@ pub fn tagger_from_weights(
         hidden_layer: linear(&w.mlp_weight, &w.mlp_bias, &template.hidden_layer),
         output_layer: linear(&w.out_weight, &w.out_bias, &template.output_layer),
         dropout: 0.0,
+        word_dropout: 0.0,
     }
 }
 

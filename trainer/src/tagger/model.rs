@@ -81,6 +81,10 @@ pub struct TaggerModel {
     pub output_layer: Linear,
     /// Dropout on the word LSTM's inputs and on its outputs (training only).
     pub dropout: f64,
+    /// Whole-word dropout on the character vectors: each token's `h_w` is zeroed with this
+    /// probability (training only; inverted, so evaluation needs no change). Part of the
+    /// training recipe, set after the model is made or loaded.
+    pub word_dropout: f64,
 }
 
 impl TaggerConfig {
@@ -133,6 +137,7 @@ impl TaggerConfig {
             hidden_layer: linear(rng, 2 * self.hidden, self.mlp),
             output_layer: linear(rng, self.mlp, self.tags.len()),
             dropout,
+            word_dropout: 0.0,
         }
     }
 }
@@ -273,6 +278,11 @@ impl TaggerModel {
             .chars
             .forward(&words)
             .select(0, batch.token_rows.clone());
+        if let Some(rng) = rng.as_deref_mut().filter(|_| self.word_dropout > 0.0) {
+            let [tokens, dim] = v.dims();
+            let mask = dropout_mask(rng, [tokens, 1], self.word_dropout, &v.device());
+            v = v * mask.expand([tokens, dim]);
+        }
         if let (Some(table), Some(rows)) = (&self.words, &batch.word_rows) {
             let mut e = table.val().select(0, rows.clone());
             if let Some((values, mask)) = &batch.frozen {

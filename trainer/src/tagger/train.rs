@@ -79,6 +79,9 @@ pub struct Recipe {
     pub lr_decay: f64,
     /// Clip each parameter's gradient to this L2 norm.
     pub clip: Option<f32>,
+    /// Whole-word dropout on the character vectors ([`TaggerModel::word_dropout`]).
+    #[serde(default)]
+    pub word_dropout: f64,
 }
 
 impl Default for Recipe {
@@ -87,6 +90,7 @@ impl Default for Recipe {
             batch: 16,
             lr_decay: 0.0,
             clip: None,
+            word_dropout: 0.0,
         }
     }
 }
@@ -417,7 +421,8 @@ fn start_point(
     let (config, dir, dropout) = (shared.config, point.dir, point.dropout);
     if progress.checkpoint.is_none() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let model = fresh_tagger(shared.opts, config, shared.teacher, dropout, device)?;
+        let mut model = fresh_tagger(shared.opts, config, shared.teacher, dropout, device)?;
+        model.word_dropout = shared.opts.recipe.word_dropout;
         return Ok((model, FusedAdam::clipped(shared.opts.recipe.clip)));
     }
     let checkpoint = progress.checkpoint_dir(dir);
@@ -426,8 +431,9 @@ fn start_point(
         point.lr,
         progress.epoch
     );
-    let model =
+    let mut model =
         checkpoint::load_module(&checkpoint.join("model.bpk"), config.init(dropout, device))?;
+    model.word_dropout = shared.opts.recipe.word_dropout;
     let optim =
         checkpoint::load_optimizer(&checkpoint, FusedAdam::clipped(shared.opts.recipe.clip))?;
     Ok((model, optim))
