@@ -1,12 +1,22 @@
-//! The hostile files of issue 13 and those the fuzzer found, made from the built-in f32 embedder the way the issue found
-//! them (one change, checksum signed again); `sublex-fuzz hostile` writes them to
+//! The hostile files of issue 13 and those the fuzzer found, made from the built-in f32
+//! embedder the way the issue found them (one change, checksum signed again); `sublex-fuzz hostile` writes them to
 //! `tests/hostile/`, where `tests/regressions.rs` holds the runtime to rejecting them.
 
-use sublex_runtime::artifact::onnx::ModelProto;
+use sublex_runtime::artifact::onnx::{GraphProto, ModelProto, TensorProto};
 use sublex_runtime::artifact::sign;
 
-fn graph(m: &mut ModelProto) -> &mut sublex_runtime::artifact::onnx::GraphProto {
+fn graph(m: &mut ModelProto) -> &mut GraphProto {
     m.graph.as_mut().expect("a graph")
+}
+
+fn tensor<'m>(m: &'m mut ModelProto, name: &str) -> &'m mut TensorProto {
+    let found = graph(m).initializer.iter_mut().find(|t| t.name == name);
+    found.unwrap_or_else(|| panic!("no initializer `{name}`"))
+}
+
+/// Stores `value` as the f32 at `index` of the initializer `name`.
+fn set_f32(m: &mut ModelProto, name: &str, index: usize, value: f32) {
+    tensor(m, name).raw_data[4 * index..][..4].copy_from_slice(&value.to_le_bytes());
 }
 
 /// `(file name, bytes)` of each hostile file.
@@ -25,31 +35,15 @@ pub fn files() -> Vec<(&'static str, Vec<u8>)> {
     };
     vec![
         ("no-nodes.onnx", edit(&|m| graph(m).node.clear())),
-        (
-            "nan-weight.onnx",
-            edit(&|m| {
-                let w = graph(m).initializer.iter_mut().find(|t| t.name == "W");
-                w.expect("W").raw_data[..4].copy_from_slice(&f32::NAN.to_le_bytes());
-            }),
-        ),
+        ("nan-weight.onnx", edit(&|m| set_f32(m, "W", 0, f32::NAN))),
         (
             "infinite-weight.onnx",
-            edit(&|m| {
-                let t = graph(m)
-                    .initializer
-                    .iter_mut()
-                    .find(|t| t.name == "chars_table");
-                t.expect("chars_table").raw_data[8..12]
-                    .copy_from_slice(&f32::INFINITY.to_le_bytes());
-            }),
+            edit(&|m| set_f32(m, "chars_table", 2, f32::INFINITY)),
         ),
         (
             "int8-manifest-over-f32.onnx",
             edit(&|m| {
-                let p = m
-                    .metadata_props
-                    .iter_mut()
-                    .find(|e| e.key == "sublex.precision");
+                let p = (m.metadata_props.iter_mut()).find(|e| e.key == "sublex.precision");
                 p.expect("a precision").value = "int8".into();
             }),
         ),
@@ -58,27 +52,16 @@ pub fn files() -> Vec<(&'static str, Vec<u8>)> {
         (
             "large-projection-weights.onnx",
             edit(&|m| {
-                let t = graph(m)
-                    .initializer
-                    .iter_mut()
-                    .find(|t| t.name == "proj_forward");
-                let data = &mut t.expect("proj_forward").raw_data;
-                for at in [0, 40, 80] {
-                    data[at..at + 4].copy_from_slice(&64f32.to_le_bytes());
+                for i in [0, 10, 20] {
+                    set_f32(m, "proj_forward", i, 64.0);
                 }
             }),
         ),
         (
             "duplicate-initializer.onnx",
             edit(&|m| {
-                let g = graph(m);
-                let w = g
-                    .initializer
-                    .iter()
-                    .find(|t| t.name == "W")
-                    .expect("W")
-                    .clone();
-                g.initializer.push(w);
+                let w = tensor(m, "W").clone();
+                graph(m).initializer.push(w);
             }),
         ),
     ]

@@ -48,10 +48,9 @@ fn teachers() -> Vec<(&'static str, Format, Vec<u8>)> {
 /// Real corpus slices in each format: CoNLL-U, `word_TAG` lines, `word<TAB>tag` lines.
 fn corpora() -> Vec<(&'static str, CorpusFormat, Vec<u8>)> {
     let conllu = head("en_ewt-ud-dev.first200.conllu", 60);
-    let path = std::env::temp_dir().join(format!("sublex-fuzz-{}.conllu", std::process::id()));
-    std::fs::write(&path, &conllu).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "slice.conllu", conllu.as_bytes());
     let sentences = read_corpus(&path, CorpusFormat::Conllu).unwrap();
-    let _ = std::fs::remove_file(&path);
     let (mut tagged, mut tabbed) = (String::new(), String::new());
     for s in &sentences {
         for (w, t) in s.words.iter().zip(&s.tags) {

@@ -49,7 +49,10 @@ pub(super) fn canonical_encoding(proto: &ModelProto, bytes: &[u8]) -> Result<(),
 /// The weights the manifest declares fit in the file (at least a byte each): checked before
 /// anything is sized from the manifest, so a hostile manifest cannot ask for a huge buffer.
 pub(super) fn declared_size(manifest: &Manifest, file_len: usize) -> Result<(), FileProblem> {
-    let declared = declared_params(manifest);
+    let declared = match manifest.tagger_shapes() {
+        Some(t) => t.declared_params(),
+        None => manifest.shapes().declared_params(),
+    };
     if declared > file_len as u64 {
         return Err(FileProblem::TooSmall {
             declared,
@@ -57,25 +60,6 @@ pub(super) fn declared_size(manifest: &Manifest, file_len: usize) -> Result<(), 
         });
     }
     Ok(())
-}
-
-/// The manifest's parameter count in saturating u64 arithmetic (dimensions are at most
-/// [`MAX_DIM`], the vocabulary at most the file's length).
-fn declared_params(m: &Manifest) -> u64 {
-    let n = |x: usize| x as u64;
-    let lstm = |input: u64, hidden: u64| 8 * hidden * (input + hidden + 2);
-    let (e, h, d) = (n(m.char_dim), n(m.hidden), n(m.dim));
-    let mut total = n(m.vocab.len()).saturating_mul(e) + lstm(e, h) + 2 * h * d + d;
-    if m.highway {
-        total += d * d + d;
-    }
-    if let Some(t) = &m.tagger {
-        let (wh, mlp, tags) = (n(t.word_hidden), n(t.mlp), n(t.tags.len()));
-        total = total
-            .saturating_add(lstm(d, wh) + 2 * wh * mlp + mlp)
-            .saturating_add(mlp.saturating_mul(tags) + tags);
-    }
-    total
 }
 
 /// Finite and within [`WEIGHT_BOUND`].

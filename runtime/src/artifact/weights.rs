@@ -56,19 +56,27 @@ impl Shapes {
 
     /// Number of weights, biases included.
     pub fn num_params(&self) -> usize {
-        let p = |s: &[usize]| s.iter().product::<usize>();
+        self.declared_params() as usize
+    }
+
+    /// [`Shapes::num_params`] in saturating u64 arithmetic: what the validator checks a
+    /// manifest's sizes with before anything is sized from them.
+    pub fn declared_params(&self) -> u64 {
         let highway = if self.highway {
-            p(&self.highway()) + self.dim
+            count(&[&self.highway(), &[self.dim]])
         } else {
             0
         };
-        p(&self.chars())
-            + p(&self.w())
-            + p(&self.r())
-            + p(&self.b())
-            + 2 * p(&self.proj())
-            + self.dim
-            + highway
+        count(&[
+            &self.chars(),
+            &self.w(),
+            &self.r(),
+            &self.b(),
+            &self.proj(),
+            &self.proj(),
+            &[self.dim],
+        ])
+        .saturating_add(highway)
     }
 
     /// The kernel crate's view of the same dimensions.
@@ -177,15 +185,21 @@ impl TaggerShapes {
 
     /// Number of weights, biases and the character model included.
     pub fn num_params(&self) -> usize {
-        let p = |s: &[usize]| s.iter().product::<usize>();
-        self.chars.num_params()
-            + p(&self.w())
-            + p(&self.r())
-            + p(&self.b())
-            + p(&self.mlp_weight())
-            + self.mlp
-            + p(&self.out_weight())
-            + self.tags
+        self.declared_params() as usize
+    }
+
+    /// [`TaggerShapes::num_params`] in saturating u64 arithmetic (see
+    /// [`Shapes::declared_params`]).
+    pub fn declared_params(&self) -> u64 {
+        self.chars.declared_params().saturating_add(count(&[
+            &self.w(),
+            &self.r(),
+            &self.b(),
+            &self.mlp_weight(),
+            &[self.mlp],
+            &self.out_weight(),
+            &[self.tags],
+        ]))
     }
 }
 
@@ -204,6 +218,14 @@ impl TaggerWeights {
         ];
         check_lengths(expected)
     }
+}
+
+/// The number of values of tensors of the shapes `shapes`, saturating.
+fn count(shapes: &[&[usize]]) -> u64 {
+    shapes.iter().fold(0u64, |total, dims| {
+        let n = dims.iter().fold(1u64, |n, &d| n.saturating_mul(d as u64));
+        total.saturating_add(n)
+    })
 }
 
 /// The first `(name, values, shape)` whose value count the shape does not allow.
