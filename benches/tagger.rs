@@ -49,6 +49,7 @@ fn tagger_file(test: &[Sentence]) -> PathBuf {
             },
             max_epochs: 1,
             patience: 1,
+            halving: Vec::new(),
             batch: 16,
             char_dim: 100,
             word_dim: 100,

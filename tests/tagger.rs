@@ -81,6 +81,7 @@ fn options(dir: &Path, variant: Variant, init: Option<PathBuf>, out: &str) -> Ta
         },
         max_epochs: 2,
         patience: 2,
+        halving: Vec::new(),
         recipe: Recipe {
             batch: 8,
             ..Recipe::default()
@@ -305,7 +306,8 @@ fn full_tagger_trains_with_a_word_lookup_and_refuses_to_export() {
 }
 
 /// Each training-recipe option trains: on a small slice, dev accuracy rises over the epochs
-/// (batch 4, learning-rate decay, gradient clipping, word dropout each on their own).
+/// (batch 4, learning-rate decay, gradient clipping, word dropout, character dropout, the
+/// character model's learning rate, each on their own).
 #[test]
 fn every_recipe_option_trains() {
     let dir = tempfile::tempdir().unwrap();
@@ -336,6 +338,30 @@ fn every_recipe_option_trains() {
                 ..Recipe::default()
             },
         ),
+        (
+            "word-dropout",
+            Recipe {
+                batch: 8,
+                word_dropout: 0.25,
+                ..Recipe::default()
+            },
+        ),
+        (
+            "char-dropout",
+            Recipe {
+                batch: 8,
+                char_dropout: 0.25,
+                ..Recipe::default()
+            },
+        ),
+        (
+            "char-lr",
+            Recipe {
+                batch: 8,
+                char_lr: 0.25,
+                ..Recipe::default()
+            },
+        ),
     ];
     for (name, recipe) in recipes {
         let opts = TaggerOptions {
@@ -362,4 +388,66 @@ fn every_recipe_option_trains() {
         assert_eq!(dev.len(), 3, "{name}");
         assert!(dev[2] > dev[0], "{name}: dev accuracy {dev:?}");
     }
+}
+
+/// Successive halving: every point trains to the first rung, the better half on dev to the
+/// next, the last survivor to the epoch limit; resuming changes nothing.
+#[test]
+fn successive_halving_continues_the_better_half() {
+    let dir = tempfile::tempdir().unwrap();
+    slice("train", 100, dir.path());
+    slice("dev", 30, dir.path());
+    slice("test", 10, dir.path());
+    let mut opts = TaggerOptions {
+        grid: Grid {
+            name: "custom".into(),
+            lrs: vec![3e-4, 3e-3],
+            dropouts: vec![0.1, 0.5],
+        },
+        max_epochs: 3,
+        patience: 5,
+        halving: vec![1, 2],
+        ..options(dir.path(), Variant::Char, None, "halving")
+    };
+    let report = train_tagger(&opts).unwrap();
+    let mut epochs: Vec<usize> = report.points.iter().map(|p| p.epochs).collect();
+    epochs.sort_unstable();
+    assert_eq!(epochs, [1, 1, 2, 3], "{:?}", report.points);
+    // Which points went on is decided by dev accuracy at the rung before.
+    let at = |epoch: usize, p: &sublex_trainer::tagger::train::PointResult| {
+        let name = format!("lr{:e}-dropout{}", p.lr, p.dropout);
+        let lines = std::fs::read_to_string(opts.out.join("grid").join(name).join("metrics.jsonl"))
+            .unwrap();
+        let line: serde_json::Value =
+            serde_json::from_str(lines.lines().nth(epoch - 1).unwrap()).unwrap();
+        line["dev_accuracy"].as_f64().unwrap()
+    };
+    let first: Vec<f64> = report.points.iter().map(|p| at(1, p)).collect();
+    let continued: Vec<f64> = report
+        .points
+        .iter()
+        .zip(&first)
+        .filter(|(p, _)| p.epochs > 1)
+        .map(|(_, &d)| d)
+        .collect();
+    let stopped = report
+        .points
+        .iter()
+        .zip(&first)
+        .filter(|(p, _)| p.epochs == 1);
+    for (_, &d) in stopped {
+        assert!(
+            continued.iter().all(|&c| c >= d),
+            "{first:?} {:?}",
+            report.points
+        );
+    }
+    let md = std::fs::read_to_string(opts.out.join("report.md")).unwrap();
+    assert!(md.contains("successive halving at epochs 1, 2"), "{md}");
+    opts.resume = true;
+    let again = train_tagger(&opts).unwrap();
+    let epochs_again: Vec<usize> = again.points.iter().map(|p| p.epochs).collect();
+    let epochs_first: Vec<usize> = report.points.iter().map(|p| p.epochs).collect();
+    assert_eq!(epochs_again, epochs_first);
+    assert_eq!(again.dev_eval.accuracy, report.dev_eval.accuracy);
 }

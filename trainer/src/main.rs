@@ -137,6 +137,11 @@ struct TaggerArgs {
     /// Stop a grid point after this many epochs without a better dev accuracy.
     #[arg(long, default_value_t = 3)]
     patience: usize,
+    /// Successive halving over the grid: epochs of each rung, e.g. `4,10,20`. All points
+    /// train to the first, the better half on dev to the next, and so on; the rest of the
+    /// last rung trains to --max-epochs.
+    #[arg(long, value_delimiter = ',')]
+    halving: Vec<usize>,
     /// Sentences per batch (batches hold sentences of one length).
     #[arg(long, default_value_t = 16)]
     batch: usize,
@@ -149,6 +154,15 @@ struct TaggerArgs {
     /// Whole-word dropout: each token's character vector is zeroed with this probability.
     #[arg(long, default_value_t = 0.0)]
     word_dropout: f64,
+    /// Dropout on the character vectors (the character model's inputs).
+    #[arg(long, default_value_t = 0.0)]
+    char_dropout: f64,
+    /// The character model's learning rate as a multiple of --lr (0 freezes it).
+    #[arg(long, default_value_t = 1.0)]
+    char_lr: f64,
+    /// CHAR(D): new uppercase characters start from their lowercase's reconstructed row.
+    #[arg(long)]
+    case_init: bool,
     /// Character model size without --init.
     #[arg(long, default_value_t = 100)]
     char_dim: usize,
@@ -308,11 +322,15 @@ fn main() -> Result<()> {
                 teacher: a.teacher,
                 max_epochs: a.max_epochs,
                 patience: a.patience,
+                halving: a.halving,
                 recipe: Recipe {
                     batch: a.batch,
                     lr_decay: a.lr_decay,
                     clip: a.clip,
                     word_dropout: a.word_dropout,
+                    char_dropout: a.char_dropout,
+                    char_lr: a.char_lr,
+                    case_init: a.case_init,
                 },
                 char_dim: a.char_dim,
                 word_dim: a.word_dim,

@@ -5,6 +5,7 @@ mod corpus;
 pub mod eval;
 pub mod export;
 pub mod model;
+mod recipe;
 mod report;
 mod setup;
 pub mod train;

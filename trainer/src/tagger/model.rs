@@ -274,10 +274,11 @@ impl TaggerModel {
     /// Tag scores `[tokens, tags]` for a batch (sentence-major). With `rng`, dropout is on.
     pub fn scores(&self, batch: &Batch, mut rng: Option<&mut ChaCha8Rng>) -> Tensor<2> {
         let words: Vec<&[u32]> = batch.chars.iter().map(Vec::as_slice).collect();
-        let mut v = self
-            .chars
-            .forward(&words)
-            .select(0, batch.token_rows.clone());
+        let v = match rng.as_deref_mut() {
+            Some(rng) => self.chars.forward_train(&words, rng),
+            None => self.chars.forward(&words),
+        };
+        let mut v = v.select(0, batch.token_rows.clone());
         if let Some(rng) = rng.as_deref_mut().filter(|_| self.word_dropout > 0.0) {
             let [tokens, dim] = v.dims();
             let mask = dropout_mask(rng, [tokens, 1], self.word_dropout, &v.device());

@@ -25,6 +25,9 @@ pub struct TaggerReport {
     pub dev: String,
     pub test: String,
     pub grid: String,
+    /// Successive halving's rungs (epochs); empty when every point trained to its end.
+    #[serde(default)]
+    pub halving: Vec<usize>,
     pub points: Vec<PointResult>,
     pub chosen_lr: f64,
     pub chosen_dropout: f64,
@@ -49,16 +52,27 @@ pub struct TaggerInfo {
 /// The report as a Markdown table, for people.
 pub fn render(r: &TaggerReport) -> String {
     let pct = |x: f64| format!("{:.2}", 100.0 * x);
+    let halving = match r.halving.as_slice() {
+        [] => String::new(),
+        rungs => format!(
+            " (successive halving at epochs {})",
+            rungs
+                .iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
     let mut s = format!(
         "# {} tagger\n\ntrain {} ({} sentences, {} tokens), dev {}, test {}\n\n\
          | set | accuracy | unseen-word accuracy (tokens) |\n|---|---|---|\n\
          | dev | {} | {} ({}) |\n| test | {} | {} ({}) |\n\n\
-         lookup rows {}, parameters {}, grid `{}` chosen lr {:e} dropout {}, {:.0} s in all\n\n\
+         lookup rows {}, parameters {}, grid `{}`{} chosen lr {:e} dropout {}, {:.0} s in all\n\n\
          | lr | dropout | epochs | best epoch | dev accuracy | seconds |\n|---|---|---|---|---|---|\n",
         r.model, r.train, r.train_sentences, r.train_tokens, r.dev, r.test,
         pct(r.dev_eval.accuracy), pct(r.dev_eval.unseen_accuracy), r.dev_eval.unseen_tokens,
         pct(r.test_eval.accuracy), pct(r.test_eval.unseen_accuracy), r.test_eval.unseen_tokens,
-        r.lookup_rows, r.parameters, r.grid, r.chosen_lr, r.chosen_dropout, r.seconds,
+        r.lookup_rows, r.parameters, r.grid, halving, r.chosen_lr, r.chosen_dropout, r.seconds,
     );
     for p in &r.points {
         s += &format!(

@@ -142,7 +142,7 @@ pub(crate) fn prepare_out(opts: &TaggerOptions, config: &TaggerConfig) -> Result
 }
 
 /// A fresh tagger: random weights, then the character model from `--init` (rows for new
-/// characters drawn N(0, 1)) and the word rows from the teacher (FULL+EMB).
+/// characters drawn N(0, 1), or under the recipe's `case_init` copied from their lowercase) and the word rows from the teacher (FULL+EMB).
 pub(crate) fn fresh_tagger(
     opts: &TaggerOptions,
     config: &TaggerConfig,
@@ -162,13 +162,15 @@ pub(crate) fn fresh_tagger(
             .into_data()
             .try_into_vec::<f32>()
             .expect("f32 rows");
-        table.extend(
-            normal(rng, [added, config.chars.char_dim], device)
-                .val()
-                .into_data()
-                .try_into_vec::<f32>()
-                .expect("f32 rows"),
-        );
+        let drawn = normal(rng, [added, config.chars.char_dim], device)
+            .val()
+            .into_data()
+            .try_into_vec::<f32>()
+            .expect("f32 rows");
+        table.extend(drawn);
+        if opts.recipe.case_init {
+            copy_lowercase_rows(&mut table, &config.chars.vocab, info.model.vocab.len());
+        }
         let shape = [config.chars.vocab.len(), config.chars.char_dim];
         model.chars = crate::model::CharModel {
             chars: Param::from_tensor(Tensor::from_data(TensorData::new(table, shape), device)),
@@ -194,4 +196,40 @@ pub(crate) fn fresh_tagger(
         model.words = Some(Param::from_tensor(rows));
     }
     Ok(model)
+}
+
+/// Rows of `vocab` from `first_new` on whose character is the uppercase of one with a trained
+/// row (below `first_new`) start as that row: the teachers are lowercase, so a reconstructed
+/// model knows "apple" and would otherwise read "Apple" through a random first character.
+fn copy_lowercase_rows(table: &mut [f32], vocab: &CharVocab, first_new: usize) {
+    let dim = table.len() / vocab.len();
+    for (i, &c) in vocab.chars().iter().enumerate() {
+        let (row, mut lower) = (i + 1, c.to_lowercase());
+        let from = match (lower.next(), lower.next()) {
+            (Some(l), None) if l != c => vocab.id(l) as usize,
+            _ => continue,
+        };
+        if row >= first_new && from != 0 && from < first_new {
+            table.copy_within(from * dim..(from + 1) * dim, row * dim);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 'A' (new) starts as 'a' (trained); 'B' has no trained lowercase and 'ß' no
+    /// single-character uppercase, so both keep their drawn rows.
+    #[test]
+    fn new_uppercase_rows_start_from_their_lowercase() {
+        let vocab = CharVocab::from_chars(vec!['a', 'x', 'A', 'B', 'ß']);
+        let first_new = 3; // UNK, 'a', 'x' were trained
+        let mut table: Vec<f32> = (0..vocab.len() * 2).map(|i| i as f32).collect();
+        let drawn = table.clone();
+        copy_lowercase_rows(&mut table, &vocab, first_new);
+        assert_eq!(&table[6..8], &drawn[2..4], "'A' takes 'a''s row");
+        assert_eq!(&table[..6], &drawn[..6]);
+        assert_eq!(&table[8..], &drawn[8..]);
+    }
 }

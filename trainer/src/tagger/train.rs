@@ -12,6 +12,7 @@
 
 use super::eval::{evaluate, predict};
 use super::model::{Lexicon, TaggerConfig, TaggerModel, Variant};
+pub use super::recipe::{Grid, Recipe};
 pub use super::report::{render, PointResult, TaggerInfo, TaggerReport};
 pub use super::setup::build_config;
 use super::setup::{fresh_tagger, frozen_rows, load_teacher, prepare_out};
@@ -33,74 +34,6 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// Learning rates and dropout probabilities to try.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct Grid {
-    /// `full`, `small` or `custom`: how the grid was chosen, for the report.
-    pub name: String,
-    pub lrs: Vec<f64>,
-    pub dropouts: Vec<f64>,
-}
-
-impl Grid {
-    /// The paper's 5x5 grid: learning rate 1e-4..5e-4, dropout 0.1..0.5.
-    pub fn full() -> Grid {
-        Grid {
-            name: "full".into(),
-            lrs: vec![1e-4, 2e-4, 3e-4, 4e-4, 5e-4],
-            dropouts: vec![0.1, 0.2, 0.3, 0.4, 0.5],
-        }
-    }
-
-    /// A 2x2 corner of it, for machines that cannot afford 25 runs per variant.
-    pub fn small() -> Grid {
-        Grid {
-            name: "small".into(),
-            lrs: vec![3e-4, 5e-4],
-            dropouts: vec![0.2, 0.4],
-        }
-    }
-
-    fn points(&self) -> Vec<(f64, f64)> {
-        self.lrs
-            .iter()
-            .flat_map(|&lr| self.dropouts.iter().map(move |&d| (lr, d)))
-            .collect()
-    }
-}
-
-/// How a grid point trains, besides its learning rate and dropout (docs/RESULTS.md, the
-/// ablation on EWT dev).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Recipe {
-    /// Sentences per batch (all of one length).
-    pub batch: usize,
-    /// The learning rate of epoch `e` (from 1) is `lr / (1 + lr_decay * (e - 1))`.
-    pub lr_decay: f64,
-    /// Clip each parameter's gradient to this L2 norm.
-    pub clip: Option<f32>,
-    /// Whole-word dropout on the character vectors ([`TaggerModel::word_dropout`]).
-    #[serde(default)]
-    pub word_dropout: f64,
-}
-
-impl Default for Recipe {
-    fn default() -> Self {
-        Recipe {
-            batch: 16,
-            lr_decay: 0.0,
-            clip: None,
-            word_dropout: 0.0,
-        }
-    }
-}
-
-impl Recipe {
-    fn lr(&self, lr: f64, epoch: usize) -> f64 {
-        lr / (1.0 + self.lr_decay * (epoch.max(1) - 1) as f64)
-    }
-}
-
 /// Settings of `sublex-train tagger`.
 #[derive(Clone, Debug)]
 pub struct TaggerOptions {
@@ -117,6 +50,10 @@ pub struct TaggerOptions {
     pub max_epochs: usize,
     /// Stop a grid point after this many epochs without a better dev accuracy.
     pub patience: usize,
+    /// Successive halving: the epochs of each rung. Every grid point trains to the first
+    /// rung's epoch, the better half on dev goes on to the next, and so on; the points left
+    /// after the last rung train to `max_epochs`. Empty: every point trains to the end.
+    pub halving: Vec<usize>,
     pub recipe: Recipe,
     /// Character model size when it does not come from `--init` (`dc = d`).
     pub char_dim: usize,
@@ -186,26 +123,7 @@ pub fn train_tagger(opts: &TaggerOptions) -> Result<TaggerReport> {
         teacher: teacher.as_ref(),
         data: &data,
     };
-    let mut points = Vec::new();
-    for (lr, dropout) in opts.grid.points() {
-        let dir = opts.out.join("grid").join(point_name(lr, dropout));
-        let progress = train_point(
-            &shared,
-            &Point {
-                lr,
-                dropout,
-                dir: &dir,
-            },
-        )?;
-        points.push(PointResult {
-            lr,
-            dropout,
-            epochs: progress.epoch,
-            best_epoch: progress.best_epoch,
-            dev_accuracy: progress.best_dev,
-            seconds: progress.seconds,
-        });
-    }
+    let points = train_grid(&shared)?;
     let best = points
         .iter()
         .max_by(|a, b| a.dev_accuracy.total_cmp(&b.dev_accuracy))
@@ -216,6 +134,54 @@ pub fn train_tagger(opts: &TaggerOptions) -> Result<TaggerReport> {
     write_json(&opts.out.join("report.json"), &report)?;
     checkpoint::write_atomic(&opts.out.join("report.md"), render(&report).as_bytes())?;
     Ok(report)
+}
+
+/// Trains the grid's points, rung by rung under successive halving (`opts.halving`), and
+/// reports each as far as it went.
+fn train_grid(shared: &Shared<'_>) -> Result<Vec<PointResult>> {
+    let opts = shared.opts;
+    let grid = opts.grid.points();
+    let dirs: Vec<PathBuf> = grid
+        .iter()
+        .map(|&(lr, dropout)| opts.out.join("grid").join(point_name(lr, dropout)))
+        .collect();
+    let mut progress: Vec<Progress> = vec![Progress::default(); grid.len()];
+    let mut alive: Vec<usize> = (0..grid.len()).collect();
+    let rungs: Vec<usize> = opts
+        .halving
+        .iter()
+        .copied()
+        .filter(|&e| e < opts.max_epochs)
+        .collect();
+    for (rung, &epochs) in rungs.iter().chain([&opts.max_epochs]).enumerate() {
+        if rung > 0 {
+            // The better half on dev goes on (ties: grid order).
+            alive.sort_by(|&a, &b| progress[b].best_dev.total_cmp(&progress[a].best_dev));
+            alive.truncate(alive.len().div_ceil(2));
+            alive.sort_unstable();
+        }
+        for &i in &alive {
+            let (lr, dropout) = grid[i];
+            let point = Point {
+                lr,
+                dropout,
+                dir: &dirs[i],
+            };
+            progress[i] = train_point(shared, &point, epochs)?;
+        }
+    }
+    Ok(grid
+        .iter()
+        .zip(&progress)
+        .map(|(&(lr, dropout), p)| PointResult {
+            lr,
+            dropout,
+            epochs: p.epoch,
+            best_epoch: p.best_epoch,
+            dev_accuracy: p.best_dev,
+            seconds: p.seconds,
+        })
+        .collect())
 }
 
 /// Makes the best point's best epoch the run's tagger (`model.bpk`, `tagger.json`) and
@@ -263,6 +229,7 @@ fn choose(
         dev: opts.dev.display().to_string(),
         test: opts.test.display().to_string(),
         grid: opts.grid.name.clone(),
+        halving: opts.halving.clone(),
         points,
         chosen_lr: best.lr,
         chosen_dropout: best.dropout,
@@ -309,9 +276,9 @@ pub struct TaggerEpochMetrics {
     pub tokens_per_s: f64,
 }
 
-/// Trains one grid point to its end (early stopping or `max_epochs`), resuming from its
-/// last checkpoint; returns its final progress.
-fn train_point(shared: &Shared<'_>, point: &Point<'_>) -> Result<Progress> {
+/// Trains one grid point up to epoch `until` or its end (early stopping or `max_epochs`),
+/// resuming from its last checkpoint; returns its progress.
+fn train_point(shared: &Shared<'_>, point: &Point<'_>, until: usize) -> Result<Progress> {
     let (opts, config, data) = (shared.opts, shared.config, shared.data);
     let (lr, dropout, dir) = (point.lr, point.dropout, point.dir);
     let device = train_device();
@@ -337,9 +304,11 @@ fn train_point(shared: &Shared<'_>, point: &Point<'_>) -> Result<Progress> {
         unit: "tokens",
         label: format!("lr {lr:e} dropout {dropout} "),
     };
-    while progress.epoch < opts.max_epochs
-        && progress.epoch - progress.best_epoch < opts.patience.max(1)
-    {
+    let patient = |p: &Progress| p.epoch - p.best_epoch < opts.patience.max(1);
+    if progress.epoch >= until && patient(&progress) {
+        return Ok(progress);
+    }
+    while progress.epoch < until.min(opts.max_epochs) && patient(&progress) {
         let epoch = progress.epoch + 1;
         let lr = opts.recipe.lr(lr, epoch);
         let step = |model: TaggerModel, batch: &[usize], rng: &mut ChaCha8Rng| {
@@ -358,8 +327,7 @@ fn train_point(shared: &Shared<'_>, point: &Point<'_>) -> Result<Progress> {
             let gold = Tensor::<2, Int>::from_data(TensorData::new(gold, [n, 1]), &device);
             let loss = log_softmax(scores, 1).gather(1, gold).sum().neg() / n as f32;
             let total = loss.clone().into_scalar::<f32>() as f64 * n as f64;
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            Ok((optim.step(lr, model, grads), total, n))
+            Ok((update(&mut optim, &opts.recipe, lr, model, loss), total, n))
         };
         let started = Instant::now();
         let (trained, loss) =
@@ -376,9 +344,35 @@ fn train_point(shared: &Shared<'_>, point: &Point<'_>) -> Result<Progress> {
         };
         end_epoch(&harness, &mut progress, &model, &optim, &line)?;
     }
-    progress.done = true;
-    write_json(&dir.join("progress.json"), &progress)?;
+    // A rung's end is a pause; the epoch limit or early stopping ends the point.
+    if progress.epoch >= opts.max_epochs || !patient(&progress) {
+        progress.done = true;
+        write_json(&dir.join("progress.json"), &progress)?;
+    }
     Ok(progress)
+}
+
+/// One optimizer step on `loss`; the character model's step is scaled by the recipe's
+/// `char_lr` (0: it stays as it is).
+fn update(
+    optim: &mut ModuleOptimizer,
+    recipe: &Recipe,
+    lr: f64,
+    model: TaggerModel,
+    loss: Tensor<1>,
+) -> TaggerModel {
+    let mut grads = loss.backward();
+    if recipe.char_lr == 1.0 {
+        let grads = GradientsParams::from_grads(grads, &model);
+        return optim.step(lr, model, grads);
+    }
+    let chars = GradientsParams::from_module(&mut grads, &model.chars);
+    let rest = GradientsParams::from_grads(grads, &model);
+    let model = optim.step(lr, model, rest);
+    match recipe.char_lr > 0.0 {
+        true => optim.step(lr * recipe.char_lr, model, chars),
+        false => model,
+    }
 }
 
 /// After an epoch: the best model so far kept in `best/`, the checkpoint, the metrics line.
@@ -422,7 +416,7 @@ fn start_point(
     if progress.checkpoint.is_none() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let mut model = fresh_tagger(shared.opts, config, shared.teacher, dropout, device)?;
-        model.word_dropout = shared.opts.recipe.word_dropout;
+        shared.opts.recipe.apply(&mut model);
         return Ok((model, FusedAdam::clipped(shared.opts.recipe.clip)));
     }
     let checkpoint = progress.checkpoint_dir(dir);
@@ -433,7 +427,7 @@ fn start_point(
     );
     let mut model =
         checkpoint::load_module(&checkpoint.join("model.bpk"), config.init(dropout, device))?;
-    model.word_dropout = shared.opts.recipe.word_dropout;
+    shared.opts.recipe.apply(&mut model);
     let optim =
         checkpoint::load_optimizer(&checkpoint, FusedAdam::clipped(shared.opts.recipe.clip))?;
     Ok((model, optim))
