@@ -21,13 +21,17 @@ CONFIGS=(
   "base-b16-seed3=--batch 16 --seed 3"
   "b16-cdrop=--batch 16 --char-dropout 0.25"
   "b16-charlr=--batch 16 --char-lr 0.2"
+  "b16-case=--batch 16 --case-init"
+  "b16-cdrop-shared=--batch 16 --char-dropout 0.25 --char-dropout-shared"
+  "b16-init50=--batch 16 --init runs/table1/cos/epochs/50"
 )
 run() {
-  local name=${1%%=*} opts=${1#*=} resume=()
+  local name=${1%%=*} opts=${1#*=} resume=() init=(--init runs/table1/cos/epochs/10)
+  [[ $opts == *--init* ]] && init=()
   [ -e "$RUNS/$name/config.json" ] && resume=(--resume)
   [ -e "$RUNS/$name/report.json" ] && return 0
   # shellcheck disable=SC2086
-  ${TRAINER:-target/release/sublex-train} tagger --variant char --init runs/table1/cos/epochs/10 \
+  ${TRAINER:-target/release/sublex-train} tagger --variant char "${init[@]}" \
     --train $P/en_ewt-ud-train.conllu --dev $P/en_ewt-ud-dev.conllu --test $P/en_ewt-ud-test.conllu \
     --lr 5e-4 --dropout 0.2 --max-epochs 50 --patience 6 $opts --out "$RUNS/$name" "${resume[@]}" \
     >>"$RUNS/$name.log" 2>&1

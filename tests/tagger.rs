@@ -355,6 +355,15 @@ fn every_recipe_option_trains() {
             },
         ),
         (
+            "char-dropout-shared",
+            Recipe {
+                batch: 8,
+                char_dropout: 0.25,
+                char_dropout_shared: true,
+                ..Recipe::default()
+            },
+        ),
+        (
             "char-lr",
             Recipe {
                 batch: 8,

@@ -137,6 +137,7 @@ pub fn model_from_weights(
         project_backward: linear(&w.proj_backward, None, h),
         highway: w.highway.as_ref().map(|(hw, hb)| linear(hw, Some(hb), d)),
         dropout: 0.0,
+        dropout_shared: false,
     }
 }
 

@@ -157,6 +157,10 @@ struct TaggerArgs {
     /// Dropout on the character vectors (the character model's inputs).
     #[arg(long, default_value_t = 0.0)]
     char_dropout: f64,
+    /// Character dropout: one mask per distinct character of a batch, not per position
+    /// (keeps the fast per-character input tables).
+    #[arg(long)]
+    char_dropout_shared: bool,
     /// The character model's learning rate as a multiple of --lr (0 freezes it).
     #[arg(long, default_value_t = 1.0)]
     char_lr: f64,
@@ -329,6 +333,7 @@ fn main() -> Result<()> {
                     clip: a.clip,
                     word_dropout: a.word_dropout,
                     char_dropout: a.char_dropout,
+                    char_dropout_shared: a.char_dropout_shared,
                     char_lr: a.char_lr,
                     case_init: a.case_init,
                 },

@@ -41,6 +41,10 @@ pub struct CharModel {
     pub highway: Option<Linear>,
     /// Dropout probability on the LSTM inputs (training only).
     pub dropout: f64,
+    /// Dropout draws one mask per distinct character of a call, shared by all its positions,
+    /// instead of one per position: the per-character input tables still apply, so training
+    /// keeps the fused op's character mode (about twice as fast in the tagger).
+    pub dropout_shared: bool,
 }
 
 impl CharModelConfig {
@@ -65,6 +69,7 @@ impl CharModelConfig {
             project_backward: linear(rng, dc, d, false),
             highway: self.highway.then(|| linear(rng, d, d, true)),
             dropout: self.dropout,
+            dropout_shared: false,
         }
     }
 }
@@ -87,8 +92,9 @@ impl CharModel {
         let order = longest_first(words);
         let sorted: Vec<&[u32]> = order.iter().map(|&i| words[i]).collect();
         let states = match rng.filter(|_| self.dropout > 0.0) {
+            Some(rng) if self.dropout_shared => self.states(&sorted, Some(rng)),
             Some(rng) => self.states_with_dropout(&sorted, rng),
-            None => self.states(&sorted),
+            None => self.states(&sorted, None::<&mut rand_chacha::ChaCha8Rng>),
         };
         let hidden = self.forward_lstm.hidden();
         let f = states.clone().narrow(1, 0, hidden);
@@ -113,8 +119,9 @@ impl CharModel {
     }
 
     /// Final states `[words, 2H]` of words sorted longest first, through per-character
-    /// input tables: `E W + b` for the distinct characters of the call only.
-    fn states(&self, sorted: &[&[u32]]) -> Tensor<2> {
+    /// input tables: `E W + b` for the distinct characters of the call only (with `rng`,
+    /// under dropout on those rows of `E`).
+    fn states(&self, sorted: &[&[u32]], rng: Option<&mut impl Rng>) -> Tensor<2> {
         let device = self.chars.val().device();
         let mut distinct: Vec<u32> = sorted.iter().flat_map(|w| w.iter().copied()).collect();
         distinct.sort_unstable();
@@ -129,7 +136,10 @@ impl CharModel {
             .collect();
         let rows = CharRows::new(rows.iter().map(Vec::as_slice));
         let ids = int_tensor(distinct.iter().map(|&i| i as i64).collect(), &device);
-        let e = self.chars.val().select(0, ids);
+        let mut e = self.chars.val().select(0, ids);
+        if let Some(rng) = rng {
+            e = e.clone() * dropout_mask(rng, e.dims(), self.dropout, &device);
+        }
         let tables =
             [&self.forward_lstm, &self.backward_lstm].map(|lstm| lstm.input_gates(e.clone()));
         fused::char_final_states(tables, self.recurrent(), Arc::new(rows))

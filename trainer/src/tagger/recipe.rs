@@ -57,6 +57,10 @@ pub struct Recipe {
     /// mask at every character position (training only).
     #[serde(default)]
     pub char_dropout: f64,
+    /// Character dropout draws one mask per distinct character of a batch instead of one per
+    /// position ([`crate::model::CharModel::dropout_shared`]).
+    #[serde(default)]
+    pub char_dropout_shared: bool,
     /// The character model learns at this multiple of the learning rate (0 freezes it): a
     /// reconstructed model (CHAR(D)) may keep more of what its teacher taught.
     #[serde(default = "one")]
@@ -79,6 +83,7 @@ impl Default for Recipe {
             clip: None,
             word_dropout: 0.0,
             char_dropout: 0.0,
+            char_dropout_shared: false,
             char_lr: 1.0,
             case_init: false,
         }
@@ -90,6 +95,7 @@ impl Recipe {
     pub(crate) fn apply(&self, model: &mut TaggerModel) {
         model.word_dropout = self.word_dropout;
         model.chars.dropout = self.char_dropout;
+        model.chars.dropout_shared = self.char_dropout_shared;
     }
 
     pub(crate) fn lr(&self, lr: f64, epoch: usize) -> f64 {

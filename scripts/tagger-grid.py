@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""Table 3 at convergence (docs/RESULTS.md, issue 14): every tagger variant searched over the
+paper's grid with successive halving, then 3 seeds at its chosen point, on EWT or on the gold
+WSJ sample; prints the table (mean ± sd over seeds).
+
+usage: tagger-grid.py {ewt,wsj} [--runs DIR] [--jobs N] [--commit] [--table]
+
+- The grid: all 25 points (lr 1e-4..5e-4 x dropout 0.1..0.5) for CHAR and the best CHAR(D),
+  a 3x3 sub-grid (lr 1e-4, 3e-4, 5e-4 x dropout 0.1, 0.3, 0.5) for the others; successive
+  halving at epochs 3, 8, 16, then the survivors to convergence (patience on dev).
+- Seed 1 runs the grid; seeds 2 and 3 train the point seed 1 chose.
+- Each finished run's report is kept in docs/tagger/<corpus>/<run>.json (small); a run whose
+  report is there is not run again, so the table survives a fresh clone. Unfinished runs
+  resume from their checkpoints in --runs. --commit commits each report as it lands.
+- N runs at once (default 2: both cores); CHAR(D)'s reconstructed models (runs/table1/<d>,
+  10 epochs) and the WSJ split (runs/wsj) are made first when missing.
+"""
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.path.join(ROOT, "..", "shared", "data")
+GLOVE = os.path.join(DATA, "teacher", "glove-6b-100d.top100k.txt")
+TRAINER = os.environ.get("TRAINER", os.path.join(ROOT, "target", "release", "sublex-train"))
+# The recipe chosen by the ablation on EWT dev (scripts/tagger-ablation.sh).
+RECIPE = ["--batch", "16", "--max-epochs", "50", "--patience", "6"]
+HALVING = "3,8,16"
+FULL = ["--grid", "full"]
+SUB = ["--lr", "1e-4", "3e-4", "5e-4", "--dropout", "0.1", "0.3", "0.5"]
+BEST_D = "cos"  # CHAR(D) with the best dev accuracy in the 8-epoch Table 3 (docs/RESULTS.md)
+
+# name -> (variant options, grid), in the order they run (the 25-point grids first); the
+# table lists them in the paper's order.
+EWT = {
+    "char": (["--variant", "char"], FULL),
+    "dcos": (["--variant", "char", "--init", "runs/table1/cos/epochs/10"], FULL),
+    "fullemb": (["--variant", "full-emb", "--teacher", GLOVE], SUB),
+    "full": (["--variant", "full"], SUB),
+    "d1": (["--variant", "char", "--init", "runs/table1/l1/epochs/10"], SUB),
+    "dl2": (["--variant", "char", "--init", "runs/table1/l2/epochs/10"], SUB),
+    "dsq": (["--variant", "char", "--init", "runs/table1/sq/epochs/10"], SUB),
+    "dlinf": (["--variant", "char", "--init", "runs/table1/linf/epochs/10"], SUB),
+}
+WSJ = {k: EWT[k] for k in ["char", "dcos", "fullemb", "d1"]}
+TABLE = ["full", "fullemb", "char", "d1", "dl2", "dsq", "dlinf", "dcos"]
+SEEDS = [1, 2, 3]
+
+
+def corpus_files(corpus):
+    if corpus == "ewt":
+        pos = os.path.join(DATA, "pos")
+        return [os.path.join(pos, f"en_ewt-ud-{s}.conllu") for s in ("train", "dev", "test")]
+    split = os.path.join(ROOT, "runs", "wsj")
+    if not os.path.exists(os.path.join(split, "test.tsv")):
+        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "split-wsj-sample.py"),
+                        os.path.join(DATA, "pos", "wsj-sample"), split], check=True)
+    return [os.path.join(split, f"{s}.tsv") for s in ("train", "dev", "test")]
+
+
+def ensure_init(options):
+    """Reconstructs the 100k GloVe teacher for 10 epochs under D when CHAR(D) needs it."""
+    if "--init" not in options:
+        return
+    snapshot = os.path.join(ROOT, options[options.index("--init") + 1])
+    if os.path.exists(os.path.join(snapshot, "model.json")):
+        return
+    run = os.path.dirname(os.path.dirname(snapshot))
+    loss = os.path.basename(run)
+    subprocess.run([TRAINER, "reconstruct", "--teacher", GLOVE, "--loss", loss, "--epochs", "10",
+                    "--keep-every", "10", "--out", run, "--resume"], check=True, cwd=ROOT)
+
+
+class Runs:
+    def __init__(self, corpus, runs, commit):
+        self.corpus, self.runs, self.commit = corpus, runs, commit
+        self.results = os.path.join(ROOT, "docs", "tagger", corpus)
+        self.lock = threading.Lock()
+
+    def result(self, run):
+        path = os.path.join(self.results, f"{run}.json")
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                return json.load(f)
+        return None
+
+    def train(self, name, seed):
+        run = f"{name}-seed{seed}"
+        options, grid = (EWT if self.corpus == "ewt" else WSJ)[name]
+        if seed != 1:
+            chosen = self.result(f"{name}-seed1")
+            grid = ["--lr", str(chosen["chosen_lr"]), "--dropout", str(chosen["chosen_dropout"])]
+        with self.lock:
+            ensure_init(options)
+        out = os.path.join(self.runs, self.corpus, run)
+        train, dev, test = corpus_files(self.corpus)
+        args = [TRAINER, "tagger", *options, "--train", train, "--dev", dev, "--test", test,
+                *RECIPE, *grid, "--halving", HALVING, "--seed", str(seed), "--out", out]
+        if os.path.exists(os.path.join(out, "config.json")):
+            args.append("--resume")
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        started = time.time()
+        with open(out + ".log", "a", encoding="utf-8") as log:
+            subprocess.run(["nice", *args], check=True, stdout=log, stderr=log, cwd=ROOT)
+        with open(os.path.join(out, "report.json"), encoding="utf-8") as f:
+            report = json.load(f)
+        with self.lock:
+            os.makedirs(self.results, exist_ok=True)
+            with open(os.path.join(self.results, f"{run}.json"), "w", encoding="utf-8") as f:
+                json.dump(report, f, indent=1)
+            print(f"{self.corpus} {run}: dev {100 * report['dev_eval']['accuracy']:.2f} "
+                  f"({(time.time() - started) / 60:.0f} min)", flush=True)
+            if self.commit:
+                self.git_commit(run, report)
+
+    def git_commit(self, run, report):
+        path = os.path.join(self.results, f"{run}.json")
+        message = (f"Tagger grid ({self.corpus}): {report['model']} seed run {run} finished, "
+                   f"dev {100 * report['dev_eval']['accuracy']:.2f}")
+        for _ in range(5):
+            add = subprocess.run(["git", "add", path], cwd=ROOT)
+            done = subprocess.run(["git", "commit", "-q", "-m", message, "--", path], cwd=ROOT)
+            if add.returncode == 0 and done.returncode == 0:
+                return
+            time.sleep(10)  # another commit holds the index
+
+
+def schedule(runs, names, jobs):
+    """Variant by variant in `names` order: seed 1's grid, then the other seeds at its choice
+    (a free worker takes the first run that is ready)."""
+    pending = [(n, s) for n in names for s in SEEDS if not runs.result(f"{n}-seed{s}")]
+    running, failed, cond = set(), [], threading.Condition()
+
+    def ready(job):
+        name, seed = job
+        return seed == 1 or (runs.result(f"{name}-seed1") is not None)
+
+    def worker():
+        while True:
+            with cond:
+                while True:
+                    job = next((j for j in pending if ready(j)), None)
+                    if job or not running:
+                        break
+                    cond.wait()
+                if job is None:
+                    return
+                pending.remove(job)
+                running.add(job)
+            try:
+                runs.train(*job)
+            except subprocess.CalledProcessError as e:
+                failed.append((job, str(e)))
+                print(f"{job}: {e}", file=sys.stderr, flush=True)
+            with cond:
+                running.discard(job)
+                cond.notify_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return failed
+
+
+def mean_sd(xs):
+    m = sum(xs) / len(xs)
+    sd = math.sqrt(sum((x - m) ** 2 for x in xs) / (len(xs) - 1)) if len(xs) > 1 else float("nan")
+    return m, sd
+
+
+def table(runs, names):
+    print("| model | test acc. | test unseen-word acc. | dev acc. | seeds | lookup rows | parameters "
+          "| grid run (points; halving) | chosen lr, dropout | epochs (best) | grid wall time |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for name in names:
+        reports = [r for r in (runs.result(f"{name}-seed{s}") for s in SEEDS) if r]
+        if not reports:
+            continue
+        first = reports[0]
+        cell = lambda key, split: "{:.2f} ± {:.2f}".format(
+            *(100 * v for v in mean_sd([r[split][key] for r in reports])))
+        chosen = next(p for p in first["points"]
+                      if p["lr"] == first["chosen_lr"] and p["dropout"] == first["chosen_dropout"])
+        halving = ",".join(map(str, first.get("halving", []))) or "none"
+        print(f"| {first['model']} | {cell('accuracy', 'test_eval')} "
+              f"| {cell('unseen_accuracy', 'test_eval')} | {cell('accuracy', 'dev_eval')} "
+              f"| {len(reports)} | {first['lookup_rows']:,} | {first['parameters']:,} "
+              f"| {len(first['points'])}; {halving} | {first['chosen_lr']:g}, {first['chosen_dropout']:g} "
+              f"| {chosen['epochs']} ({chosen['best_epoch']}) "
+              f"| {sum(p['seconds'] for p in first['points']) / 60:.0f} min |")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", choices=["ewt", "wsj"])
+    parser.add_argument("--runs", default=os.path.join(ROOT, "runs", "grid"))
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--commit", action="store_true")
+    parser.add_argument("--table", action="store_true", help="only print the table")
+    args = parser.parse_args()
+    runs = Runs(args.corpus, args.runs, args.commit)
+    names = list((EWT if args.corpus == "ewt" else WSJ).keys())
+    failed = []
+    if not args.table:
+        if "TRAINER" not in os.environ:
+            subprocess.run(["cargo", "build", "--release", "-q", "-p", "sublex-trainer"],
+                           check=True, cwd=ROOT)
+        failed = schedule(runs, names, args.jobs)
+    table(runs, [n for n in TABLE if n in names])
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
