@@ -307,7 +307,7 @@ fn full_tagger_trains_with_a_word_lookup_and_refuses_to_export() {
 
 /// Each training-recipe option trains: on a small slice, dev accuracy rises over the epochs
 /// (batch 4, learning-rate decay, gradient clipping, word dropout, character dropout, the
-/// character model's learning rate, each on their own).
+/// character model's learning rate, each on their own; reconstruction kept up under CHAR(D)).
 #[test]
 fn every_recipe_option_trains() {
     let dir = tempfile::tempdir().unwrap();
@@ -379,24 +379,47 @@ fn every_recipe_option_trains() {
             recipe,
             ..options(dir.path(), Variant::Char, None, name)
         };
-        train_tagger(&opts).unwrap();
-        let grid = std::fs::read_dir(opts.out.join("grid"))
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap();
-        let dev: Vec<f64> = std::fs::read_to_string(grid.path().join("metrics.jsonl"))
-            .unwrap()
-            .lines()
-            .map(|l| {
-                serde_json::from_str::<serde_json::Value>(l).unwrap()["dev_accuracy"]
-                    .as_f64()
-                    .unwrap()
-            })
-            .collect();
-        assert_eq!(dev.len(), 3, "{name}");
-        assert!(dev[2] > dev[0], "{name}: dev accuracy {dev:?}");
+        assert_dev_rises(&opts, name);
     }
+    // Reconstruction kept up while tagging: CHAR(D) from the fixture's model and teacher.
+    let opts = TaggerOptions {
+        max_epochs: 3,
+        patience: 3,
+        teacher: Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("data/glove-6b-100d.top2k.txt")),
+        recipe: Recipe {
+            batch: 8,
+            recon_weight: 1.0,
+            ..Recipe::default()
+        },
+        ..options(
+            dir.path(),
+            Variant::Char,
+            Some(fixture().model_dir.clone()),
+            "recon",
+        )
+    };
+    assert_dev_rises(&opts, "recon");
+}
+
+/// Trains `opts` (one grid point, 3 epochs) and checks its dev accuracy rose.
+fn assert_dev_rises(opts: &TaggerOptions, name: &str) {
+    train_tagger(opts).unwrap();
+    let grid = std::fs::read_dir(opts.out.join("grid"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let dev: Vec<f64> = std::fs::read_to_string(grid.path().join("metrics.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["dev_accuracy"]
+                .as_f64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(dev.len(), 3, "{name}");
+    assert!(dev[2] > dev[0], "{name}: dev accuracy {dev:?}");
 }
 
 /// Successive halving: every point trains to the first rung, the better half on dev to the

@@ -121,7 +121,8 @@ struct TaggerArgs {
     /// A reconstructed character model directory to start from (CHAR(D)).
     #[arg(long)]
     init: Option<PathBuf>,
-    /// The teacher table the word lookup starts from (full-emb).
+    /// The teacher table the word lookup starts from (full-emb), or the one CHAR(D) keeps
+    /// reconstructing (--recon-weight).
     #[arg(long)]
     teacher: Option<PathBuf>,
     /// full: the paper's 5x5 grid (lr 1e-4..5e-4 x dropout 0.1..0.5); small: lr {3e-4, 5e-4}
@@ -167,6 +168,9 @@ struct TaggerArgs {
     /// CHAR(D): new uppercase characters start from their lowercase's reconstructed row.
     #[arg(long)]
     case_init: bool,
+    /// CHAR(D): keep reconstructing --teacher while tagging, at this weight (0: off).
+    #[arg(long, default_value_t = 0.0)]
+    recon_weight: f64,
     /// Character model size without --init.
     #[arg(long, default_value_t = 100)]
     char_dim: usize,
@@ -336,6 +340,7 @@ fn main() -> Result<()> {
                     char_dropout_shared: a.char_dropout_shared,
                     char_lr: a.char_lr,
                     case_init: a.case_init,
+                    recon_weight: a.recon_weight,
                 },
                 char_dim: a.char_dim,
                 word_dim: a.word_dim,

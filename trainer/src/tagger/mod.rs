@@ -6,6 +6,7 @@ pub mod eval;
 pub mod export;
 pub mod model;
 mod recipe;
+mod recon;
 mod report;
 mod setup;
 pub mod train;

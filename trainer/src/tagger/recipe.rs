@@ -69,7 +69,15 @@ pub struct Recipe {
     /// lowercase's trained row instead of a random one.
     #[serde(default)]
     pub case_init: bool,
+    /// CHAR(D): keep reconstructing the teacher (`--teacher`) while tagging. Each batch adds
+    /// this weight times the mean distance (the one D the character model was reconstructed
+    /// under) over [`RECON_WORDS`] teacher words drawn at random; 0 is off.
+    #[serde(default)]
+    pub recon_weight: f64,
 }
+
+/// Teacher words per batch under [`Recipe::recon_weight`].
+pub const RECON_WORDS: usize = 64;
 
 fn one() -> f64 {
     1.0
@@ -86,6 +94,7 @@ impl Default for Recipe {
             char_dropout_shared: false,
             char_lr: 1.0,
             case_init: false,
+            recon_weight: 0.0,
         }
     }
 }

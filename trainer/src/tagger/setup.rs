@@ -16,12 +16,21 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use sublex_runtime::CharVocab;
 
 pub(crate) fn load_teacher(opts: &TaggerOptions) -> Result<Option<Teacher>> {
+    let recon = opts.recipe.recon_weight > 0.0;
+    if recon && (opts.variant != Variant::Char || opts.init.is_none()) {
+        bail!("--recon-weight is for CHAR(D): --variant char with --init");
+    }
     match (opts.variant, &opts.teacher) {
-        (Variant::FullEmb, Some(path)) => Ok(Some(Teacher::load(path, &LoadOptions::default())?)),
+        (_, Some(path)) if opts.variant == Variant::FullEmb || recon => {
+            Ok(Some(Teacher::load(path, &LoadOptions::default())?))
+        }
         (Variant::FullEmb, None) => {
             bail!("--variant full-emb needs --teacher (the table the word lookup starts from)")
         }
-        (_, Some(_)) => bail!("--teacher is only for --variant full-emb"),
+        (_, None) if recon => bail!("--recon-weight needs --teacher (the table to reconstruct)"),
+        (_, Some(_)) => {
+            bail!("--teacher is for --variant full-emb, or CHAR(D) with --recon-weight")
+        }
         (_, None) => Ok(None),
     }
 }

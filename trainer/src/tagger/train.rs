@@ -13,6 +13,7 @@
 use super::eval::{evaluate, predict};
 use super::model::{Lexicon, TaggerConfig, TaggerModel, Variant};
 pub use super::recipe::{Grid, Recipe};
+use super::recon::Recon;
 pub use super::report::{render, PointResult, TaggerInfo, TaggerReport};
 pub use super::setup::build_config;
 use super::setup::{fresh_tagger, frozen_rows, load_teacher, prepare_out};
@@ -44,7 +45,8 @@ pub struct TaggerOptions {
     pub format: CorpusFormat,
     /// A reconstructed character model to start from (CHAR(D)).
     pub init: Option<PathBuf>,
-    /// FULL+EMB: the teacher table the word lookup starts from.
+    /// FULL+EMB: the teacher table the word lookup starts from; CHAR(D) with the recipe's
+    /// `recon_weight`: the table it keeps reconstructing.
     pub teacher: Option<PathBuf>,
     pub grid: Grid,
     pub max_epochs: usize,
@@ -100,7 +102,11 @@ pub fn train_tagger(opts: &TaggerOptions) -> Result<TaggerReport> {
     let teacher = load_teacher(opts)?;
     let config = build_config(opts, &data, teacher.as_ref())?;
     prepare_out(opts, &config)?;
-    let frozen = teacher.as_ref().map(|t| frozen_rows(t, &config));
+    let frozen = teacher
+        .as_ref()
+        .filter(|_| opts.variant == Variant::FullEmb)
+        .map(|t| frozen_rows(t, &config));
+    let recon = Recon::new(&opts.recipe, &config, teacher.as_ref())?;
     let lexicon = Lexicon::new(&config, frozen.clone());
     log::info!(
         "{}: {} training sentences ({} tokens), {} tags, {} characters{}",
@@ -121,6 +127,7 @@ pub fn train_tagger(opts: &TaggerOptions) -> Result<TaggerReport> {
         config: &config,
         lexicon: &lexicon,
         teacher: teacher.as_ref(),
+        recon: recon.as_ref(),
         data: &data,
     };
     let points = train_grid(&shared)?;
@@ -260,6 +267,7 @@ struct Shared<'a> {
     config: &'a TaggerConfig,
     lexicon: &'a Lexicon,
     teacher: Option<&'a Teacher>,
+    recon: Option<&'a Recon<'a>>,
     data: &'a Data,
 }
 
@@ -327,6 +335,10 @@ fn train_point(shared: &Shared<'_>, point: &Point<'_>, until: usize) -> Result<P
             let gold = Tensor::<2, Int>::from_data(TensorData::new(gold, [n, 1]), &device);
             let loss = log_softmax(scores, 1).gather(1, gold).sum().neg() / n as f32;
             let total = loss.clone().into_scalar::<f32>() as f64 * n as f64;
+            let loss = match shared.recon {
+                Some(recon) => loss + recon.loss(&model.chars, rng, &device),
+                None => loss,
+            };
             Ok((update(&mut optim, &opts.recipe, lr, model, loss), total, n))
         };
         let started = Instant::now();
