@@ -2,7 +2,7 @@
 # The tagger recipe's ablation on EWT dev (docs/RESULTS.md, issue 14): CHAR(Dcos) at one grid
 # point (lr 5e-4, dropout 0.2) to convergence (at most 50 epochs, patience 6), changing one
 # recipe option at a time. Two runs at once (both cores); each resumes where it stopped.
-# Usage: scripts/tagger-ablation.sh [RUNS_DIR]   (default runs/t14)
+# Usage: [TABLE_ONLY=1] scripts/tagger-ablation.sh [RUNS_DIR]   (default runs/t14)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-runs/t14}
@@ -24,6 +24,8 @@ CONFIGS=(
   "b16-case=--batch 16 --case-init"
   "b16-cdrop-shared=--batch 16 --char-dropout 0.25 --char-dropout-shared"
   "b16-init50=--batch 16 --init runs/table1/cos/epochs/50"
+  "b16-case-cdrop-shared=--batch 16 --case-init --char-dropout 0.25 --char-dropout-shared"
+  "b16-recon1=--batch 16 --teacher ../shared/data/teacher/glove-6b-100d.top100k.txt --recon-weight 1"
 )
 run() {
   local name=${1%%=*} opts=${1#*=} resume=() init=(--init runs/table1/cos/epochs/10)
@@ -36,9 +38,11 @@ run() {
     --lr 5e-4 --dropout 0.2 --max-epochs 50 --patience 6 $opts --out "$RUNS/$name" "${resume[@]}" \
     >>"$RUNS/$name.log" 2>&1
 }
-for ((i = 0; i < ${#CONFIGS[@]}; i += 2)); do
-  run "${CONFIGS[i]}" &
-  [ $((i + 1)) -lt ${#CONFIGS[@]} ] && run "${CONFIGS[i + 1]}" &
+# TABLE_ONLY=1: print the table of the runs that have finished, train nothing.
+[ "${TABLE_ONLY:-0}" = 1 ] && CONFIGS_TO_RUN=() || CONFIGS_TO_RUN=("${CONFIGS[@]}")
+for ((i = 0; i < ${#CONFIGS_TO_RUN[@]}; i += 2)); do
+  run "${CONFIGS_TO_RUN[i]}" &
+  [ $((i + 1)) -lt ${#CONFIGS_TO_RUN[@]} ] && run "${CONFIGS_TO_RUN[i + 1]}" &
   wait
 done
 python3 - "$RUNS" "${CONFIGS[@]}" <<'PY'
@@ -48,7 +52,10 @@ print("| run | recipe | dev acc. | dev unseen-word acc. | epochs (best) | minute
 print("|---|---|---|---|---|---|")
 for c in configs:
     name, opts = c.split("=", 1)
-    r = json.load(open(f"{runs}/{name}/report.json"))
+    try:
+        r = json.load(open(f"{runs}/{name}/report.json"))
+    except FileNotFoundError:
+        continue
     p, d = r["points"][0], r["dev_eval"]
     print(f"| {name} | `{opts}` | {100 * d['accuracy']:.2f} | {100 * d['unseen_accuracy']:.2f} "
           f"| {p['epochs']} ({p['best_epoch']}) | {p['seconds'] / 60:.0f} |")
