@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use sublex_runtime::{BackendChoice, Precision, TagId, Tagger};
 use sublex_trainer::tagger::export::export_tagger;
 use sublex_trainer::tagger::model::Variant;
-use sublex_trainer::tagger::train::{train_tagger, Grid, TaggerOptions};
+use sublex_trainer::tagger::train::{train_tagger, Grid, Recipe, TaggerOptions};
 use sublex_trainer::tagger::{read_corpus, write_word_tab, CorpusFormat, Sentence};
 
 fn ewt(split: &str) -> PathBuf {
@@ -50,7 +50,7 @@ fn tagger_file(test: &[Sentence]) -> PathBuf {
             max_epochs: 1,
             patience: 1,
             halving: Vec::new(),
-            batch: 16,
+            recipe: Recipe::default(),
             char_dim: 100,
             word_dim: 100,
             hidden: 100,

@@ -30,12 +30,18 @@ CONFIGS=(
 run() {
   local name=${1%%=*} opts=${1#*=} resume=() init=(--init runs/table1/cos/epochs/10)
   [[ $opts == *--init* ]] && init=()
+  # The base row is the recipe before the ablation: options the trainer now turns on by
+  # default are off unless the run names them.
+  local base=()
+  [[ "$opts " == *"--char-dropout "* ]] || base+=(--char-dropout 0)
+  [[ $opts == *--char-dropout-shared* ]] || base+=(--char-dropout-shared false)
+  [[ $opts == *--case-init* ]] || base+=(--case-init false)
   [ -e "$RUNS/$name/config.json" ] && resume=(--resume)
   [ -e "$RUNS/$name/report.json" ] && return 0
   # shellcheck disable=SC2086
   ${TRAINER:-target/release/sublex-train} tagger --variant char "${init[@]}" \
     --train $P/en_ewt-ud-train.conllu --dev $P/en_ewt-ud-dev.conllu --test $P/en_ewt-ud-test.conllu \
-    --lr 5e-4 --dropout 0.2 --max-epochs 50 --patience 6 $opts --out "$RUNS/$name" "${resume[@]}" \
+    --lr 5e-4 --dropout 0.2 --max-epochs 50 --patience 6 "${base[@]}" $opts --out "$RUNS/$name" "${resume[@]}" \
     >>"$RUNS/$name.log" 2>&1
 }
 # TABLE_ONLY=1: print the table of the runs that have finished, train nothing.

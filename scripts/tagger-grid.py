@@ -30,7 +30,7 @@ GLOVE = os.path.join(DATA, "teacher", "glove-6b-100d.top100k.txt")
 TRAINER = os.environ.get("TRAINER", os.path.join(ROOT, "target", "release", "sublex-train"))
 # The recipe chosen by the ablation on EWT dev (scripts/tagger-ablation.sh), spelled out so
 # that a later change of the trainer's defaults cannot change what this table means.
-RECIPE = ["--batch", "16", "--max-epochs", "50", "--patience", "6", "--char-dropout", "0.25",
+RECIPE = ["--batch", "16", "--max-epochs", "60", "--patience", "6", "--char-dropout", "0.25",
           "--char-dropout-shared", "--case-init"]
 HALVING = "3,8,16"
 FULL = ["--grid", "full"]

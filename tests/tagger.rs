@@ -319,7 +319,7 @@ fn every_recipe_option_trains() {
             "batch4",
             Recipe {
                 batch: 4,
-                ..Recipe::default()
+                ..Recipe::baseline()
             },
         ),
         (
@@ -327,7 +327,7 @@ fn every_recipe_option_trains() {
             Recipe {
                 batch: 8,
                 lr_decay: 0.5,
-                ..Recipe::default()
+                ..Recipe::baseline()
             },
         ),
         (
@@ -335,7 +335,7 @@ fn every_recipe_option_trains() {
             Recipe {
                 batch: 8,
                 clip: Some(1.0),
-                ..Recipe::default()
+                ..Recipe::baseline()
             },
         ),
         (
@@ -343,7 +343,7 @@ fn every_recipe_option_trains() {
             Recipe {
                 batch: 8,
                 word_dropout: 0.25,
-                ..Recipe::default()
+                ..Recipe::baseline()
             },
         ),
         (
@@ -351,7 +351,7 @@ fn every_recipe_option_trains() {
             Recipe {
                 batch: 8,
                 char_dropout: 0.25,
-                ..Recipe::default()
+                ..Recipe::baseline()
             },
         ),
         (
@@ -360,7 +360,7 @@ fn every_recipe_option_trains() {
                 batch: 8,
                 char_dropout: 0.25,
                 char_dropout_shared: true,
-                ..Recipe::default()
+                ..Recipe::baseline()
             },
         ),
         (
@@ -368,7 +368,7 @@ fn every_recipe_option_trains() {
             Recipe {
                 batch: 8,
                 char_lr: 0.25,
-                ..Recipe::default()
+                ..Recipe::baseline()
             },
         ),
     ];
@@ -389,7 +389,7 @@ fn every_recipe_option_trains() {
         recipe: Recipe {
             batch: 8,
             recon_weight: 1.0,
-            ..Recipe::default()
+            ..Recipe::baseline()
         },
         ..options(
             dir.path(),

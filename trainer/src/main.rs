@@ -1,5 +1,5 @@
 use anyhow::Result;
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgAction, Args, Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use sublex_runtime::Precision;
@@ -133,10 +133,10 @@ struct TaggerArgs {
     lr: Vec<f64>,
     #[arg(long, num_args = 1..)]
     dropout: Vec<f64>,
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = 60)]
     max_epochs: usize,
     /// Stop a grid point after this many epochs without a better dev accuracy.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 6)]
     patience: usize,
     /// Successive halving over the grid: epochs of each rung, e.g. `4,10,20`. All points
     /// train to the first, the better half on dev to the next, and so on; the rest of the
@@ -144,32 +144,36 @@ struct TaggerArgs {
     #[arg(long, value_delimiter = ',')]
     halving: Vec<usize>,
     /// Sentences per batch (batches hold sentences of one length).
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = Recipe::default().batch)]
     batch: usize,
     /// Learning-rate decay: epoch e (from 1) trains at lr / (1 + DECAY * (e - 1)).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = Recipe::default().lr_decay)]
     lr_decay: f64,
     /// Clip each parameter's gradient to this L2 norm.
     #[arg(long)]
     clip: Option<f32>,
     /// Whole-word dropout: each token's character vector is zeroed with this probability.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = Recipe::default().word_dropout)]
     word_dropout: f64,
     /// Dropout on the character vectors (the character model's inputs).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = Recipe::default().char_dropout)]
     char_dropout: f64,
     /// Character dropout: one mask per distinct character of a batch, not per position
-    /// (keeps the fast per-character input tables).
-    #[arg(long)]
+    /// (keeps the fast per-character input tables). `--char-dropout-shared false` for masks
+    /// per position.
+    #[arg(long, default_value_t = Recipe::default().char_dropout_shared, action = ArgAction::Set,
+          num_args = 0..=1, default_missing_value = "true")]
     char_dropout_shared: bool,
     /// The character model's learning rate as a multiple of --lr (0 freezes it).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = Recipe::default().char_lr)]
     char_lr: f64,
-    /// CHAR(D): new uppercase characters start from their lowercase's reconstructed row.
-    #[arg(long)]
+    /// CHAR(D): new uppercase characters start from their lowercase's reconstructed row
+    /// (`--case-init false`: from random rows).
+    #[arg(long, default_value_t = Recipe::default().case_init, action = ArgAction::Set,
+          num_args = 0..=1, default_missing_value = "true")]
     case_init: bool,
     /// CHAR(D): keep reconstructing --teacher while tagging, at this weight (0: off).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = Recipe::default().recon_weight)]
     recon_weight: f64,
     /// Character model size without --init.
     #[arg(long, default_value_t = 100)]
