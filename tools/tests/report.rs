@@ -54,6 +54,7 @@ fn model(dir: &Path, name: &str, seed: u64, similarity: f64) -> PathBuf {
         teacher: "tiny.txt".into(),
         teacher_words: 5,
         loss: Distance::Cos,
+        temperature: None,
         epochs: 1,
         seed,
     };

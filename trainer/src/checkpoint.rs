@@ -29,6 +29,9 @@ pub struct ModelInfo {
     /// Rows of the teacher it trained on.
     pub teacher_words: usize,
     pub loss: Distance,
+    /// The contrastive loss's temperature (none for the paper's distances).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f32>,
     pub epochs: usize,
     pub seed: u64,
 }

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use sublex_runtime::Precision;
 use sublex_trainer::checkpoint;
-use sublex_trainer::distance::Distance;
+use sublex_trainer::distance::{Distance, DEFAULT_TEMPERATURE};
 use sublex_trainer::eval::{self, EvalRequest, Student};
 use sublex_trainer::export;
 use sublex_trainer::run_dir::RunDir;
@@ -76,6 +76,9 @@ struct ReconstructArgs {
     teacher: TeacherArgs,
     #[arg(long, value_enum, default_value_t = Distance::Cos)]
     loss: Distance,
+    /// Temperature of `--loss contrastive`.
+    #[arg(long, default_value_t = DEFAULT_TEMPERATURE)]
+    temperature: f32,
     /// Add the highway layer (eq. 3).
     #[arg(long)]
     highway: bool,
@@ -306,6 +309,7 @@ fn main() -> Result<()> {
             );
             let opts = ReconstructOptions {
                 loss: a.loss,
+                temperature: a.temperature,
                 highway: a.highway,
                 epochs: a.epochs,
                 batch: a.batch,

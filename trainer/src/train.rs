@@ -3,7 +3,7 @@
 use crate::adam::FusedAdam;
 use crate::batches::length_batches;
 use crate::checkpoint::{self, save_model, ModelInfo, FORMAT_VERSION};
-use crate::distance::Distance;
+use crate::distance::{Distance, DEFAULT_TEMPERATURE};
 use crate::harness::{Harness, Progress};
 use crate::model::{CharModel, CharModelConfig};
 use crate::teacher::Teacher;
@@ -19,6 +19,8 @@ use sublex_runtime::CharVocab;
 #[derive(Clone, Debug)]
 pub struct ReconstructOptions {
     pub loss: Distance,
+    /// The contrastive loss's temperature (the distances ignore it).
+    pub temperature: f32,
     pub highway: bool,
     pub epochs: usize,
     pub batch: usize,
@@ -38,6 +40,7 @@ impl Default for ReconstructOptions {
     fn default() -> Self {
         ReconstructOptions {
             loss: Distance::Cos,
+            temperature: DEFAULT_TEMPERATURE,
             highway: false,
             epochs: 10,
             batch: 64,
@@ -93,6 +96,7 @@ pub fn fresh_model(
         teacher: teacher.name().to_string(),
         teacher_words: teacher.len(),
         loss: opts.loss,
+        temperature: fresh_temperature(opts),
         epochs: 0,
         seed: opts.seed,
     };
@@ -129,7 +133,7 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
                 &device,
             );
             let output = model.forward_train(&words, rng);
-            let loss = opts.loss.per_word(target, output).sum();
+            let loss = opts.loss.per_word(target, output, opts.temperature).sum();
             let total = loss.clone().into_scalar::<f32>() as f64;
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             Ok((optim.step(opts.lr, model, grads), total, batch.len()))
@@ -205,25 +209,33 @@ fn start(
     }
 }
 
+/// What a run started with `opts` records as its temperature.
+fn fresh_temperature(opts: &ReconstructOptions) -> Option<f32> {
+    (opts.loss == Distance::Contrastive).then_some(opts.temperature)
+}
+
 fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions) -> Result<()> {
     let same = info.teacher == teacher.name()
         && info.teacher_words == teacher.len()
         && info.loss == opts.loss
+        && info.temperature == fresh_temperature(opts)
         && info.model.highway == opts.highway
         && info.seed == opts.seed;
     if !same {
         bail!(
-            "--resume: the run in {} used teacher {} ({} words), loss {}, highway {}, seed {}; \
-             this command asks for {} ({} words), {}, {}, {}",
+            "--resume: the run in {} used teacher {} ({} words), loss {} (temperature {:?}), highway {}, seed {}; \
+             this command asks for {} ({} words), {} ({:?}), {}, {}",
             opts.out.display(),
             info.teacher,
             info.teacher_words,
             info.loss.cli_name(),
+            info.temperature,
             info.model.highway,
             info.seed,
             teacher.name(),
             teacher.len(),
             opts.loss.cli_name(),
+            fresh_temperature(opts),
             opts.highway,
             opts.seed
         );

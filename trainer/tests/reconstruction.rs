@@ -42,6 +42,7 @@ fn options(out: PathBuf, epochs: usize) -> ReconstructOptions {
         resume: false,
         keep_every: 1,
         progress: false,
+        ..ReconstructOptions::default()
     }
 }
 

@@ -33,6 +33,9 @@ impl<'a> Recon<'a> {
         if recipe.recon_weight <= 0.0 {
             return Ok(None);
         }
+        if distance == Distance::Contrastive {
+            bail!("--recon-weight needs a character model reconstructed under one of the paper's distances, not the contrastive loss");
+        }
         if teacher.dim() != config.chars.dim {
             bail!(
                 "--recon-weight: the teacher has {} dimensions but the character model makes {}",
@@ -67,6 +70,7 @@ impl<'a> Recon<'a> {
             .flat_map(|&i| self.teacher.vector(i).iter().copied())
             .collect();
         let target = Tensor::from_data(TensorData::new(target, [picks.len(), dim]), device);
-        self.distance.per_word(target, student).mean() * self.weight
+        // (The paper's distances ignore the temperature.)
+        self.distance.per_word(target, student, 0.0).mean() * self.weight
     }
 }
