@@ -57,7 +57,7 @@ fn training_step(c: &mut Criterion) {
             let target =
                 Tensor::<2>::from_data(TensorData::new(target.clone(), [rows.len(), 100]), &device);
             let output = model.forward(&words);
-            let loss = Distance::L1.per_word(target, output).sum();
+            let loss = Distance::L1.per_word(target, output, 0.0).sum();
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optim.step(1e-3, model.clone(), grads);
         })
