@@ -92,7 +92,7 @@ fn distances_match_their_definitions() {
     let h = [0.0f32, 0.0, 5.0, 0.5];
     let t = |v: &[f32]| Tensor::<2>::from_data(TensorData::new(v.to_vec(), [1, 4]), &device);
     let value = |d: Distance| {
-        d.per_word(t(&x), t(&h))
+        d.per_word(t(&x), t(&h), 0.0)
             .into_data()
             .as_slice::<f32>()
             .unwrap()[0]
@@ -104,7 +104,7 @@ fn distances_match_their_definitions() {
     let cos = (3.0 * 5.0 + 0.25) / ((1.0f32 + 4.0 + 9.0 + 0.25).sqrt() * (25.0f32 + 0.25).sqrt());
     assert!((value(Distance::Cos) + cos).abs() < 1e-6);
     // The zero vector (a ReLU that never fired) gives a finite cosine loss.
-    let zero = Distance::Cos.per_word(t(&x), t(&[0.0; 4])).into_data();
+    let zero = Distance::Cos.per_word(t(&x), t(&[0.0; 4]), 0.0).into_data();
     assert!(zero.as_slice::<f32>().unwrap()[0].is_finite());
 }
 
