@@ -55,6 +55,7 @@ fn model(dir: &Path, name: &str, seed: u64, similarity: f64) -> PathBuf {
         teacher_words: 5,
         loss: Distance::Cos,
         temperature: None,
+        holdout: 0.0,
         epochs: 1,
         seed,
     };
@@ -84,6 +85,7 @@ fn model(dir: &Path, name: &str, seed: u64, similarity: f64) -> PathBuf {
         analogy: analogy(vec![category(4, 1), category(0, 0)]),
         teacher_analogy: analogy(vec![category(4, 3)]),
         neighbors: vec![],
+        held_out: None,
     };
     RunDir::open(&run)
         .unwrap()

@@ -32,8 +32,15 @@ pub struct ModelInfo {
     /// The contrastive loss's temperature (none for the paper's distances).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f32>,
+    /// The share of the teacher's words held out of training ([`crate::teacher::held_out`]).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub holdout: f64,
     pub epochs: usize,
     pub seed: u64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// Writes `bytes` to `path` atomically.

@@ -113,6 +113,7 @@ pub fn run(data: DefaultData, out: &Path, progress: bool) -> Result<String> {
             .to_vec(),
         analogy_vocab: 30_000,
         k: 7,
+        held_out: 0.0,
     };
     let report = eval::evaluate(&student, Some(&teacher), &request)?;
     RunDir::Embedder(out.to_path_buf()).write_eval_report(&report)?;

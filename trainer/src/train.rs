@@ -6,7 +6,7 @@ use crate::checkpoint::{self, save_model, ModelInfo, FORMAT_VERSION};
 use crate::distance::{Distance, DEFAULT_TEMPERATURE};
 use crate::harness::{Harness, Progress};
 use crate::model::{CharModel, CharModelConfig};
-use crate::teacher::Teacher;
+use crate::teacher::{held_out, Teacher};
 use anyhow::{bail, Context, Result};
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
@@ -21,6 +21,8 @@ pub struct ReconstructOptions {
     pub loss: Distance,
     /// The contrastive loss's temperature (the distances ignore it).
     pub temperature: f32,
+    /// The share of the teacher's words kept out of training ([`crate::teacher::held_out`]).
+    pub holdout: f64,
     pub highway: bool,
     pub epochs: usize,
     pub batch: usize,
@@ -41,6 +43,7 @@ impl Default for ReconstructOptions {
         ReconstructOptions {
             loss: Distance::Cos,
             temperature: DEFAULT_TEMPERATURE,
+            holdout: 0.0,
             highway: false,
             epochs: 10,
             batch: 64,
@@ -97,6 +100,7 @@ pub fn fresh_model(
         teacher_words: teacher.len(),
         loss: opts.loss,
         temperature: fresh_temperature(opts),
+        holdout: opts.holdout,
         epochs: 0,
         seed: opts.seed,
     };
@@ -112,8 +116,15 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
         .iter()
         .map(|w| info.model.vocab.encode(w))
         .collect();
-    let lengths: Vec<usize> = encoded.iter().map(Vec::len).collect();
-    let batches = length_batches(&lengths, opts.batch);
+    // Training rows: every teacher word outside the held-out share.
+    let rows: Vec<usize> = (0..teacher.len())
+        .filter(|&i| !held_out(&teacher.words()[i], opts.holdout))
+        .collect();
+    let lengths: Vec<usize> = rows.iter().map(|&i| encoded[i].len()).collect();
+    let batches: Vec<Vec<usize>> = length_batches(&lengths, opts.batch)
+        .into_iter()
+        .map(|batch| batch.into_iter().map(|i| rows[i]).collect())
+        .collect();
     let harness = Harness {
         dir: &opts.out,
         seed: opts.seed,
@@ -139,7 +150,7 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
             Ok((optim.step(opts.lr, model, grads), total, batch.len()))
         };
         let (trained, loss) =
-            harness.epoch((epoch, opts.epochs), model, &batches, teacher.len(), step)?;
+            harness.epoch((epoch, opts.epochs), model, &batches, rows.len(), step)?;
         model = trained;
         info.epochs = epoch;
         progress.epoch = epoch;
@@ -161,7 +172,7 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
             epoch,
             loss: opts.loss.cli_name().into(),
             loss_per_word: loss.per_unit,
-            words: teacher.len(),
+            words: rows.len(),
             seconds: loss.seconds,
             words_per_s: loss.units_per_s,
         };
@@ -219,21 +230,24 @@ fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions
         && info.teacher_words == teacher.len()
         && info.loss == opts.loss
         && info.temperature == fresh_temperature(opts)
+        && info.holdout == opts.holdout
         && info.model.highway == opts.highway
         && info.seed == opts.seed;
     if !same {
         bail!(
-            "--resume: the run in {} used teacher {} ({} words), loss {} (temperature {:?}), highway {}, seed {}; \
-             this command asks for {} ({} words), {} ({:?}), {}, {}",
+            "--resume: the run in {} used teacher {} ({} words, held out {}), loss {} (temperature {:?}), highway {}, seed {}; \
+             this command asks for {} ({} words, held out {}), {} ({:?}), {}, {}",
             opts.out.display(),
             info.teacher,
             info.teacher_words,
+            info.holdout,
             info.loss.cli_name(),
             info.temperature,
             info.model.highway,
             info.seed,
             teacher.name(),
             teacher.len(),
+            opts.holdout,
             opts.loss.cli_name(),
             fresh_temperature(opts),
             opts.highway,

@@ -203,6 +203,7 @@ fn evaluation_on_the_shipped_sets() {
         neighbors: vec!["city".into(), "notaword".into()],
         analogy_vocab: 2000,
         k: 5,
+        held_out: 0.0,
     };
     let report = eval::evaluate(&student, Some(&t), &request).unwrap();
     let ws = &report.similarity[0];
@@ -224,5 +225,63 @@ fn evaluation_on_the_shipped_sets() {
     assert!(
         text.contains("wordsim353") && text.contains("city") && text.contains("3CosMul"),
         "{text}"
+    );
+}
+
+/// `--holdout`: the held-out words never train (an epoch counts only the others), the model
+/// records the share, resuming with another share is refused, and eval scores exactly those
+/// words; a contrastive run trains and records its temperature.
+#[test]
+fn held_out_words_stay_out_of_training_and_are_scored() {
+    let t = teacher(400);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m");
+    let opts = ReconstructOptions {
+        loss: Distance::Contrastive,
+        temperature: 0.2,
+        holdout: 0.2,
+        ..options(out.clone(), 1)
+    };
+    let info = train::reconstruct(&t, &opts).unwrap();
+    assert_eq!((info.holdout, info.temperature), (0.2, Some(0.2)));
+    let held: Vec<&String> = t
+        .words()
+        .iter()
+        .filter(|w| sublex_trainer::teacher::held_out(w, 0.2))
+        .collect();
+    assert!(held.len() > 40 && held.len() < 120, "{}", held.len());
+    let metrics = std::fs::read_to_string(out.join("metrics.jsonl")).unwrap();
+    let line: serde_json::Value = serde_json::from_str(metrics.lines().next().unwrap()).unwrap();
+    assert_eq!(line["words"], 400 - held.len());
+    assert!(line["loss_per_word"].as_f64().unwrap().is_finite());
+
+    let other = ReconstructOptions {
+        resume: true,
+        holdout: 0.1,
+        ..opts.clone()
+    };
+    let err = train::reconstruct(&t, &other).unwrap_err().to_string();
+    assert!(err.contains("held out 0.2"), "{err}");
+
+    let (model, info) = checkpoint::load_model(&out, &Device::flex()).unwrap();
+    let student = Student {
+        name: "m".into(),
+        model: &model,
+        vocab: &info.model.vocab,
+        dim: 100,
+        epochs: 1,
+        loss: "contrastive".into(),
+    };
+    let request = EvalRequest {
+        held_out: 0.2,
+        ..EvalRequest::default()
+    };
+    let report = eval::evaluate(&student, Some(&t), &request).unwrap();
+    let h = report.held_out.unwrap();
+    assert_eq!(h.words, held.len());
+    assert!(h.mean_cosine.abs() <= 1.0 && (0.0..=1.0).contains(&h.neighbor_overlap));
+    assert_eq!(
+        h.overlap_words,
+        held.len().min(eval::held_out::OVERLAP_WORDS)
     );
 }

@@ -2,6 +2,7 @@
 //! with the teacher's own scores beside it.
 
 pub mod analogy;
+pub mod held_out;
 pub mod neighbors;
 pub mod similarity;
 pub mod stats;
@@ -74,6 +75,9 @@ pub struct EvalRequest {
     pub analogy_vocab: usize,
     /// Neighbours listed per word.
     pub k: usize,
+    /// Score the held-out share of the teacher's words this model left out of training
+    /// (its `holdout`; 0: none).
+    pub held_out: f64,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug)]
@@ -98,6 +102,8 @@ pub struct EvalReport {
     pub analogy: Vec<analogy::AnalogyScore>,
     pub teacher_analogy: Vec<analogy::AnalogyScore>,
     pub neighbors: Vec<NeighborRow>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_out: Option<held_out::HeldOutScore>,
 }
 
 /// A student model ready to embed.
@@ -125,9 +131,12 @@ pub fn evaluate(
         .iter()
         .map(|p| analogy::AnalogySet::read(p))
         .collect::<Result<Vec<_>>>()?;
-    let needs_teacher = !analogy_sets.is_empty() || !request.neighbors.is_empty();
+    let needs_teacher =
+        !analogy_sets.is_empty() || !request.neighbors.is_empty() || request.held_out > 0.0;
     if needs_teacher && teacher.is_none() {
-        anyhow::bail!("analogy and neighbours search the teacher's vocabulary: pass --teacher");
+        anyhow::bail!(
+            "analogy, neighbours and held-out words search the teacher's vocabulary: pass --teacher"
+        );
     }
 
     let student_vectors = embed_needed(student, teacher, request, &sim_sets, &analogy_sets);
@@ -158,6 +167,9 @@ pub fn evaluate(
         analogy,
         teacher_analogy,
         neighbors: neighbor_rows(&student_vectors, teacher_vectors.as_ref(), request),
+        held_out: teacher
+            .filter(|_| request.held_out > 0.0)
+            .map(|t| held_out::evaluate(&student_vectors, t, request.held_out)),
     })
 }
 
@@ -171,7 +183,7 @@ fn embed_needed(
     analogy_sets: &[analogy::AnalogySet],
 ) -> WordMatrix {
     let vocab_rows = match teacher {
-        Some(t) if !request.neighbors.is_empty() => t.len(),
+        Some(t) if !request.neighbors.is_empty() || request.held_out > 0.0 => t.len(),
         Some(t) if !analogy_sets.is_empty() => request.analogy_vocab.min(t.len()),
         _ => 0,
     };
@@ -293,9 +305,16 @@ pub fn render_text(r: &EvalReport) -> String {
             );
         }
     }
+    render_neighbors(&mut s, r);
+    s
+}
+
+/// The neighbour lists and the held-out words' scores of [`render_text`].
+fn render_neighbors(s: &mut String, r: &EvalReport) {
+    use std::fmt::Write;
     if !r.neighbors.is_empty() {
         let _ = writeln!(
-            s,
+            *s,
             "\nnearest neighbours (cosine, among the teacher's words)"
         );
         for n in &r.neighbors {
@@ -304,7 +323,7 @@ pub fn render_text(r: &EvalReport) -> String {
                 .as_ref()
                 .map_or("(not in the teacher)".to_string(), |v| v.join(" "));
             let _ = writeln!(
-                s,
+                *s,
                 "  {:<14} teacher: {}\n  {:<14} student: {}",
                 n.word,
                 teacher,
@@ -313,7 +332,19 @@ pub fn render_text(r: &EvalReport) -> String {
             );
         }
     }
-    s
+    if let Some(h) = &r.held_out {
+        let _ = writeln!(
+            *s,
+            "\nheld-out teacher words ({} of them, {:.0}%): mean cosine to the teacher {:.3}; \
+             {} of the teacher's {} nearest neighbours found ({} words)",
+            h.words,
+            100.0 * h.fraction,
+            h.mean_cosine,
+            format_args!("{:.1}%", 100.0 * h.neighbor_overlap),
+            held_out::OVERLAP_K,
+            h.overlap_words
+        );
+    }
 }
 
 /// The file stem: a benchmark's display name.

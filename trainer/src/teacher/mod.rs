@@ -5,10 +5,12 @@ mod binary;
 mod builder;
 mod cache;
 mod error;
+mod holdout;
 mod shape;
 mod text;
 
 pub use error::{ErrorKind, Location, TeacherError};
+pub use holdout::held_out;
 pub use shape::TableShape;
 
 use memmap2::Mmap;

@@ -1,5 +1,7 @@
+mod tagger;
+
 use anyhow::Result;
-use clap::{ArgAction, Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use sublex_runtime::Precision;
@@ -8,11 +10,11 @@ use sublex_trainer::distance::{Distance, DEFAULT_TEMPERATURE};
 use sublex_trainer::eval::{self, EvalRequest, Student};
 use sublex_trainer::export;
 use sublex_trainer::run_dir::RunDir;
-use sublex_trainer::tagger::model::Variant;
-use sublex_trainer::tagger::train::{self as tagger_train, Grid, Recipe, TaggerOptions};
+use sublex_trainer::tagger::train as tagger_train;
 use sublex_trainer::tagger::CorpusFormat;
 use sublex_trainer::teacher::{Format, LoadOptions, Teacher};
 use sublex_trainer::train::{self, ReconstructOptions};
+use tagger::TaggerArgs;
 
 /// Train a character model that reconstructs a word-embedding table (Stratos 2017).
 #[derive(Parser)]
@@ -79,6 +81,10 @@ struct ReconstructArgs {
     /// Temperature of `--loss contrastive`.
     #[arg(long, default_value_t = DEFAULT_TEMPERATURE)]
     temperature: f32,
+    /// Keep this share of the teacher's words out of training (the same words for every run
+    /// on a teacher), for `eval --held-out`.
+    #[arg(long, default_value_t = 0.0)]
+    holdout: f64,
     /// Add the highway layer (eq. 3).
     #[arg(long)]
     highway: bool,
@@ -104,119 +110,6 @@ struct ReconstructArgs {
     keep_every: usize,
     #[arg(long)]
     out: PathBuf,
-}
-
-#[derive(Args)]
-struct TaggerArgs {
-    /// How words become vectors: full (word lookup + characters), full-emb (the lookup
-    /// initialised from --teacher), char (characters only; with --init: CHAR(D)).
-    #[arg(long, value_enum)]
-    variant: Variant,
-    /// Training corpus: CoNLL-U (tag = XPOS), `word_TAG` lines or `word<TAB>tag` lines.
-    #[arg(long)]
-    train: PathBuf,
-    #[arg(long)]
-    dev: PathBuf,
-    #[arg(long)]
-    test: PathBuf,
-    #[arg(long, value_enum, default_value_t = CorpusFormat::Auto)]
-    corpus_format: CorpusFormat,
-    /// A reconstructed character model directory to start from (CHAR(D)).
-    #[arg(long)]
-    init: Option<PathBuf>,
-    /// The teacher table the word lookup starts from (full-emb), or the one CHAR(D) keeps
-    /// reconstructing (--recon-weight).
-    #[arg(long)]
-    teacher: Option<PathBuf>,
-    /// full: the paper's 5x5 grid (lr 1e-4..5e-4 x dropout 0.1..0.5); small: lr {3e-4, 5e-4}
-    /// x dropout {0.2, 0.4}. --lr/--dropout replace it with a custom grid.
-    #[arg(long, default_value = "full")]
-    grid: String,
-    #[arg(long, num_args = 1..)]
-    lr: Vec<f64>,
-    #[arg(long, num_args = 1..)]
-    dropout: Vec<f64>,
-    #[arg(long, default_value_t = 60)]
-    max_epochs: usize,
-    /// Stop a grid point after this many epochs without a better dev accuracy.
-    #[arg(long, default_value_t = 6)]
-    patience: usize,
-    /// Successive halving over the grid: epochs of each rung, e.g. `4,10,20`. All points
-    /// train to the first, the better half on dev to the next, and so on; the rest of the
-    /// last rung trains to --max-epochs.
-    #[arg(long, value_delimiter = ',')]
-    halving: Vec<usize>,
-    /// Sentences per batch (batches hold sentences of one length).
-    #[arg(long, default_value_t = Recipe::default().batch)]
-    batch: usize,
-    /// Learning-rate decay: epoch e (from 1) trains at lr / (1 + DECAY * (e - 1)).
-    #[arg(long, default_value_t = Recipe::default().lr_decay)]
-    lr_decay: f64,
-    /// Clip each parameter's gradient to this L2 norm.
-    #[arg(long)]
-    clip: Option<f32>,
-    /// Whole-word dropout: each token's character vector is zeroed with this probability.
-    #[arg(long, default_value_t = Recipe::default().word_dropout)]
-    word_dropout: f64,
-    /// Dropout on the character vectors (the character model's inputs).
-    #[arg(long, default_value_t = Recipe::default().char_dropout)]
-    char_dropout: f64,
-    /// Character dropout: one mask per distinct character of a batch, not per position
-    /// (keeps the fast per-character input tables). `--char-dropout-shared false` for masks
-    /// per position.
-    #[arg(long, default_value_t = Recipe::default().char_dropout_shared, action = ArgAction::Set,
-          num_args = 0..=1, default_missing_value = "true")]
-    char_dropout_shared: bool,
-    /// The character model's learning rate as a multiple of --lr (0 freezes it).
-    #[arg(long, default_value_t = Recipe::default().char_lr)]
-    char_lr: f64,
-    /// CHAR(D): new uppercase characters start from their lowercase's reconstructed row
-    /// (`--case-init false`: from random rows).
-    #[arg(long, default_value_t = Recipe::default().case_init, action = ArgAction::Set,
-          num_args = 0..=1, default_missing_value = "true")]
-    case_init: bool,
-    /// CHAR(D): keep reconstructing --teacher while tagging, at this weight (0: off).
-    #[arg(long, default_value_t = Recipe::default().recon_weight)]
-    recon_weight: f64,
-    /// Character model size without --init.
-    #[arg(long, default_value_t = 100)]
-    char_dim: usize,
-    /// Word lookup size (full; full-emb takes the teacher's).
-    #[arg(long, default_value_t = 100)]
-    word_dim: usize,
-    /// State size of each direction of the word-level LSTM.
-    #[arg(long, default_value_t = 100)]
-    hidden: usize,
-    /// Hidden layer of the MLP.
-    #[arg(long, default_value_t = 100)]
-    mlp: usize,
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Continue the run in --out (finished grid points are kept).
-    #[arg(long)]
-    resume: bool,
-    #[arg(long)]
-    out: PathBuf,
-}
-
-impl TaggerArgs {
-    fn grid(&self) -> Result<Grid> {
-        let mut grid = match self.grid.as_str() {
-            "full" => Grid::full(),
-            "small" => Grid::small(),
-            other => anyhow::bail!("--grid {other:?}: expected full or small"),
-        };
-        if !self.lr.is_empty() || !self.dropout.is_empty() {
-            grid.name = "custom".into();
-            if !self.lr.is_empty() {
-                grid.lrs = self.lr.clone();
-            }
-            if !self.dropout.is_empty() {
-                grid.dropouts = self.dropout.clone();
-            }
-        }
-        Ok(grid)
-    }
 }
 
 #[derive(Args)]
@@ -262,6 +155,10 @@ struct EvalArgs {
     /// Seed of the `random` model.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Score the teacher words the model held out of training (`reconstruct --holdout`):
+    /// this share of them, at most the model's own.
+    #[arg(long)]
+    held_out: Option<f64>,
     /// Print JSON instead of tables.
     #[arg(long)]
     json: bool,
@@ -310,6 +207,7 @@ fn main() -> Result<()> {
             let opts = ReconstructOptions {
                 loss: a.loss,
                 temperature: a.temperature,
+                holdout: a.holdout,
                 highway: a.highway,
                 epochs: a.epochs,
                 batch: a.batch,
@@ -327,38 +225,7 @@ fn main() -> Result<()> {
         }
         Command::Eval(a) => eval_command(a)?,
         Command::Tagger(a) => {
-            let opts = TaggerOptions {
-                variant: a.variant,
-                grid: a.grid()?,
-                train: a.train,
-                dev: a.dev,
-                test: a.test,
-                format: a.corpus_format,
-                init: a.init,
-                teacher: a.teacher,
-                max_epochs: a.max_epochs,
-                patience: a.patience,
-                halving: a.halving,
-                recipe: Recipe {
-                    batch: a.batch,
-                    lr_decay: a.lr_decay,
-                    clip: a.clip,
-                    word_dropout: a.word_dropout,
-                    char_dropout: a.char_dropout,
-                    char_dropout_shared: a.char_dropout_shared,
-                    char_lr: a.char_lr,
-                    case_init: a.case_init,
-                    recon_weight: a.recon_weight,
-                },
-                char_dim: a.char_dim,
-                word_dim: a.word_dim,
-                hidden: a.hidden,
-                mlp: a.mlp,
-                seed: a.seed,
-                out: a.out,
-                resume: a.resume,
-                progress,
-            };
+            let opts = a.options(progress)?;
             let report = tagger_train::train_tagger(&opts)?;
             print!("{}", tagger_train::render(&report));
             eprintln!("tagger in {}", opts.out.display());
@@ -471,7 +338,16 @@ fn eval_command(a: EvalArgs) -> Result<()> {
         neighbors: a.neighbors,
         analogy_vocab: a.analogy_vocab,
         k: a.k,
+        held_out: a.held_out.unwrap_or(0.0),
     };
+    if model_dir.is_some() && request.held_out > info.holdout {
+        anyhow::bail!(
+            "--held-out {}: {} held out only {} of the teacher's words (reconstruct --holdout); it trained on the rest",
+            request.held_out,
+            a.model,
+            info.holdout
+        );
+    }
     let report = eval::evaluate(&student, teacher.as_ref(), &request)?;
     if let Some(dir) = &model_dir {
         RunDir::open(dir)?.write_eval_report(&report)?;
