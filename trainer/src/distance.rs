@@ -121,7 +121,7 @@ mod tests {
         let got = Distance::Contrastive
             .per_word(teacher, student, 0.5)
             .into_data()
-            .to_vec::<f32>()
+            .try_to_vec::<f32>()
             .unwrap();
         let c = std::f64::consts::FRAC_1_SQRT_2;
         let row = |own: f64, other: f64| {
@@ -157,7 +157,7 @@ mod tests {
             .per_word(t, s.clone(), 0.3)
             .sum()
             .backward();
-        let analytic = s.grad(&grads).unwrap().into_data().to_vec::<f32>().unwrap();
+        let analytic = s.grad(&grads).unwrap().into_data().try_to_vec::<f32>().unwrap();
         let h = 1e-2;
         for i in 0..12 {
             let (mut up, mut down) = (student.clone(), student.clone());
