@@ -157,7 +157,12 @@ mod tests {
             .per_word(t, s.clone(), 0.3)
             .sum()
             .backward();
-        let analytic = s.grad(&grads).unwrap().into_data().try_to_vec::<f32>().unwrap();
+        let analytic = s
+            .grad(&grads)
+            .unwrap()
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
         let h = 1e-2;
         for i in 0..12 {
             let (mut up, mut down) = (student.clone(), student.clone());

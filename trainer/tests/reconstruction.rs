@@ -212,6 +212,9 @@ fn evaluation_on_the_shipped_sets() {
     // GloVe's own WordSim-353 correlation is far above a random character model's.
     assert!(ws.teacher.unwrap() > 0.4, "{ws:?}");
     assert!(ws.student.abs() < ws.teacher.unwrap());
+    // On all pairs, the teacher's missing words (cosine 0) cost it.
+    let all = ws.teacher_all_pairs.unwrap();
+    assert!(all > 0.0 && all < ws.teacher.unwrap(), "{ws:?}");
     let teacher_syntactic = &report.teacher_analogy[0].categories;
     assert!(
         teacher_syntactic

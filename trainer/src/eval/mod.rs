@@ -269,15 +269,22 @@ pub fn render_text(r: &EvalReport) -> String {
     if !r.similarity.is_empty() {
         let _ = writeln!(
             s,
-            "\nword similarity (Spearman of cosine)\n{:<28} {:>7} {:>8} {:>12} {:>9}",
-            "set", "student", "teacher", "student@tchr", "coverage"
+            "\nword similarity (Spearman of cosine; teacher@all: its missing words at cosine 0)\n\
+             {:<28} {:>7} {:>8} {:>12} {:>12} {:>9}",
+            "set", "student", "teacher", "teacher@all", "student@tchr", "coverage"
         );
+        let cell = |x: Option<f64>| x.map_or("-".to_string(), |t| format!("{t:.3}"));
         for x in &r.similarity {
-            let teacher = x.teacher.map_or("-".to_string(), |t| format!("{t:.3}"));
             let _ = writeln!(
                 s,
-                "{:<28} {:>7.3} {:>8} {:>12.3} {:>5}/{}",
-                x.set, x.student, teacher, x.student_on_teacher_pairs, x.teacher_pairs, x.pairs
+                "{:<28} {:>7.3} {:>8} {:>12} {:>12.3} {:>5}/{}",
+                x.set,
+                x.student,
+                cell(x.teacher),
+                cell(x.teacher_all_pairs),
+                x.student_on_teacher_pairs,
+                x.teacher_pairs,
+                x.pairs
             );
         }
         if let Some(avg) = r.similarity_average {

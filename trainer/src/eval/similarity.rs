@@ -64,21 +64,29 @@ pub struct SimilarityScore {
     /// Student on the teacher's pairs only (like for like).
     pub student_on_teacher_pairs: f64,
     pub teacher: Option<f64>,
+    /// The teacher on every pair, a pair with a word it lacks scored as cosine 0: how every
+    /// artifact is compared, whatever it covers (issue 15).
+    #[serde(default)]
+    pub teacher_all_pairs: Option<f64>,
 }
 
+/// Spearman over the kept pairs whose words `vectors` holds, and how many there were; with
+/// `missing`, a pair with a word it lacks counts too, at that cosine.
 fn spearman_over(
     set: &SimilaritySet,
     vectors: &dyn Vectors,
     keep: impl Fn(&str, &str) -> bool,
+    missing: Option<f64>,
 ) -> (f64, usize) {
     let (mut human, mut model) = (Vec::new(), Vec::new());
-    for (a, b, score) in &set.pairs {
-        if !keep(a, b) {
-            continue;
-        }
-        if let (Some(va), Some(vb)) = (vectors.vector(a), vectors.vector(b)) {
+    for (a, b, score) in set.pairs.iter().filter(|(a, b, _)| keep(a, b)) {
+        let cos = match (vectors.vector(a), vectors.vector(b)) {
+            (Some(va), Some(vb)) => Some(cosine(va, vb)),
+            _ => missing,
+        };
+        if let Some(cos) = cos {
             human.push(*score);
-            model.push(cosine(va, vb));
+            model.push(cos);
         }
     }
     (spearman(&human, &model), human.len())
@@ -90,17 +98,18 @@ pub fn evaluate(
     student: &dyn Vectors,
     teacher: Option<&dyn Vectors>,
 ) -> SimilarityScore {
-    let (student_all, pairs) = spearman_over(set, student, |_, _| true);
+    let (student_all, pairs) = spearman_over(set, student, |_, _| true, None);
     let covered =
         |a: &str, b: &str| teacher.is_some_and(|t| t.vector(a).is_some() && t.vector(b).is_some());
-    let (student_on_teacher_pairs, _) = spearman_over(set, student, covered);
+    let (student_on_teacher_pairs, _) = spearman_over(set, student, covered, None);
     let (teacher_score, teacher_pairs) = match teacher {
         Some(t) => {
-            let (s, n) = spearman_over(set, t, |_, _| true);
+            let (s, n) = spearman_over(set, t, |_, _| true, None);
             (Some(s), n)
         }
         None => (None, 0),
     };
+    let teacher_all_pairs = teacher.map(|t| spearman_over(set, t, |_, _| true, Some(0.0)).0);
     SimilarityScore {
         set: set.name.clone(),
         pairs,
@@ -108,5 +117,6 @@ pub fn evaluate(
         student: student_all,
         student_on_teacher_pairs,
         teacher: teacher_score,
+        teacher_all_pairs,
     }
 }

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Issue 15's objective comparison: the paper's five distances and the contrastive loss (at
+# several temperatures), the same epochs on the 100k GloVe teacher with 5% of its words held
+# out. Choices are read off the held-out columns; the similarity column is reported, not used.
+# Usage: scripts/objectives.sh [EPOCHS] [RUNS_DIR]   (defaults: 10 runs/objectives)
+# One run at a time at the lowest priority (other jobs keep the cores); resumable; prints a
+# Markdown table.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+EPOCHS=${1:-10}
+RUNS=${2:-runs/objectives}
+DATA=../shared/data
+GLOVE=$DATA/teacher/glove-6b-100d.top100k.txt
+SIM=("$DATA/similarity/EN-WS-353-ALL.txt" "$DATA/similarity/EN-MEN-TR-3k.txt" "$DATA/similarity/EN-RW-STANFORD.txt")
+BIN=${TRAINER:-target/release/sublex-train}
+[ -n "${TRAINER:-}" ] || cargo build --release -q -p sublex-trainer
+mkdir -p "$RUNS"
+# NAME=options of each run.
+CONFIGS=(
+  "l1=--loss l1" "l2=--loss l2" "sq=--loss sq" "linf=--loss linf" "cos=--loss cos"
+  "nce-t0.05=--loss contrastive --temperature 0.05"
+  "nce-t0.1=--loss contrastive --temperature 0.1"
+  "nce-t0.2=--loss contrastive --temperature 0.2"
+)
+for c in "${CONFIGS[@]}"; do
+  name=${c%%=*} opts=${c#*=}
+  [ -e "$RUNS/$name/eval.json" ] && continue
+  # shellcheck disable=SC2086
+  nice -n 19 "$BIN" reconstruct --teacher "$GLOVE" $opts --holdout 0.05 --epochs "$EPOCHS" \
+    --keep-every 0 --out "$RUNS/$name" --resume >>"$RUNS/$name.log" 2>&1
+  nice -n 19 "$BIN" eval --model "$RUNS/$name" --teacher "$GLOVE" --held-out 0.05 \
+    --similarity "${SIM[@]}" --json >/dev/null
+done
+python3 - "$RUNS" "${CONFIGS[@]}" <<'PY'
+import json, sys
+runs, configs = sys.argv[1], sys.argv[2:]
+print("| run | loss | held-out mean cosine | held-out neighbour overlap@10 | similarity average (WS-353, MEN, RW; reported only) | minutes |")
+print("|---|---|---|---|---|---|")
+for c in configs:
+    name, opts = c.split("=", 1)
+    try:
+        r = json.load(open(f"{runs}/{name}/eval.json"))
+    except FileNotFoundError:
+        continue
+    h = r["held_out"]
+    seconds = sum(json.loads(l)["seconds"] for l in open(f"{runs}/{name}/metrics.jsonl"))
+    print(f"| {name} | `{opts}` | {h['mean_cosine']:.3f} | {100 * h['neighbor_overlap']:.1f}% "
+          f"| {r['similarity_average']:.3f} | {seconds / 60:.1f} |")
+PY
