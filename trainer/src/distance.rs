@@ -24,8 +24,8 @@ pub enum Distance {
     Contrastive,
 }
 
-/// The contrastive loss's default temperature (chosen on held-out teacher words,
-/// docs/RESULTS.md).
+/// The contrastive loss's default temperature: a common starting point until the held-out
+/// comparison of `scripts/objectives.sh` (docs/RESULTS.md) picks one.
 pub const DEFAULT_TEMPERATURE: f32 = 0.1;
 
 /// Keeps square roots and divisions finite when a difference or a vector is exactly zero
