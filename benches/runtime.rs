@@ -68,7 +68,7 @@ fn setup() -> Setup {
     mixed.truncate(256);
     let setup = Setup { dir, eight, mixed };
     for p in PRECISIONS {
-        export::export(&model_dir, &setup.onnx(p), p, &[]).unwrap();
+        export::export(&model_dir, &setup.onnx(p), p, &[], None).unwrap();
     }
     std::fs::write(setup.dir.join("words-8.txt"), setup.eight.join("\n")).unwrap();
     std::fs::write(setup.dir.join("words-mixed.txt"), setup.mixed.join("\n")).unwrap();

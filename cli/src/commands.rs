@@ -5,7 +5,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::HashSet;
 use std::io::{BufRead, BufWriter, Write};
 use std::path::Path;
-use sublex_runtime::{Artifact, BackendChoice, Embedder, TagId, Tagger};
+use sublex_runtime::{Artifact, BackendChoice, Embedder, Precision, TagId, Tagger};
 
 /// Words embedded per call when writing a file: bounds memory for any list size.
 const BLOCK: usize = 4096;
@@ -58,6 +58,26 @@ pub fn info(path: &Path, backend: BackendChoice) -> Result<()> {
         }
         None => {
             let embedder = Embedder::from_artifact(&artifact, backend)?;
+            if let Some(rows) = &m.rows {
+                // What the file spends on each part: the stored rows (values and words) and
+                // the character model (the rest).
+                let width = match rows.precision {
+                    Precision::F32 => 4 * m.dim,
+                    Precision::F16 => 2 * m.dim,
+                    Precision::Int8 => m.dim + 4,
+                };
+                let words: usize = rows.words.iter().map(|w| w.len() + 1).sum();
+                let stored = rows.words.len() * width + words;
+                println!(
+                    "stored rows   {} teacher words ({}): about {} bytes in the file ({} of values, {} of words), {} bytes in memory; the character model the rest",
+                    rows.words.len(),
+                    rows.precision,
+                    stored,
+                    rows.words.len() * width,
+                    words,
+                    embedder.stored_rows_bytes()
+                );
+            }
             println!("backend       {}", embedder.backend_name());
         }
     }

@@ -78,5 +78,6 @@ fn manifest(kind: Kind, precision: Precision, highway: bool) -> Manifest {
             word_hidden: 7,
             mlp: 6,
         }),
+        rows: None,
     }
 }

@@ -85,6 +85,7 @@ fn model(precision: Precision, highway: bool) -> Vec<u8> {
         loss: "cos".into(),
         teacher: "random".into(),
         tagger: None,
+        rows: None,
     };
     // Same weights for every fixture (the highway layer's are drawn last).
     let weights = synthetic::char_model_weights(&manifest.shapes(), 42);

@@ -8,6 +8,7 @@
 use crate::artifact::{Artifact, CharModelWeights, Kind, Manifest, Shapes};
 use crate::error::{Error, Result};
 use crate::kernel_backend::KernelBackend;
+use crate::rows::StoredRows;
 #[cfg(feature = "tract")]
 use crate::tract_backend::TractBackend;
 use crate::vocab::MAX_WORD_CHARS;
@@ -47,14 +48,20 @@ enum Backend {
     Kernel(KernelBackend),
 }
 
+/// The "length" of a word whose row the file stores (hybrid files): it sorts after every
+/// real length and is served from the rows, not by the character model.
+const STORED: usize = MAX_WORD_CHARS + 1;
+
 /// Scratch reused across calls; it grows to the largest call seen and stays.
 struct Scratch {
-    /// Characters per word (after truncation to [`MAX_WORD_CHARS`]).
+    /// Characters per word (after truncation to [`MAX_WORD_CHARS`]), or [`STORED`].
     lens: Vec<u8>,
+    /// Each word's stored row (hybrid files; `u32::MAX`: none).
+    rows: Vec<u32>,
     /// Word indices sorted by length.
     order: Vec<u32>,
     /// Start of each length's run in `order`.
-    starts: [usize; MAX_WORD_CHARS + 2],
+    starts: [usize; STORED + 2],
     ids: Vec<u32>,
     vectors: Vec<f32>,
 }
@@ -63,8 +70,9 @@ impl Default for Scratch {
     fn default() -> Self {
         Scratch {
             lens: Vec::new(),
+            rows: Vec::new(),
             order: Vec::new(),
-            starts: [0; MAX_WORD_CHARS + 2],
+            starts: [0; STORED + 2],
             ids: Vec::new(),
             vectors: Vec::new(),
         }
@@ -78,6 +86,8 @@ pub struct Embedder {
     /// The empty word's vector: both LSTMs stay in their zero state, so only the bias and
     /// the highway layer act. Computed once; no engine runs zero-length sequences.
     empty: Vec<f32>,
+    /// A hybrid file's stored rows.
+    rows: Option<StoredRows>,
     scratch: Scratch,
 }
 
@@ -106,7 +116,9 @@ impl Embedder {
             #[cfg(not(feature = "tract"))]
             BackendChoice::Tract => return Err(Error::Unavailable { backend: "tract" }),
         };
-        Ok(Self::with_backend(artifact, backend, &weights))
+        let mut embedder = Self::with_backend(artifact, backend, &weights);
+        embedder.rows = StoredRows::from_artifact(artifact)?;
+        Ok(embedder)
     }
 
     /// The kernel over the character model of any kind of file (a tagger's first half).
@@ -120,6 +132,7 @@ impl Embedder {
             manifest: artifact.manifest().clone(),
             backend,
             empty: empty_word_vector(&artifact.manifest().shapes(), weights),
+            rows: None,
             scratch: Scratch::default(),
         }
     }
@@ -142,8 +155,20 @@ impl Embedder {
         }
     }
 
-    /// Writes the vector of `words[i]` to `out[i * dim..(i + 1) * dim]`. Unknown characters
-    /// read as UNK; words longer than [`MAX_WORD_CHARS`] characters keep their first ones.
+    /// Rows a hybrid file stores (0 for a character model alone).
+    pub fn stored_rows(&self) -> usize {
+        self.rows.as_ref().map_or(0, StoredRows::len)
+    }
+
+    /// Heap bytes of the stored rows, their words and index.
+    pub fn stored_rows_bytes(&self) -> usize {
+        self.rows.as_ref().map_or(0, StoredRows::heap_bytes)
+    }
+
+    /// Writes the vector of `words[i]` to `out[i * dim..(i + 1) * dim]`: a hybrid file's
+    /// stored row for a word it stores (exact match), the character model's vector for any
+    /// other. Unknown characters read as UNK; words longer than [`MAX_WORD_CHARS`]
+    /// characters keep their first ones.
     pub fn embed_into(&mut self, words: &[&str], out: &mut [f32]) -> Result<()> {
         let dim = self.dim();
         let need = words.len() * dim;
@@ -163,6 +188,12 @@ impl Embedder {
                 self.embed_group(words, chunk_start..chunk_end, len, out)?;
             }
         }
+        if let Some(rows) = &self.rows {
+            let s = &self.scratch;
+            for &i in &s.order[s.starts[STORED]..s.starts[STORED + 1]] {
+                rows.write(s.rows[i as usize] as usize, &mut out[i as usize * dim..]);
+            }
+        }
         Ok(())
     }
 
@@ -170,12 +201,17 @@ impl Embedder {
     fn sort_by_length(&mut self, words: &[&str]) {
         let s = &mut self.scratch;
         s.lens.clear();
-        s.lens.extend(
-            words
-                .iter()
-                .map(|w| w.chars().take(MAX_WORD_CHARS).count() as u8),
-        );
-        s.starts = [0; MAX_WORD_CHARS + 2];
+        s.rows.clear();
+        for w in words {
+            let row = self.rows.as_ref().and_then(|r| r.find(w));
+            s.rows.push(row.map_or(u32::MAX, |r| r as u32));
+            let len = match row {
+                Some(_) => STORED,
+                None => w.chars().take(MAX_WORD_CHARS).count(),
+            };
+            s.lens.push(len as u8);
+        }
+        s.starts = [0; STORED + 2];
         for &len in &s.lens {
             s.starts[len as usize + 1] += 1;
         }

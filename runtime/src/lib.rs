@@ -27,6 +27,7 @@ mod kernel_backend;
 pub mod parity;
 #[cfg(feature = "reference")]
 pub mod reference;
+mod rows;
 mod sentence;
 mod tagger;
 #[cfg(feature = "tract")]

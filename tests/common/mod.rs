@@ -74,12 +74,12 @@ pub fn fixture() -> &'static Fixture {
             .into_iter()
             .map(|p| {
                 let path = dir.path().join(format!("model-{p}.onnx"));
-                let report = export::export(&model_dir, &path, p, &check).unwrap();
+                let report = export::export(&model_dir, &path, p, &check, None).unwrap();
                 (p, path, report)
             })
             .collect();
         let highway_onnx = dir.path().join("highway.onnx");
-        export::export(&highway_dir, &highway_onnx, Precision::F32, &check).unwrap();
+        export::export(&highway_dir, &highway_onnx, Precision::F32, &check, None).unwrap();
         Fixture {
             _dir: dir,
             teacher,

@@ -17,7 +17,8 @@ use rand::{Rng, SeedableRng};
 use std::path::Path;
 use sublex_kernel::layout::{transpose_into, LstmDirection};
 use sublex_runtime::artifact::{
-    encode_embedder, CharModelWeights, Kind, Manifest, Precision, FORMAT_VERSION,
+    encode_embedder, encode_hybrid, CharModelWeights, Kind, Manifest, Precision, RowsMeta,
+    FORMAT_VERSION, MAX_ROWS,
 };
 use sublex_runtime::parity::{max_abs_diff, tolerance};
 use sublex_runtime::{reference, Artifact, BackendChoice, CharVocab, Embedder};
@@ -39,6 +40,17 @@ pub struct ExportReport {
     pub precision_max_diff: f32,
     pub precision_min_cosine: f32,
     pub precision_mean_cosine: f32,
+    /// Hybrid files: rows stored, and stored words whose vector both engines return exactly
+    /// as the file stores it.
+    pub stored_rows: usize,
+    pub stored_rows_checked: usize,
+}
+
+/// A hybrid file's stored rows: the teacher's first (most frequent) `rows` words.
+pub struct Keep<'a> {
+    pub teacher: &'a crate::teacher::Teacher,
+    pub rows: usize,
+    pub precision: Precision,
 }
 
 pub(crate) fn data(t: Tensor<2>) -> Vec<f32> {
@@ -156,6 +168,7 @@ pub fn manifest(info: &ModelInfo, precision: Precision) -> Manifest {
         loss: info.loss.cli_name().to_string(),
         teacher: info.teacher.clone(),
         tagger: None,
+        rows: None,
     }
 }
 
@@ -167,20 +180,37 @@ pub fn export(
     out: &Path,
     precision: Precision,
     check_words: &[String],
+    keep: Option<Keep>,
 ) -> Result<ExportReport> {
     let device = Device::flex();
     let (model, info) = checkpoint::load_model(model_dir, &device)?;
     let weights = weights_of(&model);
-    let manifest = manifest(&info, precision);
+    let mut manifest = manifest(&info, precision);
     let shapes = manifest.shapes();
     weights.check(&shapes)?;
-    checkpoint::write_atomic(out, &encode_embedder(&manifest, &weights))?;
+    let bytes = match &keep {
+        None => encode_embedder(&manifest, &weights),
+        Some(keep) => {
+            let (words, rows) = kept_rows(keep, manifest.dim)?;
+            manifest.rows = Some(RowsMeta {
+                words: words.to_vec(),
+                precision: keep.precision,
+            });
+            encode_hybrid(&manifest, &weights, rows)
+        }
+    };
+    checkpoint::write_atomic(out, &bytes)?;
     let artifact = Artifact::open(out)?;
     let file_weights = artifact.weights()?;
+    let stored_rows_checked = check_stored_rows(&artifact)?;
 
     let vocab = &info.model.vocab;
+    // The character model's parity, on words the file does not store.
+    let stored: std::collections::HashSet<&String> =
+        manifest.rows.iter().flat_map(|r| &r.words).collect();
     let mut words: Vec<String> = check_words.to_vec();
     words.extend(made_up_words(vocab, 200, 1));
+    words.retain(|w| !stored.contains(w));
     let refs: Vec<&str> = words.iter().map(String::as_str).collect();
     let exact = reference::embed(&shapes, &file_weights, vocab, &refs);
     let exact_f32_model = reference::embed(&shapes, &weights, vocab, &refs);
@@ -206,6 +236,8 @@ pub fn export(
         precision_max_diff: max_abs_diff(&exact, &exact_f32_model),
         precision_min_cosine: cosines.iter().copied().fold(1f32, f32::min),
         precision_mean_cosine: cosines.iter().sum::<f32>() / cosines.len().max(1) as f32,
+        stored_rows: stored.len(),
+        stored_rows_checked,
     };
     let allowed = tolerance(max_abs_value);
     if [
@@ -225,6 +257,48 @@ pub fn export(
         );
     }
     Ok(report)
+}
+
+/// The teacher's first `keep.rows` words and their rows, `dim` wide.
+fn kept_rows<'t>(keep: &Keep<'t>, dim: usize) -> Result<(&'t [String], &'t [f32])> {
+    let t = keep.teacher;
+    if t.dim() != dim {
+        bail!(
+            "--keep-top: the teacher has {} dimensions, the model makes {dim}",
+            t.dim()
+        );
+    }
+    if keep.rows > t.len() || keep.rows > MAX_ROWS {
+        bail!(
+            "--keep-top {}: the teacher has {} rows (a file stores at most {MAX_ROWS})",
+            keep.rows,
+            t.len()
+        );
+    }
+    Ok((&t.words()[..keep.rows], &t.vectors()[..keep.rows * dim]))
+}
+
+/// Both engines return exactly the stored row for a stored word (up to its first 1,000),
+/// alone and in a batch with words the character model embeds; the count checked.
+fn check_stored_rows(artifact: &Artifact) -> Result<usize> {
+    let (Some(meta), Some(rows)) = (&artifact.manifest().rows, artifact.rows()?) else {
+        return Ok(0);
+    };
+    let dim = artifact.manifest().dim;
+    let n = meta.words.len().min(1000);
+    let mut words: Vec<String> = meta.words[..n].to_vec();
+    words.push("notstoredqq".into());
+    for backend in [BackendChoice::Kernel, BackendChoice::Tract] {
+        let got = runtime_vectors(artifact, backend, &words)?;
+        let alone = runtime_vectors(artifact, backend, &words[..1])?;
+        if got[..n * dim] != rows[..n * dim] || alone[..] != rows[..dim] {
+            bail!(
+                "{}: the runtime ({backend:?}) does not return the stored rows: the export is wrong",
+                artifact.path().display()
+            );
+        }
+    }
+    Ok(n)
 }
 
 /// The vectors the runtime gives for `words` with `backend`.

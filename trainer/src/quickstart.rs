@@ -132,7 +132,7 @@ pub fn run(data: DefaultData, out: &Path, progress: bool) -> Result<String> {
 fn deploy(out: &Path, teacher: &Teacher, teacher_path: &Path, summary: &mut String) -> Result<()> {
     let onnx = out.join("model.onnx");
     let check = &teacher.words()[..teacher.len().min(1000)];
-    let report = export::export(out, &onnx, Precision::F32, check)?;
+    let report = export::export(out, &onnx, Precision::F32, check, None)?;
     let mut embedder = Embedder::open(&onnx, BackendChoice::Auto)?;
     let words = ["hello", "wrld", "unfriendliest", "zyxt"];
     let mut vectors = vec![0.0; words.len() * embedder.dim()];

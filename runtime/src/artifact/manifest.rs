@@ -52,7 +52,25 @@ pub struct Manifest {
     pub teacher: String,
     /// Present exactly when `kind` is [`Kind::Tagger`].
     pub tagger: Option<TaggerDims>,
+    /// A hybrid embedder's stored teacher rows (issue 15): their words and storage.
+    pub rows: Option<RowsMeta>,
 }
+
+/// The words of a hybrid file's stored rows (row `i` is `words[i]`'s) and how the rows are
+/// stored. The runtime returns a stored word's row and the character model's vector for any
+/// other word.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowsMeta {
+    pub words: Vec<String>,
+    pub precision: Precision,
+}
+
+/// Keys of a hybrid file. Words are joined by newlines (teacher words never hold one).
+const ROWS_KEYS: [&str; 2] = ["sublex.rows.words", "sublex.rows.precision"];
+
+/// The most rows a file may store (a teacher's 4M rows at 300 dimensions stay far from any
+/// overflow).
+pub const MAX_ROWS: usize = 1 << 22;
 
 /// What a tagger adds to the character model.
 #[derive(Clone, Debug, PartialEq)]
@@ -107,6 +125,10 @@ impl Manifest {
             ];
             entries.extend(TAGGER_KEYS.iter().copied().zip(values));
         }
+        if let Some(r) = &self.rows {
+            let values = [r.words.join("\n"), r.precision.to_string()];
+            entries.extend(ROWS_KEYS.iter().copied().zip(values));
+        }
         entries
     }
 
@@ -145,7 +167,9 @@ impl Manifest {
                 })
             }
         };
+        let rows = parse_rows(&get, kind)?;
         Ok(Manifest {
+            rows,
             format_version,
             kind,
             precision: parse_value(KEYS[2], field(2)?)?,
@@ -159,6 +183,36 @@ impl Manifest {
             tagger,
         })
     }
+}
+
+/// A hybrid embedder's rows: both keys or neither, distinct non-empty words.
+fn parse_rows<'a>(
+    get: &impl Fn(&str) -> Option<&'a str>,
+    kind: Kind,
+) -> Result<Option<RowsMeta>, FileProblem> {
+    let (words, precision) = match (get(ROWS_KEYS[0]), get(ROWS_KEYS[1])) {
+        (None, None) => return Ok(None),
+        (Some(w), Some(p)) => (w, p),
+        (None, Some(_)) => return Err(FileProblem::MissingMetadata(ROWS_KEYS[0])),
+        (Some(_), None) => return Err(FileProblem::MissingMetadata(ROWS_KEYS[1])),
+    };
+    let bad = |key: &'static str, value: &str| FileProblem::BadMetadata {
+        key,
+        value: value.chars().take(200).collect(),
+    };
+    let list: Vec<String> = words.split('\n').map(str::to_owned).collect();
+    let unique: std::collections::HashSet<&String> = list.iter().collect();
+    if kind != Kind::Embedder
+        || list.len() > MAX_ROWS
+        || list.iter().any(String::is_empty)
+        || unique.len() != list.len()
+    {
+        return Err(bad(ROWS_KEYS[0], words));
+    }
+    Ok(Some(RowsMeta {
+        words: list,
+        precision: parse_value(ROWS_KEYS[1], precision)?,
+    }))
 }
 
 /// A size: 1 to [`MAX_DIM`].

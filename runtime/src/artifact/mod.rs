@@ -10,10 +10,10 @@ pub mod validate;
 mod weights;
 mod write;
 
-pub use manifest::{Kind, Manifest, Precision, TaggerDims, FORMAT_VERSION};
+pub use manifest::{Kind, Manifest, Precision, RowsMeta, TaggerDims, FORMAT_VERSION, MAX_ROWS};
 pub use read::Artifact;
 pub use weights::{CharModelWeights, Shapes, TaggerShapes, TaggerWeights};
-pub use write::{encode_embedder, encode_tagger};
+pub use write::{check_rows, encode_embedder, encode_hybrid, encode_tagger};
 
 use prost::Message;
 

@@ -56,7 +56,8 @@ impl Artifact {
         // The file must be the writer's model for its manifest and the weights it holds.
         let canon = match artifact.manifest.kind {
             Kind::Embedder => {
-                super::write::embedder_model(&artifact.manifest, &artifact.weights()?)
+                let rows = artifact.rows()?.unwrap_or_default();
+                super::write::embedder_model(&artifact.manifest, &artifact.weights()?, &rows)
             }
             Kind::Tagger => {
                 super::write::tagger_model(&artifact.manifest, &artifact.tagger_weights()?)
@@ -120,7 +121,16 @@ impl Artifact {
         })
     }
 
-    /// One weight, from whichever of its stored forms the file holds.
+    /// A hybrid file's stored rows as f32 (`[words, dim]`, int8 times its row's scale, f16
+    /// widened); `None` for a file without them.
+    pub fn rows(&self) -> Result<Option<Vec<f32>>> {
+        let Some(meta) = &self.manifest.rows else {
+            return Ok(None);
+        };
+        let dims = [meta.words.len(), self.manifest.dim];
+        self.weight(super::write::ROWS, &dims).map(Some)
+    }
+
     /// A tagger's weights, f32 whatever the storage; an error for an embedder file.
     pub fn tagger_weights(&self) -> Result<TaggerWeights> {
         self.expect_kind(Kind::Tagger)?;

@@ -49,10 +49,12 @@ pub(super) fn canonical_encoding(proto: &ModelProto, bytes: &[u8]) -> Result<(),
 /// The weights the manifest declares fit in the file (at least a byte each): checked before
 /// anything is sized from the manifest, so a hostile manifest cannot ask for a huge buffer.
 pub(super) fn declared_size(manifest: &Manifest, file_len: usize) -> Result<(), FileProblem> {
+    let rows = manifest.rows.as_ref().map_or(0, |r| r.words.len() as u64);
     let declared = match manifest.tagger_shapes() {
         Some(t) => t.declared_params(),
         None => manifest.shapes().declared_params(),
-    };
+    }
+    .saturating_add(rows.saturating_mul(manifest.dim as u64));
     if declared > file_len as u64 {
         return Err(FileProblem::TooSmall {
             declared,

@@ -25,14 +25,45 @@ const IR_VERSION: i64 = 8;
 /// The ONNX bytes of `weights` described by `manifest` (its precision picks the storage).
 /// Panics only on a programming error: call [`CharModelWeights::check`] first.
 pub fn encode_embedder(manifest: &Manifest, weights: &CharModelWeights) -> Vec<u8> {
-    embedder_model(manifest, weights).encode_to_vec()
+    embedder_model(manifest, weights, &[]).encode_to_vec()
 }
 
-/// The model [`encode_embedder`] encodes; the validator compares files with it.
-pub(crate) fn embedder_model(manifest: &Manifest, weights: &CharModelWeights) -> pb::ModelProto {
+/// A hybrid embedder (issue 15): [`encode_embedder`] plus the teacher rows `rows`
+/// (`[words, dim]` row-major, row `i` that of `manifest.rows`' word `i`), stored at the rows'
+/// precision as initializers named `rows` (f32), `rows.f16`, or `rows.q` + `rows.scale`
+/// (int8, one scale per row) that no graph node reads: any ONNX runtime runs the character
+/// model and leaves them alone. Call [`check_rows`] first.
+pub fn encode_hybrid(manifest: &Manifest, weights: &CharModelWeights, rows: &[f32]) -> Vec<u8> {
+    embedder_model(manifest, weights, rows).encode_to_vec()
+}
+
+/// The stored rows fit the manifest: one row of `dim` values per stored word.
+pub fn check_rows(manifest: &Manifest, rows: &[f32]) -> Result<(), String> {
+    let words = manifest.rows.as_ref().map_or(0, |r| r.words.len());
+    if rows.len() != words * manifest.dim {
+        return Err(format!(
+            "{} stored values for {words} words of {} dimensions",
+            rows.len(),
+            manifest.dim
+        ));
+    }
+    Ok(())
+}
+
+/// The model [`encode_embedder`] and [`encode_hybrid`] encode; the validator compares files
+/// with it.
+pub(crate) fn embedder_model(
+    manifest: &Manifest,
+    weights: &CharModelWeights,
+    rows: &[f32],
+) -> pb::ModelProto {
     let shapes = manifest.shapes();
     let mut g = GraphBuilder::new(manifest.precision);
     g.embedder(&shapes, weights);
+    if let Some(meta) = &manifest.rows {
+        let dims = [meta.words.len(), shapes.dim];
+        g.store(ROWS, &dims, rows, meta.precision);
+    }
     let inputs = vec![value_info(
         INPUT,
         DataType::Int64,
@@ -78,6 +109,8 @@ pub(crate) fn tagger_model(manifest: &Manifest, weights: &TaggerWeights) -> pb::
     g.into_model("sublex_tagger", inputs, output, manifest)
 }
 
+/// The stored rows' initializer name (before the storage's suffix).
+pub(crate) const ROWS: &str = "rows";
 pub(crate) const TAGGER_CHARS: &str = "chars";
 pub(crate) const TAGGER_REVERSED: &str = "chars_reversed";
 pub(crate) const TAGGER_LAST: &str = "last";
@@ -147,41 +180,46 @@ impl GraphBuilder {
 
     /// A large weight, stored at the model's precision and turned back into f32 in-graph.
     fn weight(&mut self, name: &str, dims: &[usize], data: &[f32]) {
+        self.store(name, dims, data, self.precision);
+        let to_f32 = || vec![attr_int("to", DataType::Float as i64)];
         match self.precision {
+            Precision::F32 => {}
+            Precision::F16 => self.add("Cast", &[&format!("{name}.f16")], name, to_f32()),
+            Precision::Int8 => {
+                let widened = format!("{name}.widened");
+                self.add("Cast", &[&format!("{name}.q")], &widened, to_f32());
+                self.add("Mul", &[&widened, &format!("{name}.scale")], name, vec![]);
+            }
+        }
+    }
+
+    /// The initializers of `data` at `precision`: `name` (f32), `name.f16`, or `name.q` with
+    /// `name.scale` (int8, one scale per row of the last axis).
+    fn store(&mut self, name: &str, dims: &[usize], data: &[f32], precision: Precision) {
+        match precision {
             Precision::F32 => self.initializers.push(f32_tensor(name, dims, data)),
             Precision::F16 => {
-                let stored = format!("{name}.f16");
                 let bits = data
                     .iter()
                     .flat_map(|&x| half::f16::from_f32(x).to_le_bytes())
                     .collect();
+                let stored = format!("{name}.f16");
                 self.initializers
                     .push(raw_tensor(&stored, dims, DataType::Float16, bits));
-                self.add(
-                    "Cast",
-                    &[&stored],
-                    name,
-                    vec![attr_int("to", DataType::Float as i64)],
-                );
             }
             Precision::Int8 => {
-                let (stored, scale) = (format!("{name}.q"), format!("{name}.scale"));
                 let (q, scales) = super::quantize_rows(data, *dims.last().unwrap_or(&1));
                 let mut scale_dims = dims.to_vec();
                 *scale_dims.last_mut().expect("weights have dimensions") = 1;
                 let bytes = q.iter().map(|&v| v as u8).collect();
+                self.initializers.push(raw_tensor(
+                    &format!("{name}.q"),
+                    dims,
+                    DataType::Int8,
+                    bytes,
+                ));
                 self.initializers
-                    .push(raw_tensor(&stored, dims, DataType::Int8, bytes));
-                self.initializers
-                    .push(f32_tensor(&scale, &scale_dims, &scales));
-                let widened = format!("{name}.widened");
-                self.add(
-                    "Cast",
-                    &[&stored],
-                    &widened,
-                    vec![attr_int("to", DataType::Float as i64)],
-                );
-                self.add("Mul", &[&widened, &scale], name, vec![]);
+                    .push(f32_tensor(&format!("{name}.scale"), &scale_dims, &scales));
             }
         }
     }

@@ -28,6 +28,7 @@ fn random_char_model(precision: Precision, highway: bool) -> (Manifest, CharMode
         loss: "cos".into(),
         teacher: "random".into(),
         tagger: None,
+        rows: None,
     };
     let weights = synthetic::char_model_weights(&manifest.shapes(), 42);
     weights.check(&manifest.shapes()).unwrap();

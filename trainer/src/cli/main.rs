@@ -131,6 +131,13 @@ struct ExportArgs {
     /// Tagger: check burn against the runtime on every sentence of this corpus.
     #[arg(long)]
     check_corpus: Option<PathBuf>,
+    /// A hybrid file: also store --teacher's K most frequent rows (its first K); the runtime
+    /// returns them for those words and the character model's vector for any other.
+    #[arg(long)]
+    keep_top: Option<usize>,
+    /// Storage of the kept rows: int8 (a scale per row), f16 or f32.
+    #[arg(long, default_value = "int8")]
+    rows_precision: Precision,
 }
 
 #[derive(Args)]
@@ -263,17 +270,34 @@ fn export_command(a: ExportArgs) -> Result<()> {
         );
         return Ok(());
     }
-    let check_words = match &a.teacher {
+    let teacher = match &a.teacher {
         Some(path) => {
             let options = LoadOptions {
-                max_words: Some(a.check_words),
+                max_words: Some(a.check_words.max(a.keep_top.unwrap_or(0))),
                 ..LoadOptions::default()
             };
-            Teacher::load(path, &options)?.words().to_vec()
+            Some(Teacher::load(path, &options)?)
         }
-        None => Vec::new(),
+        None if a.keep_top.is_some() => {
+            anyhow::bail!("--keep-top needs --teacher (the rows to keep)")
+        }
+        None => None,
     };
-    let report = export::export(&a.model, &a.out, a.precision, &check_words)?;
+    let check_words = teacher.as_ref().map_or_else(Vec::new, |t| {
+        t.words()[..a.check_words.min(t.len())].to_vec()
+    });
+    let keep = (teacher.as_ref().zip(a.keep_top)).map(|(teacher, rows)| export::Keep {
+        teacher,
+        rows,
+        precision: a.rows_precision,
+    });
+    let report = export::export(&a.model, &a.out, a.precision, &check_words, keep)?;
+    if report.stored_rows > 0 {
+        eprintln!(
+            "stored {} teacher rows ({}); both engines return the first {} exactly",
+            report.stored_rows, a.rows_precision, report.stored_rows_checked
+        );
+    }
     eprintln!(
         "wrote {} ({} bytes, {}); on {} words against the f64 reference: max |diff| kernel {:.1e}, tract {:.1e}, burn {:.1e} (largest component {:.2}); \
          {} storage vs the f32 model: max |diff| {:.1e}, cosine min {:.6} mean {:.6}",

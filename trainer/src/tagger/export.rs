@@ -143,6 +143,7 @@ fn tagger_manifest(config: &TaggerConfig, precision: Precision) -> Manifest {
             word_hidden: config.hidden,
             mlp: config.mlp,
         }),
+        rows: None,
     }
 }
 

@@ -1,0 +1,133 @@
+//! A hybrid file's stored teacher rows (issue 15), kept in the form the file stores them
+//! (int8 with a scale per row, f16, or f32), with their words sorted once at load for a
+//! binary search: a lookup allocates nothing and a row costs its stored bytes in memory.
+
+use crate::artifact::onnx::TensorProto;
+use crate::artifact::{Artifact, Precision};
+use crate::error::{Error, Result, WeightError, WeightProblem};
+
+enum Values {
+    F32(Vec<f32>),
+    F16(Vec<u16>),
+    Int8 { q: Vec<i8>, scale: Vec<f32> },
+}
+
+pub(crate) struct StoredRows {
+    /// Every stored word, concatenated; word `i` is `text[ends[i - 1]..ends[i]]`.
+    text: String,
+    ends: Vec<u32>,
+    /// Row ids in the byte order of their words.
+    sorted: Vec<u32>,
+    values: Values,
+    dim: usize,
+}
+
+impl StoredRows {
+    /// The rows of a validated file; `None` when it stores none.
+    pub fn from_artifact(artifact: &Artifact) -> Result<Option<StoredRows>> {
+        let Some(meta) = &artifact.manifest().rows else {
+            return Ok(None);
+        };
+        let (mut text, mut ends) = (String::new(), Vec::with_capacity(meta.words.len()));
+        for word in &meta.words {
+            text.push_str(word);
+            ends.push(text.len() as u32);
+        }
+        let mut rows = StoredRows {
+            text,
+            ends,
+            sorted: (0..meta.words.len() as u32).collect(),
+            values: read_values(artifact, meta.precision)?,
+            dim: artifact.manifest().dim,
+        };
+        let mut sorted = std::mem::take(&mut rows.sorted);
+        sorted.sort_unstable_by(|&a, &b| rows.word(a as usize).cmp(rows.word(b as usize)));
+        rows.sorted = sorted;
+        Ok(Some(rows))
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn word(&self, row: usize) -> &str {
+        let start = if row == 0 {
+            0
+        } else {
+            self.ends[row - 1] as usize
+        };
+        &self.text[start..self.ends[row] as usize]
+    }
+
+    /// The row of `word`, if the file stores it (exact match).
+    pub fn find(&self, word: &str) -> Option<usize> {
+        self.sorted
+            .binary_search_by(|&row| self.word(row as usize).cmp(word))
+            .ok()
+            .map(|i| self.sorted[i] as usize)
+    }
+
+    /// Writes row `row` as f32 (the same values [`Artifact::rows`] reads) to `out[..dim]`.
+    pub fn write(&self, row: usize, out: &mut [f32]) {
+        let (dim, out) = (self.dim, &mut out[..self.dim]);
+        let span = row * dim..(row + 1) * dim;
+        match &self.values {
+            Values::F32(v) => out.copy_from_slice(&v[span]),
+            Values::F16(v) => {
+                for (o, &b) in out.iter_mut().zip(&v[span]) {
+                    *o = half::f16::from_bits(b).to_f32();
+                }
+            }
+            Values::Int8 { q, scale } => {
+                for (o, &x) in out.iter_mut().zip(&q[span]) {
+                    *o = x as f32 * scale[row];
+                }
+            }
+        }
+    }
+
+    /// Bytes held: the words, their index and the stored values.
+    pub fn heap_bytes(&self) -> usize {
+        let values = match &self.values {
+            Values::F32(v) => 4 * v.len(),
+            Values::F16(v) => 2 * v.len(),
+            Values::Int8 { q, scale } => q.len() + 4 * scale.len(),
+        };
+        self.text.len() + 4 * (self.ends.len() + self.sorted.len()) + values
+    }
+}
+
+/// The stored values straight from the initializers (the validator has checked their types,
+/// shapes and values when the file opened).
+fn read_values(artifact: &Artifact, precision: Precision) -> Result<Values> {
+    let find = |name: &str| -> Result<&TensorProto> {
+        let found = artifact.proto().graph.iter().flat_map(|g| &g.initializer);
+        found.into_iter().find(|t| t.name == name).ok_or_else(|| {
+            let problem = WeightProblem::Missing;
+            Error::file(
+                artifact.path(),
+                WeightError {
+                    name: name.into(),
+                    problem,
+                },
+            )
+        })
+    };
+    let f32s = |t: &TensorProto| -> Vec<f32> {
+        (t.raw_data.chunks_exact(4))
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect()
+    };
+    Ok(match precision {
+        Precision::F32 => Values::F32(f32s(find("rows")?)),
+        Precision::F16 => Values::F16(
+            (find("rows.f16")?.raw_data.chunks_exact(2))
+                .map(|b| u16::from_le_bytes([b[0], b[1]]))
+                .collect(),
+        ),
+        Precision::Int8 => Values::Int8 {
+            q: find("rows.q")?.raw_data.iter().map(|&b| b as i8).collect(),
+            scale: f32s(find("rows.scale")?),
+        },
+    })
+}
