@@ -270,10 +270,12 @@ fn export_command(a: ExportArgs) -> Result<()> {
         );
         return Ok(());
     }
+    // The character model is checked on the teacher's words after the kept ones.
+    let kept = a.keep_top.unwrap_or(0);
     let teacher = match &a.teacher {
         Some(path) => {
             let options = LoadOptions {
-                max_words: Some(a.check_words.max(a.keep_top.unwrap_or(0))),
+                max_words: Some(kept + a.check_words),
                 ..LoadOptions::default()
             };
             Some(Teacher::load(path, &options)?)
@@ -283,9 +285,9 @@ fn export_command(a: ExportArgs) -> Result<()> {
         }
         None => None,
     };
-    let check_words = teacher.as_ref().map_or_else(Vec::new, |t| {
-        t.words()[..a.check_words.min(t.len())].to_vec()
-    });
+    let check_words = teacher
+        .as_ref()
+        .map_or_else(Vec::new, |t| t.words()[kept.min(t.len())..].to_vec());
     let keep = (teacher.as_ref().zip(a.keep_top)).map(|(teacher, rows)| export::Keep {
         teacher,
         rows,
