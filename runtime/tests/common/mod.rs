@@ -13,7 +13,9 @@ pub fn random_model(precision: Precision, highway: bool) -> Vec<u8> {
     encode_embedder(&manifest, &weights)
 }
 
-fn random_char_model(precision: Precision, highway: bool) -> (Manifest, CharModelWeights) {
+/// The manifest and weights of [`random_model`].
+#[allow(dead_code)]
+pub fn random_char_model(precision: Precision, highway: bool) -> (Manifest, CharModelWeights) {
     let vocab = CharVocab::build(["abcdefghijklmnopqrstuvwxyz-'.0123456789éü"], 1);
     let (dc, h, d) = (100, 100, 100);
     let manifest = Manifest {

@@ -1,0 +1,138 @@
+//! Hybrid files (issue 15): teacher rows stored beside the character model. A stored word
+//! gets exactly its stored (dequantised) row, any other word the character model's vector,
+//! the same alone and in any batch, on both engines; a damaged row table is refused.
+
+mod common;
+
+use prost::Message;
+use sublex_runtime::artifact::onnx::ModelProto;
+use sublex_runtime::artifact::{encode_embedder, encode_hybrid, sign, RowsMeta};
+use sublex_runtime::{Artifact, BackendChoice, Embedder, Error, Precision};
+
+const WORDS: [&str; 6] = ["the", "of", "city", "ünïcode", "a", "zebra"];
+
+/// The random character model, and the same model with `WORDS` stored (rows in ±2).
+fn files(rows_precision: Precision) -> (Vec<u8>, Vec<u8>, Vec<f32>) {
+    let (mut manifest, weights) = common::random_char_model(Precision::F32, false);
+    let plain = encode_embedder(&manifest, &weights);
+    let rows = sublex_kernel::reference::Lcg(9).vec(WORDS.len() * manifest.dim, 2.0);
+    manifest.rows = Some(RowsMeta {
+        words: WORDS.map(String::from).to_vec(),
+        precision: rows_precision,
+    });
+    (plain, encode_hybrid(&manifest, &weights, &rows), rows)
+}
+
+fn embed(bytes: &[u8], backend: BackendChoice, words: &[&str]) -> Vec<f32> {
+    let artifact = Artifact::from_bytes("hybrid.onnx", bytes).unwrap();
+    let mut embedder = Embedder::from_artifact(&artifact, backend).unwrap();
+    let mut out = vec![f32::NAN; words.len() * embedder.dim()];
+    embedder.embed_into(words, &mut out).unwrap();
+    out
+}
+
+#[test]
+fn stored_words_get_their_rows_and_others_the_character_model() {
+    for precision in [Precision::F32, Precision::F16, Precision::Int8] {
+        let (plain, hybrid, _) = files(precision);
+        let artifact = Artifact::from_bytes("hybrid.onnx", &hybrid).unwrap();
+        let stored = artifact.rows().unwrap().unwrap();
+        let dim = artifact.manifest().dim;
+        let batch = [
+            "zebra",
+            "zebras",
+            "the",
+            "",
+            "The",
+            "city",
+            "cities",
+            "ünïcode",
+        ];
+        for backend in [BackendChoice::Kernel, BackendChoice::Tract] {
+            let got = embed(&hybrid, backend, &batch);
+            let character = embed(&plain, backend, &batch);
+            for (i, word) in batch.iter().enumerate() {
+                let row = &got[i * dim..(i + 1) * dim];
+                let want = match WORDS.iter().position(|w| w == word) {
+                    Some(r) => &stored[r * dim..(r + 1) * dim],
+                    None => &character[i * dim..(i + 1) * dim],
+                };
+                assert_eq!(row, want, "{precision} {backend:?} {word:?}");
+                assert_eq!(row, &embed(&hybrid, backend, &[word])[..], "{word:?} alone");
+            }
+        }
+    }
+}
+
+/// int8 rows are the teacher's within half a step of their row's scale; f16 within f16's
+/// rounding.
+#[test]
+fn stored_rows_are_the_rows_given_up_to_their_storage() {
+    for (precision, relative) in [(Precision::Int8, 0.5 / 127.0), (Precision::F16, 1e-3)] {
+        let (_, hybrid, rows) = files(precision);
+        let stored = Artifact::from_bytes("h.onnx", &hybrid)
+            .unwrap()
+            .rows()
+            .unwrap()
+            .unwrap();
+        let dim = rows.len() / WORDS.len();
+        for (s, r) in stored.chunks(dim).zip(rows.chunks(dim)) {
+            let max = r.iter().fold(0f32, |m, x| m.max(x.abs()));
+            let diff = s.iter().zip(r).fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+            assert!(
+                diff <= relative * max * 1.0001,
+                "{precision}: {diff} of {max}"
+            );
+        }
+    }
+}
+
+/// Rewrites the file's model with `edit` and signs it again (the checksum is no defence).
+fn damaged(bytes: &[u8], edit: impl FnOnce(&mut ModelProto)) -> String {
+    let mut model = ModelProto::decode(bytes).unwrap();
+    edit(&mut model);
+    sign(&mut model);
+    match Artifact::from_bytes("damaged.onnx", &model.encode_to_vec()) {
+        Err(e @ Error::File { .. }) => e.to_string(),
+        other => panic!("a damaged row table was accepted: {other:?}"),
+    }
+}
+
+#[test]
+fn a_damaged_row_table_is_refused() {
+    let (_, hybrid, _) = files(Precision::Int8);
+    let tensor = |m: &mut ModelProto, name: &str| {
+        let g = m.graph.as_mut().unwrap();
+        g.initializer
+            .iter_mut()
+            .position(|t| t.name == name)
+            .unwrap()
+    };
+    let short = damaged(&hybrid, |m| {
+        let i = tensor(m, "rows.q");
+        m.graph.as_mut().unwrap().initializer[i].raw_data.pop();
+    });
+    assert!(short.contains("rows"), "{short}");
+    let missing = damaged(&hybrid, |m| {
+        let i = tensor(m, "rows.scale");
+        m.graph.as_mut().unwrap().initializer.remove(i);
+    });
+    assert!(missing.contains("rows"), "{missing}");
+    let huge = damaged(&hybrid, |m| {
+        let i = tensor(m, "rows.scale");
+        let t = &mut m.graph.as_mut().unwrap().initializer[i];
+        t.raw_data[..4].copy_from_slice(&1e6f32.to_le_bytes());
+    });
+    assert!(huge.contains("rows"), "{huge}");
+    let key = "sublex.rows.words";
+    let twice = damaged(&hybrid, |m| {
+        let e = m.metadata_props.iter_mut().find(|e| e.key == key).unwrap();
+        e.value = "the\nthe\ncity\nünïcode\na\nzebra".into();
+    });
+    assert!(twice.contains(key), "{twice}");
+    let fewer = damaged(&hybrid, |m| {
+        let e = m.metadata_props.iter_mut().find(|e| e.key == key).unwrap();
+        e.value = "the\nof".into();
+    });
+    assert!(fewer.contains("rows"), "{fewer}");
+}
