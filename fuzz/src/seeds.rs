@@ -5,8 +5,9 @@
 use anyhow::{Context, Result};
 use std::path::Path;
 use sublex_runtime::artifact::onnx::ModelProto;
-use sublex_runtime::artifact::{encode_embedder, encode_tagger, Kind, Manifest, TaggerDims};
+use sublex_runtime::artifact::{encode_embedder, encode_hybrid, encode_tagger};
 use sublex_runtime::artifact::{Artifact, FORMAT_VERSION};
+use sublex_runtime::artifact::{Kind, Manifest, RowsMeta, TaggerDims};
 use sublex_runtime::reference::synthetic;
 use sublex_runtime::{CharVocab, Precision};
 
@@ -35,7 +36,7 @@ impl Seed {
     }
 }
 
-/// Embedders (f32, f16, int8 with a highway layer) and taggers (f32, f16, int8).
+/// Embedders (f32, f16, int8 with a highway layer, a hybrid) and taggers (f32, f16, int8).
 pub fn builtin() -> Vec<Seed> {
     let mut seeds = Vec::new();
     for (precision, highway) in [
@@ -51,6 +52,19 @@ pub fn builtin() -> Vec<Seed> {
         );
         seeds.push(Seed::new(name, &encode_embedder(&m, &weights)).expect("a valid seed"));
     }
+    // A hybrid embedder: int8 rows of a few words beside an f16 character model.
+    let mut m = manifest(Kind::Embedder, Precision::F16, false);
+    let weights = synthetic::char_model_weights(&m.shapes(), 7);
+    let words = ["the", "of", "and", "zebra", "é"]
+        .map(String::from)
+        .to_vec();
+    let rows = synthetic::Lcg(7).vec(words.len() * m.dim, 3.0);
+    m.rows = Some(RowsMeta {
+        words,
+        precision: Precision::Int8,
+    });
+    let bytes = encode_hybrid(&m, &weights, &rows);
+    seeds.push(Seed::new("hybrid-f16-int8rows".into(), &bytes).expect("a valid seed"));
     for precision in [Precision::F32, Precision::F16, Precision::Int8] {
         let m = manifest(Kind::Tagger, precision, false);
         let shapes = m.tagger_shapes().expect("a tagger manifest");

@@ -15,7 +15,7 @@ const WORDS: [&str; 6] = ["the", "of", "city", "ünïcode", "a", "zebra"];
 fn files(rows_precision: Precision) -> (Vec<u8>, Vec<u8>, Vec<f32>) {
     let (mut manifest, weights) = common::random_char_model(Precision::F32, false);
     let plain = encode_embedder(&manifest, &weights);
-    let rows = sublex_kernel::reference::Lcg(9).vec(WORDS.len() * manifest.dim, 2.0);
+    let rows = sublex_runtime::reference::synthetic::Lcg(9).vec(WORDS.len() * manifest.dim, 2.0);
     manifest.rows = Some(RowsMeta {
         words: WORDS.map(String::from).to_vec(),
         precision: rows_precision,
