@@ -188,17 +188,7 @@ pub fn export(
     let mut manifest = manifest(&info, precision);
     let shapes = manifest.shapes();
     weights.check(&shapes)?;
-    let bytes = match &keep {
-        None => encode_embedder(&manifest, &weights),
-        Some(keep) => {
-            let (words, rows) = kept_rows(keep, manifest.dim)?;
-            manifest.rows = Some(RowsMeta {
-                words: words.to_vec(),
-                precision: keep.precision,
-            });
-            encode_hybrid(&manifest, &weights, rows)
-        }
-    };
+    let bytes = encode(&mut manifest, &weights, keep.as_ref())?;
     checkpoint::write_atomic(out, &bytes)?;
     let artifact = Artifact::open(out)?;
     let file_weights = artifact.weights()?;
@@ -257,6 +247,24 @@ pub fn export(
         );
     }
     Ok(report)
+}
+
+/// The file's bytes: the character model, and with `keep` the kept rows (added to
+/// `manifest`).
+fn encode(
+    manifest: &mut Manifest,
+    weights: &CharModelWeights,
+    keep: Option<&Keep>,
+) -> Result<Vec<u8>> {
+    let Some(keep) = keep else {
+        return Ok(encode_embedder(manifest, weights));
+    };
+    let (words, rows) = kept_rows(keep, manifest.dim)?;
+    manifest.rows = Some(RowsMeta {
+        words: words.to_vec(),
+        precision: keep.precision,
+    });
+    Ok(encode_hybrid(manifest, weights, rows))
 }
 
 /// The teacher's first `keep.rows` words and their rows, `dim` wide.
