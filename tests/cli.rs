@@ -172,3 +172,74 @@ fn onnxruntime_gives_the_same_vectors() {
         eprintln!("{}: {stdout}", onnx.display());
     }
 }
+
+/// A hybrid file from the fixture's model and teacher: export checks both engines return
+/// the stored rows exactly, `sublex embed` prints a kept word's stored row and another
+/// word's character-model vector, `sublex info` shows the rows; too many rows is refused.
+#[test]
+fn a_hybrid_file_serves_kept_rows_and_the_character_model() {
+    use sublex_trainer::export::{export, Keep};
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hybrid.onnx");
+    let keep = |rows| Keep {
+        teacher: &f.teacher,
+        rows,
+        precision: Precision::F16,
+    };
+    let report = export(&f.model_dir, &path, Precision::F32, &[], Some(keep(500))).unwrap();
+    assert_eq!((report.stored_rows, report.stored_rows_checked), (500, 500));
+    let info = String::from_utf8(run(sublex().arg("info").arg(&path)).stdout).unwrap();
+    assert!(
+        info.contains("stored rows   500 teacher words (f16)"),
+        "{info}"
+    );
+
+    let kept = &f.teacher.words()[3];
+    let other = &f.teacher.words()[1500];
+    let hybrid =
+        String::from_utf8(run(sublex().arg("embed").arg(&path).args([kept, other])).stdout)
+            .unwrap();
+    let plain = String::from_utf8(
+        run(sublex()
+            .arg("embed")
+            .arg(f.onnx(Precision::F32))
+            .args([kept, other]))
+        .stdout,
+    )
+    .unwrap();
+    let numbers = |line: &str| -> Vec<f32> {
+        line.split(' ')
+            .skip(1)
+            .map(|x| x.parse().unwrap())
+            .collect()
+    };
+    let (h, p): (Vec<&str>, Vec<&str>) = (hybrid.lines().collect(), plain.lines().collect());
+    let teacher_row = f.teacher.vector(3);
+    let stored = numbers(h[0]);
+    assert!(stored
+        .iter()
+        .zip(teacher_row)
+        .all(|(s, t)| (s - t).abs() <= 2e-3 * t.abs().max(1.0)));
+    assert_ne!(
+        numbers(h[0]),
+        numbers(p[0]),
+        "the kept word comes from the rows"
+    );
+    assert_eq!(
+        numbers(h[1]),
+        numbers(p[1]),
+        "any other word from the character model"
+    );
+
+    let err = export(
+        &f.model_dir,
+        &path,
+        Precision::F32,
+        &[],
+        Some(keep(1_000_000)),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("--keep-top 1000000"), "{err}");
+}
