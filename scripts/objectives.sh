@@ -16,11 +16,13 @@ BIN=${TRAINER:-target/release/sublex-train}
 [ -n "${TRAINER:-}" ] || cargo build --release -q -p sublex-trainer
 mkdir -p "$RUNS"
 # NAME=options of each run.
+# (Run in this order: Dcos, the paper's default here, and the contrastive loss first.)
 CONFIGS=(
-  "l1=--loss l1" "l2=--loss l2" "sq=--loss sq" "linf=--loss linf" "cos=--loss cos"
-  "nce-t0.05=--loss contrastive --temperature 0.05"
+  "l1=--loss l1" "l2=--loss l2" "cos=--loss cos"
   "nce-t0.1=--loss contrastive --temperature 0.1"
+  "nce-t0.05=--loss contrastive --temperature 0.05"
   "nce-t0.2=--loss contrastive --temperature 0.2"
+  "sq=--loss sq" "linf=--loss linf"
 )
 for c in "${CONFIGS[@]}"; do
   name=${c%%=*} opts=${c#*=}
