@@ -5,6 +5,7 @@ use super::manifest::{Manifest, CHECKSUM_KEY};
 use super::onnx::DataType;
 use super::onnx::{ModelProto, TensorProto};
 use super::weights::{CharModelWeights, Shapes, TaggerWeights};
+use super::write::Int8Data;
 use super::{validate, Kind};
 use crate::error::{Error, FileProblem, Result, WeightError, WeightProblem};
 use prost::Message;
@@ -57,10 +58,12 @@ impl Artifact {
         let canon = match artifact.manifest.kind {
             Kind::Embedder => {
                 let rows = artifact.rows()?.unwrap_or_default();
-                super::write::embedder_model(&artifact.manifest, &artifact.weights()?, &rows)
+                let weights = artifact.weights()?;
+                super::write::embedder_model(&artifact.manifest, &weights, &rows, Int8Data::Skip)
             }
             Kind::Tagger => {
-                super::write::tagger_model(&artifact.manifest, &artifact.tagger_weights()?)
+                let weights = artifact.tagger_weights()?;
+                super::write::tagger_model(&artifact.manifest, &weights, Int8Data::Skip)
             }
         };
         validate::same_structure(&mut artifact.proto, canon)

@@ -25,7 +25,17 @@ const IR_VERSION: i64 = 8;
 /// The ONNX bytes of `weights` described by `manifest` (its precision picks the storage).
 /// Panics only on a programming error: call [`CharModelWeights::check`] first.
 pub fn encode_embedder(manifest: &Manifest, weights: &CharModelWeights) -> Vec<u8> {
-    embedder_model(manifest, weights, &[]).encode_to_vec()
+    embedder_model(manifest, weights, &[], Int8Data::Quantize).encode_to_vec()
+}
+
+/// What int8 tensors (`.q`, `.scale`) hold: the quantised values (a file), or nothing (the
+/// validator's model, which leaves them out of its comparison and checks them when it reads
+/// them: quantising a large table again only to discard it made up a fifth of opening a
+/// hybrid file).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Int8Data {
+    Quantize,
+    Skip,
 }
 
 /// A hybrid embedder (issue 15): [`encode_embedder`] plus the teacher rows `rows`
@@ -34,7 +44,7 @@ pub fn encode_embedder(manifest: &Manifest, weights: &CharModelWeights) -> Vec<u
 /// (int8, one scale per row) that no graph node reads: any ONNX runtime runs the character
 /// model and leaves them alone. Call [`check_rows`] first.
 pub fn encode_hybrid(manifest: &Manifest, weights: &CharModelWeights, rows: &[f32]) -> Vec<u8> {
-    embedder_model(manifest, weights, rows).encode_to_vec()
+    embedder_model(manifest, weights, rows, Int8Data::Quantize).encode_to_vec()
 }
 
 /// The stored rows fit the manifest: one row of `dim` values per stored word.
@@ -56,9 +66,10 @@ pub(crate) fn embedder_model(
     manifest: &Manifest,
     weights: &CharModelWeights,
     rows: &[f32],
+    int8: Int8Data,
 ) -> pb::ModelProto {
     let shapes = manifest.shapes();
-    let mut g = GraphBuilder::new(manifest.precision);
+    let mut g = GraphBuilder::new(manifest.precision, int8);
     g.embedder(&shapes, weights);
     if let Some(meta) = &manifest.rows {
         let dims = [meta.words.len(), shapes.dim];
@@ -87,13 +98,17 @@ pub(crate) fn embedder_model(
 /// (DESIGN.md). Then the character model's projection, the word-level bidirectional LSTM over
 /// the sentence (batch 1) and the MLP.
 pub fn encode_tagger(manifest: &Manifest, weights: &TaggerWeights) -> Vec<u8> {
-    tagger_model(manifest, weights).encode_to_vec()
+    tagger_model(manifest, weights, Int8Data::Quantize).encode_to_vec()
 }
 
 /// The model [`encode_tagger`] encodes; the validator compares files with it.
-pub(crate) fn tagger_model(manifest: &Manifest, weights: &TaggerWeights) -> pb::ModelProto {
+pub(crate) fn tagger_model(
+    manifest: &Manifest,
+    weights: &TaggerWeights,
+    int8: Int8Data,
+) -> pb::ModelProto {
     let shapes = manifest.tagger_shapes().expect("a tagger manifest");
-    let mut g = GraphBuilder::new(manifest.precision);
+    let mut g = GraphBuilder::new(manifest.precision, int8);
     g.tagger(&shapes, weights);
     let padded = [Err("words"), Err("time")];
     let inputs = vec![
@@ -120,14 +135,16 @@ struct GraphBuilder {
     nodes: Vec<NodeProto>,
     initializers: Vec<TensorProto>,
     precision: Precision,
+    int8: Int8Data,
 }
 
 impl GraphBuilder {
-    fn new(precision: Precision) -> Self {
+    fn new(precision: Precision, int8: Int8Data) -> Self {
         GraphBuilder {
             nodes: Vec::new(),
             initializers: Vec::new(),
             precision,
+            int8,
         }
     }
 
@@ -208,18 +225,21 @@ impl GraphBuilder {
                     .push(raw_tensor(&stored, dims, DataType::Float16, bits));
             }
             Precision::Int8 => {
-                let (q, scales) = super::quantize_rows(data, *dims.last().unwrap_or(&1));
                 let mut scale_dims = dims.to_vec();
                 *scale_dims.last_mut().expect("weights have dimensions") = 1;
-                let bytes = q.iter().map(|&v| v as u8).collect();
-                self.initializers.push(raw_tensor(
-                    &format!("{name}.q"),
-                    dims,
-                    DataType::Int8,
-                    bytes,
-                ));
+                let (bytes, scales) = match self.int8 {
+                    Int8Data::Skip => (Vec::new(), Vec::new()),
+                    Int8Data::Quantize => {
+                        let (q, scales) = super::quantize_rows(data, *dims.last().unwrap_or(&1));
+                        let scales = scales.iter().flat_map(|s| s.to_le_bytes()).collect();
+                        (q.iter().map(|&v| v as u8).collect(), scales)
+                    }
+                };
+                let (q, scale) = (format!("{name}.q"), format!("{name}.scale"));
                 self.initializers
-                    .push(f32_tensor(&format!("{name}.scale"), &scale_dims, &scales));
+                    .push(raw_tensor(&q, dims, DataType::Int8, bytes));
+                self.initializers
+                    .push(raw_tensor(&scale, &scale_dims, DataType::Float, scales));
             }
         }
     }
