@@ -36,12 +36,15 @@ impl StoredRows {
         let mut rows = StoredRows {
             text,
             ends,
-            sorted: (0..meta.words.len() as u32).collect(),
+            sorted: Vec::new(),
             values: read_values(artifact, meta.precision)?,
             dim: artifact.manifest().dim,
         };
-        let mut sorted = std::mem::take(&mut rows.sorted);
-        sorted.sort_unstable_by(|&a, &b| rows.word(a as usize).cmp(rows.word(b as usize)));
+        // Sorted as (word, row) pairs: comparing through the offsets took most of the time.
+        let mut pairs: Vec<(&str, u32)> =
+            (0..rows.len()).map(|i| (rows.word(i), i as u32)).collect();
+        pairs.sort_unstable();
+        let sorted = pairs.into_iter().map(|(_, row)| row).collect();
         rows.sorted = sorted;
         Ok(Some(rows))
     }

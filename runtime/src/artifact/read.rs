@@ -57,7 +57,7 @@ impl Artifact {
         // The file must be the writer's model for its manifest and the weights it holds.
         let canon = match artifact.manifest.kind {
             Kind::Embedder => {
-                let rows = artifact.rows()?.unwrap_or_default();
+                let rows = artifact.rows_for_validation()?;
                 let weights = artifact.weights()?;
                 super::write::embedder_model(&artifact.manifest, &weights, &rows, Int8Data::Skip)
             }
@@ -134,6 +134,32 @@ impl Artifact {
         self.weight(super::write::ROWS, &dims).map(Some)
     }
 
+    /// What the validator needs of the stored rows: f32 and f16 rows as f32 (the writer's
+    /// model is rebuilt from them); int8 rows only checked (the writer's model leaves int8
+    /// data out), through their scales without widening every value: the largest |q| of a
+    /// row times its scale is its largest |value|.
+    fn rows_for_validation(&self) -> Result<Vec<f32>> {
+        let Some(meta) = self.manifest.rows.as_ref() else {
+            return Ok(Vec::new());
+        };
+        if meta.precision != super::Precision::Int8 {
+            return Ok(self.rows()?.unwrap_or_default());
+        }
+        let (k, dim) = (meta.words.len(), self.manifest.dim);
+        let find = |n: &str| self.initializers().find(|t| t.name == n);
+        let checked = match (find("rows.q"), find("rows.scale")) {
+            (Some(q), Some(scale)) => decode(q, &[k, dim], DataType::Int8, 1).and_then(|q| {
+                let scale = decode(scale, &[k, 1], DataType::Float, 4)?;
+                bound_int8_rows(q, scale, dim)
+            }),
+            _ => Err(WeightProblem::Missing),
+        };
+        checked.map(|()| Vec::new()).map_err(|problem| {
+            let name = super::write::ROWS.into();
+            Error::file(&self.path, WeightError { name, problem })
+        })
+    }
+
     /// A tagger's weights, f32 whatever the storage; an error for an embedder file.
     pub fn tagger_weights(&self) -> Result<TaggerWeights> {
         self.expect_kind(Kind::Tagger)?;
@@ -203,6 +229,26 @@ impl Artifact {
     fn initializers(&self) -> impl Iterator<Item = &TensorProto> {
         self.proto.graph.iter().flat_map(|g| g.initializer.iter())
     }
+}
+
+/// Every int8 row's largest |value| (its largest |q| times its scale) is finite and within
+/// the weight bound.
+fn bound_int8_rows(q: &[u8], scales: &[u8], dim: usize) -> Result<(), WeightProblem> {
+    for (row, (q, scale)) in q.chunks_exact(dim).zip(scales.chunks_exact(4)).enumerate() {
+        let scale = le_f32(scale);
+        let (at, largest) = (q.iter().enumerate())
+            .map(|(i, &v)| (i, (v as i8 as f32).abs()))
+            .fold((0, 0.0), |m, x| if x.1 > m.1 { x } else { m });
+        let value = largest * scale.abs();
+        if !scale.is_finite() || !value.is_finite() || value > validate::WEIGHT_BOUND {
+            return Err(WeightProblem::Value {
+                index: row * dim + at,
+                value: q[at] as i8 as f32 * scale,
+                bound: validate::WEIGHT_BOUND,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The stored checksum is the one the graph and the manifest give.
