@@ -3,7 +3,7 @@
 paper's grid with successive halving, then 3 seeds at its chosen point, on EWT or on the gold
 WSJ sample; prints the table (mean ± sd over seeds).
 
-usage: tagger-grid.py {ewt,wsj} [--runs DIR] [--jobs N] [--commit] [--table]
+usage: tagger-grid.py {ewt,wsj} [--runs DIR] [--jobs N] [--commit] [--table | --progress]
 
 - The grid: all 25 points (lr 1e-4..5e-4 x dropout 0.1..0.5) for CHAR and the best CHAR(D),
   a 3x3 sub-grid (lr 1e-4, 3e-4, 5e-4 x dropout 0.1, 0.3, 0.5) for the others; successive
@@ -199,6 +199,29 @@ def table(runs, names):
               f"| {sum(p['seconds'] for p in first['points']) / 60:.0f} min |")
 
 
+def progress(runs, names):
+    """Where each grid point of each seed-1 grid stands (epochs, best dev so far)."""
+    for name in names:
+        grid = os.path.join(runs.runs, runs.corpus, f"{name}-seed1", "grid")
+        if not os.path.isdir(grid):
+            continue
+        points = []
+        for point in sorted(os.listdir(grid)):
+            try:
+                with open(os.path.join(grid, point, "progress.json"), encoding="utf-8") as f:
+                    p = json.load(f)
+            except FileNotFoundError:
+                continue
+            points.append((p.get("best_dev", 0), point, p["epoch"], p.get("best_epoch", 0),
+                           p.get("seconds", 0), p.get("done", False)))
+        print(f"\n{name} (seed 1): {len(points)} points, "
+              f"{sum(p[4] for p in points) / 60:.0f} min of training so far\n")
+        print("| point | epochs | best dev (epoch) | minutes | done |\n|---|---|---|---|---|")
+        for best, point, epoch, best_epoch, seconds, done in sorted(points, reverse=True):
+            print(f"| {point} | {epoch} | {100 * best:.2f} ({best_epoch}) | {seconds / 60:.1f} "
+                  f"| {'yes' if done else ''} |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", choices=["ewt", "wsj"])
@@ -206,9 +229,14 @@ def main():
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--commit", action="store_true")
     parser.add_argument("--table", action="store_true", help="only print the table")
+    parser.add_argument("--progress", action="store_true",
+                        help="only print where each running grid stands")
     args = parser.parse_args()
     runs = Runs(args.corpus, args.runs, args.commit)
     names = list((EWT if args.corpus == "ewt" else WSJ).keys())
+    if args.progress:
+        progress(runs, names)
+        return
     failed = []
     if not args.table:
         if "TRAINER" not in os.environ:
