@@ -8,13 +8,14 @@
 //! (default 30,000, at most the teacher's); the model: one epoch on the shipped sample, or
 //! SUBLEX_BENCH_MODEL (a model directory of the teacher's dimension).
 
+mod common;
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::path::{Path, PathBuf};
 use sublex_runtime::alloc_count::{self, CountingAllocator};
 use sublex_runtime::{BackendChoice, Embedder, Precision};
 use sublex_trainer::export::{export, Keep};
 use sublex_trainer::teacher::{LoadOptions, Teacher};
-use sublex_trainer::train::{self, ReconstructOptions};
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
@@ -34,30 +35,6 @@ fn teacher(root: &Path, keep: usize) -> Teacher {
     Teacher::load(&path, &options).unwrap()
 }
 
-fn model(root: &Path, dir: &Path) -> PathBuf {
-    if let Some(dir) = std::env::var_os("SUBLEX_BENCH_MODEL") {
-        return PathBuf::from(dir);
-    }
-    let sample = Teacher::load(
-        &root.join("data/glove-6b-100d.top2k.txt"),
-        &LoadOptions {
-            cache_dir: None,
-            ..LoadOptions::default()
-        },
-    )
-    .unwrap();
-    let out = dir.join("model");
-    let opts = ReconstructOptions {
-        epochs: 1,
-        out: out.clone(),
-        resume: true,
-        keep_every: 0,
-        ..ReconstructOptions::default()
-    };
-    train::reconstruct(&sample, &opts).unwrap();
-    out
-}
-
 fn hybrid(c: &mut Criterion) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = root.join("target/sublex-bench");
@@ -65,7 +42,7 @@ fn hybrid(c: &mut Criterion) {
     let keep: usize = std::env::var("SUBLEX_BENCH_KEEP").map_or(30_000, |k| k.parse().unwrap());
     let teacher = teacher(root, keep);
     let keep = keep.min(teacher.len() - 1);
-    let model_dir = model(root, &dir);
+    let model_dir = common::model(&common::sample_teacher(root), &dir);
     let (plain, hybrid) = (
         dir.join("plain.onnx"),
         dir.join(format!("hybrid-{keep}.onnx")),

@@ -7,13 +7,13 @@
 //! The model: SUBLEX_BENCH_MODEL (a trained model directory) or, by default, one epoch on
 //! the shipped GloVe sample (speed does not depend on how long a model trained).
 
+mod common;
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::path::{Path, PathBuf};
 use sublex_runtime::alloc_count::{self, CountingAllocator};
 use sublex_runtime::{Artifact, BackendChoice, Embedder, Precision};
 use sublex_trainer::export;
-use sublex_trainer::teacher::{LoadOptions, Teacher};
-use sublex_trainer::train::{self, ReconstructOptions};
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
@@ -38,29 +38,8 @@ fn setup() -> Setup {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = root.join("target/sublex-bench");
     std::fs::create_dir_all(&dir).unwrap();
-    let teacher = Teacher::load(
-        &root.join("data/glove-6b-100d.top2k.txt"),
-        &LoadOptions {
-            cache_dir: None,
-            ..LoadOptions::default()
-        },
-    )
-    .unwrap();
-    let model_dir = match std::env::var_os("SUBLEX_BENCH_MODEL") {
-        Some(dir) => PathBuf::from(dir),
-        None => {
-            let out = dir.join("model");
-            let opts = ReconstructOptions {
-                epochs: 1,
-                out: out.clone(),
-                resume: true,
-                keep_every: 0,
-                ..ReconstructOptions::default()
-            };
-            train::reconstruct(&teacher, &opts).unwrap();
-            out
-        }
-    };
+    let teacher = common::sample_teacher(root);
+    let model_dir = common::model(&teacher, &dir);
     let words = teacher.words();
     let of_len = |n: usize| words.iter().filter(move |w| w.chars().count() == n);
     let eight: Vec<String> = of_len(8).cycle().take(256).cloned().collect();
