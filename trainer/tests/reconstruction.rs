@@ -287,4 +287,11 @@ fn held_out_words_stay_out_of_training_and_are_scored() {
         h.overlap_words,
         held.len().min(eval::held_out::OVERLAP_WORDS)
     );
+    assert!(h.own_top1 <= h.own_top10 && h.own_top10 <= 1.0, "{h:?}");
+    // The teacher itself finds every word's own vector first.
+    let teacher_as_student =
+        eval::WordMatrix::new(t.words().to_vec(), t.vectors().to_vec(), t.dim());
+    let perfect = eval::held_out::evaluate(&teacher_as_student, &t, 0.2);
+    assert_eq!(perfect.own_top1, 1.0, "{perfect:?}");
+    assert!((perfect.mean_cosine - 1.0).abs() < 1e-6 && perfect.neighbor_overlap == 1.0);
 }

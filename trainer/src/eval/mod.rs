@@ -343,13 +343,16 @@ fn render_neighbors(s: &mut String, r: &EvalReport) {
         let _ = writeln!(
             *s,
             "\nheld-out teacher words ({} of them, {:.0}%): mean cosine to the teacher {:.3}; \
-             {} of the teacher's {} nearest neighbours found ({} words)",
+             {} of the teacher's {} nearest neighbours found ({} words); own teacher vector \
+             nearest among the held-out ones {:.1}%, among the 10 nearest {:.1}%",
             h.words,
             100.0 * h.fraction,
             h.mean_cosine,
             format_args!("{:.1}%", 100.0 * h.neighbor_overlap),
             held_out::OVERLAP_K,
-            h.overlap_words
+            h.overlap_words,
+            100.0 * h.own_top1,
+            100.0 * h.own_top10
         );
     }
 }
