@@ -36,8 +36,8 @@ done
 python3 - "$RUNS" "${CONFIGS[@]}" <<'PY'
 import json, sys
 runs, configs = sys.argv[1], sys.argv[2:]
-print("| run | loss | held-out mean cosine | held-out neighbour overlap@10 | similarity average (WS-353, MEN, RW; reported only) | minutes |")
-print("|---|---|---|---|---|---|")
+print("| run | loss | held-out mean cosine | held-out neighbour overlap@10 | own vector first / in top 10 (among held-out) | similarity average (WS-353, MEN, RW; reported only) | minutes |")
+print("|---|---|---|---|---|---|---|")
 for c in configs:
     name, opts = c.split("=", 1)
     try:
@@ -46,6 +46,7 @@ for c in configs:
         continue
     h = r["held_out"]
     seconds = sum(json.loads(l)["seconds"] for l in open(f"{runs}/{name}/metrics.jsonl"))
+    own = f"{100 * h['own_top1']:.2f}% / {100 * h['own_top10']:.2f}%" if "own_top1" in h else "-"
     print(f"| {name} | `{opts}` | {h['mean_cosine']:.3f} | {100 * h['neighbor_overlap']:.1f}% "
-          f"| {r['similarity_average']:.3f} | {seconds / 60:.1f} |")
+          f"| {own} | {r['similarity_average']:.3f} | {seconds / 60:.1f} |")
 PY
