@@ -2,9 +2,10 @@
 //! (int8 with a scale per row, f16, or f32), with their words sorted once at load for a
 //! binary search: a lookup allocates nothing and a row costs its stored bytes in memory.
 
-use crate::artifact::onnx::TensorProto;
+use crate::artifact::onnx::DataType;
+use crate::artifact::read::le_f32;
 use crate::artifact::{Artifact, Precision};
-use crate::error::{Error, Result, WeightError, WeightProblem};
+use crate::error::Result;
 
 enum Values {
     F32(Vec<f32>),
@@ -100,37 +101,36 @@ impl StoredRows {
     }
 }
 
-/// The stored values straight from the initializers (the validator has checked their types,
-/// shapes and values when the file opened).
+/// The stored values straight from the file's initializers (type and shape checked).
 fn read_values(artifact: &Artifact, precision: Precision) -> Result<Values> {
-    let find = |name: &str| -> Result<&TensorProto> {
-        let found = artifact.proto().graph.iter().flat_map(|g| &g.initializer);
-        found.into_iter().find(|t| t.name == name).ok_or_else(|| {
-            let problem = WeightProblem::Missing;
-            Error::file(
-                artifact.path(),
-                WeightError {
-                    name: name.into(),
-                    problem,
-                },
-            )
-        })
-    };
-    let f32s = |t: &TensorProto| -> Vec<f32> {
-        (t.raw_data.chunks_exact(4))
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect()
-    };
+    let dims = [
+        artifact
+            .manifest()
+            .rows
+            .as_ref()
+            .map_or(0, |r| r.words.len()),
+        artifact.manifest().dim,
+    ];
     Ok(match precision {
-        Precision::F32 => Values::F32(f32s(find("rows")?)),
-        Precision::F16 => Values::F16(
-            (find("rows.f16")?.raw_data.chunks_exact(2))
-                .map(|b| u16::from_le_bytes([b[0], b[1]]))
-                .collect(),
-        ),
-        Precision::Int8 => Values::Int8 {
-            q: find("rows.q")?.raw_data.iter().map(|&b| b as i8).collect(),
-            scale: f32s(find("rows.scale")?),
-        },
+        Precision::F32 => {
+            let raw = artifact.stored("rows", &dims, DataType::Float)?;
+            Values::F32(raw.chunks_exact(4).map(le_f32).collect())
+        }
+        Precision::F16 => {
+            let raw = artifact.stored("rows.f16", &dims, DataType::Float16)?;
+            Values::F16(
+                raw.chunks_exact(2)
+                    .map(|b| u16::from_le_bytes([b[0], b[1]]))
+                    .collect(),
+            )
+        }
+        Precision::Int8 => {
+            let q = artifact.stored("rows.q", &dims, DataType::Int8)?;
+            let scale = artifact.stored("rows.scale", &[dims[0], 1], DataType::Float)?;
+            Values::Int8 {
+                q: q.iter().map(|&b| b as i8).collect(),
+                scale: scale.chunks_exact(4).map(le_f32).collect(),
+            }
+        }
     })
 }

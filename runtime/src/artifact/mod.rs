@@ -5,7 +5,7 @@
 mod manifest;
 pub mod onnx;
 mod proto;
-mod read;
+pub(crate) mod read;
 pub mod validate;
 mod weights;
 mod write;

@@ -146,16 +146,29 @@ impl Artifact {
             return Ok(self.rows()?.unwrap_or_default());
         }
         let (k, dim) = (meta.words.len(), self.manifest.dim);
-        let find = |n: &str| self.initializers().find(|t| t.name == n);
-        let checked = match (find("rows.q"), find("rows.scale")) {
-            (Some(q), Some(scale)) => decode(q, &[k, dim], DataType::Int8, 1).and_then(|q| {
-                let scale = decode(scale, &[k, 1], DataType::Float, 4)?;
-                bound_int8_rows(q, scale, dim)
-            }),
-            _ => Err(WeightProblem::Missing),
-        };
-        checked.map(|()| Vec::new()).map_err(|problem| {
+        let q = self.stored("rows.q", &[k, dim], DataType::Int8)?;
+        let scale = self.stored("rows.scale", &[k, 1], DataType::Float)?;
+        bound_int8_rows(q, scale, dim).map_err(|problem| {
             let name = super::write::ROWS.into();
+            Error::file(&self.path, WeightError { name, problem })
+        })?;
+        Ok(Vec::new())
+    }
+
+    /// The raw bytes of the initializer `name`, checked to be of `dtype` and shape `dims`
+    /// (little-endian, as the format stores them).
+    pub(crate) fn stored(&self, name: &str, dims: &[usize], dtype: DataType) -> Result<&[u8]> {
+        let width = match dtype {
+            DataType::Float => 4,
+            DataType::Float16 => 2,
+            _ => 1,
+        };
+        let tensor = self.initializers().find(|t| t.name == name);
+        let raw = tensor.map_or(Err(WeightProblem::Missing), |t| {
+            decode(t, dims, dtype, width)
+        });
+        raw.map_err(|problem| {
+            let name = name.into();
             Error::file(&self.path, WeightError { name, problem })
         })
     }
@@ -283,7 +296,7 @@ fn verify_checksum(proto: &ModelProto) -> Result<(), FileProblem> {
     Ok(())
 }
 
-fn le_f32(b: &[u8]) -> f32 {
+pub(crate) fn le_f32(b: &[u8]) -> f32 {
     f32::from_le_bytes([b[0], b[1], b[2], b[3]])
 }
 
