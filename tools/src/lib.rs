@@ -6,6 +6,7 @@
 //! encoded in memory by the runtime's own writer and measured the same way; word tables are
 //! counted (parameters times bytes per parameter), never loaded.
 
+pub mod curve;
 pub mod deployed;
 pub mod plot;
 pub mod render;

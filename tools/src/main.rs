@@ -1,7 +1,9 @@
 use anyhow::Result;
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use sublex_runtime::alloc_count::CountingAllocator;
+use sublex_runtime::Precision;
+use sublex_tools::curve::{self, CurveInputs};
 use sublex_tools::report::{self, Inputs};
 use sublex_tools::{plot, render};
 
@@ -13,10 +15,13 @@ static HEAP: CountingAllocator = CountingAllocator;
 /// quality each byte buys.
 #[derive(Parser)]
 #[command(name = "sublex-report", version)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// The teacher table (only its header, or its line count for GloVe, is read).
-    #[arg(long)]
-    teacher: PathBuf,
+    #[arg(long, required = true)]
+    teacher: Option<PathBuf>,
     /// Exported embedder files (`sublex-train export`).
     #[arg(long, num_args = 1..)]
     model: Vec<PathBuf>,
@@ -35,6 +40,38 @@ struct Cli {
     plot: Option<PathBuf>,
 }
 
+#[derive(Subcommand)]
+enum Command {
+    /// Quality per byte: the hybrid file (`export --keep-top K`) at each K against the
+    /// teacher truncated to the same bytes at int8, and the full f32 table; every pair and
+    /// question scored, what an artifact cannot embed counting as cosine 0 or wrong.
+    Curve {
+        /// The teacher table (read whole).
+        #[arg(long)]
+        teacher: PathBuf,
+        /// A character-only embedder of that teacher (`sublex-train export`).
+        #[arg(long)]
+        student: PathBuf,
+        /// Stored rows of each hybrid file.
+        #[arg(long, num_args = 1.., default_values_t = [0, 1_000, 3_000, 10_000, 30_000, 100_000])]
+        keep: Vec<usize>,
+        #[arg(long, default_value_t = Precision::Int8)]
+        rows_precision: Precision,
+        #[arg(long, num_args = 1.., required = true)]
+        similarity: Vec<PathBuf>,
+        #[arg(long, num_args = 1..)]
+        analogy: Vec<PathBuf>,
+        /// Analogy search space: the teacher's first N words.
+        #[arg(long, default_value_t = 30_000)]
+        analogy_vocab: usize,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Md)]
+        format: OutputFormat,
+        /// Also draw both curves (log bytes) to this SVG file.
+        #[arg(long)]
+        plot: Option<PathBuf>,
+    },
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum OutputFormat {
     Md,
@@ -43,8 +80,11 @@ enum OutputFormat {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
+    if let Some(command) = cli.command {
+        return run(command);
+    }
     let report = report::build(&Inputs {
-        teacher: cli.teacher,
+        teacher: cli.teacher.expect("clap requires --teacher"),
         models: cli.model,
         taggers: cli.tagger,
         runs: cli.runs,
@@ -56,6 +96,38 @@ fn main() -> Result<()> {
     match cli.format {
         OutputFormat::Md => print!("{}", render::markdown(&report)),
         OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+    }
+    Ok(())
+}
+
+fn run(command: Command) -> Result<()> {
+    let Command::Curve {
+        teacher,
+        student,
+        keep,
+        rows_precision,
+        similarity,
+        analogy,
+        analogy_vocab,
+        format,
+        plot,
+    } = command;
+    let curve = curve::build(&CurveInputs {
+        teacher,
+        student,
+        keep,
+        rows_precision,
+        similarity,
+        analogy,
+        analogy_vocab,
+    })?;
+    if let Some(path) = &plot {
+        plot::curve_svg(&curve, path)?;
+        eprintln!("plot: {}", path.display());
+    }
+    match format {
+        OutputFormat::Md => print!("{}", curve::markdown(&curve)),
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&curve)?),
     }
     Ok(())
 }

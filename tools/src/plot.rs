@@ -1,6 +1,7 @@
-//! Size against quality, one point per scored artifact: similarity on the left, tagging
-//! accuracy on the right, bytes on disk on a log axis.
+//! Size against quality on a log axis of bytes: the report's artifacts (similarity on the
+//! left, tagging accuracy on the right), and the quality-per-byte curves.
 
+use crate::curve::{series_name, Curve, Point, Series};
 use crate::report::{Report, Row};
 use anyhow::{anyhow, Result};
 use plotters::prelude::*;
@@ -81,6 +82,82 @@ fn draw(
             + Circle::new((0, 0), 4, BLUE.filled())
             + Text::new(name.clone(), (7, dy), ("sans-serif", 11))
     }))?;
+    Ok(())
+}
+
+/// The curves' panels: a point's score, and the axis it is read on.
+type CurveScore = (&'static str, &'static str, fn(&Point) -> Option<f64>);
+const CURVE_PANELS: [CurveScore; 2] = [
+    ("word similarity, every pair", "mean Spearman", |p| {
+        Some(p.similarity_average)
+    }),
+    ("analogy, every question", "accuracy %", |p| {
+        p.analogy.map(|a| 100.0 * a)
+    }),
+];
+
+/// Writes the quality-per-byte curves (hybrid and truncated table, the full table as a
+/// point) to `path` as SVG; the analogy panel only when analogies were scored.
+pub fn curve_svg(curve: &Curve, path: &Path) -> Result<()> {
+    let fail = |e: &dyn std::fmt::Display| anyhow!("{}: {e}", path.display());
+    let has_analogy = curve.points.iter().any(|p| p.analogy.is_some());
+    let panels = if has_analogy { 2 } else { 1 };
+    let root = SVGBackend::new(path, (600 * panels as u32, 480)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| fail(&e))?;
+    for (area, panel) in root.split_evenly((1, panels)).iter().zip(&CURVE_PANELS) {
+        draw_curves(area, panel, curve).map_err(|e| fail(&e))?;
+    }
+    root.present().map_err(|e| fail(&e))
+}
+
+fn draw_curves(
+    area: &DrawingArea<SVGBackend, plotters::coord::Shift>,
+    &(title, y_desc, score): &CurveScore,
+    curve: &Curve,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let scored: Vec<(Series, f64, f64)> = (curve.points.iter())
+        .filter_map(|p| Some((p.series, p.bytes as f64, score(p)?)))
+        .collect();
+    let (x_lo, x_hi) = span(scored.iter().map(|p| p.1)).unwrap_or((1e3, 1e8));
+    let (y_lo, y_hi) = span(scored.iter().map(|p| p.2)).unwrap_or((0.0, 1.0));
+    let pad = ((y_hi - y_lo) * 0.1).max(1e-3);
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(55)
+        .build_cartesian_2d(
+            (x_lo / 1.5..x_hi * 1.5).log_scale(),
+            (y_lo - pad)..(y_hi + pad),
+        )?;
+    chart
+        .configure_mesh()
+        .x_desc("bytes (log)")
+        .y_desc(y_desc)
+        .x_label_formatter(&|b| human_bytes(*b))
+        .draw()?;
+    for (series, color) in [
+        (Series::Hybrid, BLUE),
+        (Series::Truncated, RED),
+        (Series::Full, BLACK),
+    ] {
+        let mut line: Vec<(f64, f64)> = (scored.iter())
+            .filter(|p| p.0 == series)
+            .map(|p| (p.1, p.2))
+            .collect();
+        line.sort_by(|a, b| a.0.total_cmp(&b.0));
+        chart
+            .draw_series(LineSeries::new(line.clone(), color.stroke_width(2)))?
+            .label(series_name(series))
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], color.stroke_width(2)));
+        chart.draw_series(line.iter().map(|&p| Circle::new(p, 4, color.filled())))?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()?;
     Ok(())
 }
 

@@ -298,3 +298,53 @@ fn bad_inputs_are_named_in_the_error() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.txt"));
 }
+
+/// Quality per byte on a hand-made teacher whose cosines order the pairs as the people did:
+/// the full table scores 1; a table too short for a pair's word scores that pair 0.
+#[test]
+fn the_curve_scores_every_pair_and_sizes_the_truncated_table_to_the_hybrid() {
+    use sublex_tools::curve::{build, CurveInputs, Series};
+    let _turn = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let teacher = dir.path().join("axes.txt");
+    std::fs::write(
+        &teacher,
+        "the 1 0 0\nof 1 1 0\nand 1 2 0\nto 0 1 0\na 0 0 1\n",
+    )
+    .unwrap();
+    let pairs = dir.path().join("pairs.txt");
+    // cos(the, of) .71 > cos(the, and) .45 > cos(the, to) 0, as the scores rank them.
+    std::fs::write(&pairs, "the of 3\nthe and 2\nthe to 1\n").unwrap();
+    model(dir.path(), "student", 1, 0.0);
+    let student = dir.path().join("student-f32.onnx");
+    let curve = build(&CurveInputs {
+        teacher,
+        student: student.clone(),
+        keep: vec![0, 5],
+        rows_precision: Precision::Int8,
+        similarity: vec![pairs],
+        analogy: vec![],
+        analogy_vocab: 5,
+    })
+    .unwrap();
+    let at = |series, i| {
+        curve
+            .points
+            .iter()
+            .filter(|p| p.series == series)
+            .nth(i)
+            .unwrap()
+    };
+    // K = 0 is the character model's own file, re-encoded byte for byte.
+    assert_eq!(at(Series::Hybrid, 0).bytes, len(&student));
+    // Every row stored: int8 keeps the order, so the hybrid ranks like the full table.
+    assert_eq!(at(Series::Hybrid, 1).similarity, vec![1.0]);
+    let full = at(Series::Full, 0);
+    // 15 f32 values, 11 bytes of words and 5 separators.
+    assert_eq!((full.rows, full.bytes), (5, 5 * 12 + 11 + 5));
+    assert!((full.similarity_average - 1.0).abs() < 1e-12);
+    // All five int8 rows fit in any model file's bytes (sizing: curve.rs's unit tests).
+    let truncated = at(Series::Truncated, 0);
+    assert_eq!((truncated.rows, truncated.bytes), (5, 5 * 7 + 11 + 5));
+    assert_eq!(truncated.similarity, vec![1.0]);
+}

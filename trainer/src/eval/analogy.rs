@@ -80,6 +80,16 @@ pub struct AnalogyScore {
     pub categories: Vec<CategoryScore>,
 }
 
+impl AnalogyScore {
+    /// Correct answers over every question, a question with a word outside the search space
+    /// counted wrong: how artifacts that cover different words are compared (issue 15).
+    pub fn of_all_questions(&self) -> f64 {
+        let (correct, questions) =
+            (self.categories.iter()).fold((0, 0), |(c, q), s| (c + s.correct, q + s.questions));
+        correct as f64 / questions.max(1) as f64
+    }
+}
+
 /// Scores `set` with the vectors `matrix` (`[words.len(), dim]`) of the search-space `words`.
 pub fn evaluate(set: &AnalogySet, words: &[String], matrix: &[f32], dim: usize) -> AnalogyScore {
     let mut unit = matrix.to_vec();
