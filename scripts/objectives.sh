@@ -3,8 +3,8 @@
 # several temperatures), the same epochs on the 100k GloVe teacher with 5% of its words held
 # out. Choices are read off the held-out columns; the similarity column is reported, not used.
 # Usage: scripts/objectives.sh [EPOCHS] [RUNS_DIR]   (defaults: 10 runs/objectives)
-# One run at a time at the lowest priority (other jobs keep the cores); resumable; prints a
-# Markdown table.
+# One run at a time at priority NICE (default 19: other jobs keep the cores); resumable;
+# prints a Markdown table. A config naming its own --epochs trains that long.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EPOCHS=${1:-10}
@@ -13,6 +13,7 @@ DATA=../shared/data
 GLOVE=$DATA/teacher/glove-6b-100d.top100k.txt
 SIM=("$DATA/similarity/EN-WS-353-ALL.txt" "$DATA/similarity/EN-MEN-TR-3k.txt" "$DATA/similarity/EN-RW-STANFORD.txt")
 BIN=${TRAINER:-target/release/sublex-train}
+NICE=${NICE:-19}
 [ -n "${TRAINER:-}" ] || cargo build --release -q -p sublex-trainer
 mkdir -p "$RUNS"
 # NAME=options of each run.
@@ -27,10 +28,11 @@ CONFIGS=(
 for c in "${CONFIGS[@]}"; do
   name=${c%%=*} opts=${c#*=}
   [ -e "$RUNS/$name/eval.json" ] && continue
+  [[ $opts == *--epochs* ]] || opts="$opts --epochs $EPOCHS"
   # shellcheck disable=SC2086
-  nice -n 19 "$BIN" reconstruct --teacher "$GLOVE" $opts --holdout 0.05 --epochs "$EPOCHS" \
+  nice -n "$NICE" "$BIN" reconstruct --teacher "$GLOVE" $opts --holdout 0.05 \
     --keep-every 0 --out "$RUNS/$name" --resume >>"$RUNS/$name.log" 2>&1
-  nice -n 19 "$BIN" eval --model "$RUNS/$name" --teacher "$GLOVE" --held-out 0.05 \
+  nice -n "$NICE" "$BIN" eval --model "$RUNS/$name" --teacher "$GLOVE" --held-out 0.05 \
     --similarity "${SIM[@]}" --json >/dev/null
 done
 python3 - "$RUNS" "${CONFIGS[@]}" <<'PY'
