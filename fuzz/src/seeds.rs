@@ -7,7 +7,7 @@ use std::path::Path;
 use sublex_runtime::artifact::onnx::ModelProto;
 use sublex_runtime::artifact::{encode_embedder, encode_hybrid, encode_tagger};
 use sublex_runtime::artifact::{Artifact, FORMAT_VERSION};
-use sublex_runtime::artifact::{Kind, Manifest, RowsMeta, TaggerDims};
+use sublex_runtime::artifact::{Kind, Manifest, RowsMeta, TaggerDims, WordList};
 use sublex_runtime::reference::synthetic;
 use sublex_runtime::{CharVocab, Precision};
 
@@ -55,12 +55,10 @@ pub fn builtin() -> Vec<Seed> {
     // A hybrid embedder: int8 rows of a few words beside an f16 character model.
     let mut m = manifest(Kind::Embedder, Precision::F16, false);
     let weights = synthetic::char_model_weights(&m.shapes(), 7);
-    let words = ["the", "of", "and", "zebra", "é"]
-        .map(String::from)
-        .to_vec();
+    let words = WordList::new(&["the", "of", "and", "zebra", "é"]).expect("distinct words");
     let rows = synthetic::Lcg(7).vec(words.len() * m.dim, 3.0);
     m.rows = Some(RowsMeta {
-        words,
+        words: words.into(),
         precision: Precision::Int8,
     });
     let bytes = encode_hybrid(&m, &weights, &rows);

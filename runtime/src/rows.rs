@@ -1,11 +1,12 @@
 //! A hybrid file's stored teacher rows (issue 15), kept in the form the file stores them
-//! (int8 with a scale per row, f16, or f32), with their words sorted once at load for a
-//! binary search: a lookup allocates nothing and a row costs its stored bytes in memory.
+//! (int8 with a scale per row, f16, or f32), found through the manifest's hashed word list:
+//! a lookup allocates nothing and a row costs its stored bytes in memory.
 
 use crate::artifact::onnx::DataType;
 use crate::artifact::read::le_f32;
-use crate::artifact::{Artifact, Precision};
+use crate::artifact::{Artifact, Precision, WordList};
 use crate::error::Result;
+use std::sync::Arc;
 
 enum Values {
     F32(Vec<f32>),
@@ -14,11 +15,8 @@ enum Values {
 }
 
 pub(crate) struct StoredRows {
-    /// Every stored word, concatenated; word `i` is `text[ends[i - 1]..ends[i]]`.
-    text: String,
-    ends: Vec<u32>,
-    /// Row ids in the byte order of their words.
-    sorted: Vec<u32>,
+    /// The manifest's own list (shared, not copied).
+    words: Arc<WordList>,
     values: Values,
     dim: usize,
 }
@@ -29,46 +27,20 @@ impl StoredRows {
         let Some(meta) = &artifact.manifest().rows else {
             return Ok(None);
         };
-        let (mut text, mut ends) = (String::new(), Vec::with_capacity(meta.words.len()));
-        for word in &meta.words {
-            text.push_str(word);
-            ends.push(text.len() as u32);
-        }
-        let mut rows = StoredRows {
-            text,
-            ends,
-            sorted: Vec::new(),
+        Ok(Some(StoredRows {
+            words: Arc::clone(&meta.words),
             values: read_values(artifact, meta.precision)?,
             dim: artifact.manifest().dim,
-        };
-        // Sorted as (word, row) pairs: comparing through the offsets took most of the time.
-        let mut pairs: Vec<(&str, u32)> =
-            (0..rows.len()).map(|i| (rows.word(i), i as u32)).collect();
-        pairs.sort_unstable();
-        let sorted = pairs.into_iter().map(|(_, row)| row).collect();
-        rows.sorted = sorted;
-        Ok(Some(rows))
+        }))
     }
 
     pub fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    fn word(&self, row: usize) -> &str {
-        let start = if row == 0 {
-            0
-        } else {
-            self.ends[row - 1] as usize
-        };
-        &self.text[start..self.ends[row] as usize]
+        self.words.len()
     }
 
     /// The row of `word`, if the file stores it (exact match).
     pub fn find(&self, word: &str) -> Option<usize> {
-        self.sorted
-            .binary_search_by(|&row| self.word(row as usize).cmp(word))
-            .ok()
-            .map(|i| self.sorted[i] as usize)
+        self.words.find(word)
     }
 
     /// Writes row `row` as f32 (the same values [`Artifact::rows`] reads) to `out[..dim]`.
@@ -97,7 +69,7 @@ impl StoredRows {
             Values::F16(v) => 2 * v.len(),
             Values::Int8 { q, scale } => q.len() + 4 * scale.len(),
         };
-        self.text.len() + 4 * (self.ends.len() + self.sorted.len()) + values
+        self.words.heap_bytes() + values
     }
 }
 

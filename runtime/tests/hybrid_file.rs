@@ -6,7 +6,7 @@ mod common;
 
 use prost::Message;
 use sublex_runtime::artifact::onnx::ModelProto;
-use sublex_runtime::artifact::{encode_embedder, encode_hybrid, sign, RowsMeta};
+use sublex_runtime::artifact::{encode_embedder, encode_hybrid, sign, RowsMeta, WordList};
 use sublex_runtime::{Artifact, BackendChoice, Embedder, Error, Precision};
 
 const WORDS: [&str; 6] = ["the", "of", "city", "ünïcode", "a", "zebra"];
@@ -17,7 +17,7 @@ fn files(rows_precision: Precision) -> (Vec<u8>, Vec<u8>, Vec<f32>) {
     let plain = encode_embedder(&manifest, &weights);
     let rows = sublex_runtime::reference::synthetic::Lcg(9).vec(WORDS.len() * manifest.dim, 2.0);
     manifest.rows = Some(RowsMeta {
-        words: WORDS.map(String::from).to_vec(),
+        words: WordList::new(&WORDS).unwrap().into(),
         precision: rows_precision,
     });
     (plain, encode_hybrid(&manifest, &weights, &rows), rows)

@@ -9,11 +9,11 @@
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use std::path::PathBuf;
-use sublex_runtime::artifact::{check_rows, encode_embedder, encode_hybrid, RowsMeta};
 use sublex_runtime::{Artifact, BackendChoice, Embedder, Precision};
 use sublex_trainer::eval::analogy::{self, AnalogySet};
 use sublex_trainer::eval::similarity::{self, SimilaritySet};
 use sublex_trainer::eval::WordMatrix;
+use sublex_trainer::export::{self, Keep};
 use sublex_trainer::teacher::{LoadOptions, Teacher};
 
 /// What to draw.
@@ -198,8 +198,8 @@ fn check_student(student: &Artifact, teacher: &Teacher) -> Result<()> {
     Ok(())
 }
 
-/// The hybrid file of `student` and the teacher's first `k` rows, encoded in memory by the
-/// runtime's writer (the bytes `export --keep-top` writes) and read back.
+/// The hybrid file of `student` and the teacher's first `k` rows, encoded in memory as
+/// `export --keep-top` encodes it, and read back.
 fn hybrid(
     student: &Artifact,
     teacher: &Teacher,
@@ -207,26 +207,13 @@ fn hybrid(
     precision: Precision,
 ) -> Result<Artifact> {
     let mut manifest = student.manifest().clone();
-    let weights = student.weights()?;
+    let keep = (k > 0).then_some(Keep {
+        teacher,
+        rows: k,
+        precision,
+    });
+    let bytes = export::encode(&mut manifest, &student.weights()?, keep.as_ref())?;
     let name = format!("{} + {k} rows", student.path().display());
-    let bytes = if k == 0 {
-        encode_embedder(&manifest, &weights)
-    } else {
-        if k > teacher.len() {
-            bail!(
-                "--keep {k}: the teacher {} has {} rows",
-                teacher.name(),
-                teacher.len()
-            );
-        }
-        let rows = &teacher.vectors()[..k * teacher.dim()];
-        manifest.rows = Some(RowsMeta {
-            words: teacher.words()[..k].to_vec(),
-            precision,
-        });
-        check_rows(&manifest, rows).map_err(anyhow::Error::msg)?;
-        encode_hybrid(&manifest, &weights, rows)
-    };
     Ok(Artifact::from_bytes(name, &bytes)?)
 }
 

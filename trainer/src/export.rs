@@ -18,7 +18,7 @@ use std::path::Path;
 use sublex_kernel::layout::{transpose_into, LstmDirection};
 use sublex_runtime::artifact::{
     encode_embedder, encode_hybrid, CharModelWeights, Kind, Manifest, Precision, RowsMeta,
-    FORMAT_VERSION, MAX_ROWS,
+    WordList, FORMAT_VERSION, MAX_ROWS,
 };
 use sublex_runtime::parity::{max_abs_diff, tolerance};
 use sublex_runtime::{reference, Artifact, BackendChoice, CharVocab, Embedder};
@@ -196,11 +196,15 @@ pub fn export(
 
     let vocab = &info.model.vocab;
     // The character model's parity, on words the file does not store.
-    let stored: std::collections::HashSet<&String> =
-        manifest.rows.iter().flat_map(|r| &r.words).collect();
+    let stored = |w: &String| {
+        manifest
+            .rows
+            .as_ref()
+            .is_some_and(|r| r.words.find(w).is_some())
+    };
     let mut words: Vec<String> = check_words.to_vec();
     words.extend(made_up_words(vocab, 200, 1));
-    words.retain(|w| !stored.contains(w));
+    words.retain(|w| !stored(w));
     let refs: Vec<&str> = words.iter().map(String::as_str).collect();
     let exact = reference::embed(&shapes, &file_weights, vocab, &refs);
     let exact_f32_model = reference::embed(&shapes, &weights, vocab, &refs);
@@ -226,7 +230,7 @@ pub fn export(
         precision_max_diff: max_abs_diff(&exact, &exact_f32_model),
         precision_min_cosine: cosines.iter().copied().fold(1f32, f32::min),
         precision_mean_cosine: cosines.iter().sum::<f32>() / cosines.len().max(1) as f32,
-        stored_rows: stored.len(),
+        stored_rows: manifest.rows.as_ref().map_or(0, |r| r.words.len()),
         stored_rows_checked,
     };
     let allowed = tolerance(max_abs_value);
@@ -251,7 +255,7 @@ pub fn export(
 
 /// The file's bytes: the character model, and with `keep` the kept rows (added to
 /// `manifest`).
-fn encode(
+pub fn encode(
     manifest: &mut Manifest,
     weights: &CharModelWeights,
     keep: Option<&Keep>,
@@ -261,7 +265,9 @@ fn encode(
     };
     let (words, rows) = kept_rows(keep, manifest.dim)?;
     manifest.rows = Some(RowsMeta {
-        words: words.to_vec(),
+        words: WordList::new(words)
+            .map_err(|e| anyhow::anyhow!("--keep-top: the teacher's {e}"))?
+            .into(),
         precision: keep.precision,
     });
     Ok(encode_hybrid(manifest, weights, rows))
@@ -294,7 +300,7 @@ fn check_stored_rows(artifact: &Artifact) -> Result<usize> {
     };
     let dim = artifact.manifest().dim;
     let n = meta.words.len().min(1000);
-    let mut words: Vec<String> = meta.words[..n].to_vec();
+    let mut words: Vec<String> = meta.words.iter().take(n).map(String::from).collect();
     words.push("notstoredqq".into());
     for backend in [BackendChoice::Kernel, BackendChoice::Tract] {
         let got = runtime_vectors(artifact, backend, &words)?;

@@ -3,10 +3,12 @@
 //! checksum. Keys are prefixed `sublex.`; any ONNX runtime ignores them.
 
 use super::validate::MAX_DIM;
+use super::words::WordList;
 use crate::error::FileProblem;
 use crate::vocab::CharVocab;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// Bumped whenever the graph layout or a metadata key changes meaning.
 pub const FORMAT_VERSION: u32 = 1;
@@ -61,7 +63,8 @@ pub struct Manifest {
 /// other word.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RowsMeta {
-    pub words: Vec<String>,
+    /// Shared: the manifest and every engine opened from it read one list.
+    pub words: Arc<WordList>,
     pub precision: Precision,
 }
 
@@ -126,7 +129,7 @@ impl Manifest {
             entries.extend(TAGGER_KEYS.iter().copied().zip(values));
         }
         if let Some(r) = &self.rows {
-            let values = [r.words.join("\n"), r.precision.to_string()];
+            let values = [r.words.joined().to_string(), r.precision.to_string()];
             entries.extend(ROWS_KEYS.iter().copied().zip(values));
         }
         entries
@@ -200,17 +203,12 @@ fn parse_rows<'a>(
         key,
         value: value.chars().take(200).collect(),
     };
-    let list: Vec<String> = words.split('\n').map(str::to_owned).collect();
-    let unique: std::collections::HashSet<&String> = list.iter().collect();
-    if kind != Kind::Embedder
-        || list.len() > MAX_ROWS
-        || list.iter().any(String::is_empty)
-        || unique.len() != list.len()
-    {
+    if kind != Kind::Embedder {
         return Err(bad(ROWS_KEYS[0], words));
     }
+    let list = WordList::parse(words).map_err(|e| bad(ROWS_KEYS[0], &format!("{e}: {words}")))?;
     Ok(Some(RowsMeta {
-        words: list,
+        words: Arc::new(list),
         precision: parse_value(ROWS_KEYS[1], precision)?,
     }))
 }

@@ -8,11 +8,13 @@ mod proto;
 pub(crate) mod read;
 pub mod validate;
 mod weights;
+mod words;
 mod write;
 
 pub use manifest::{Kind, Manifest, Precision, RowsMeta, TaggerDims, FORMAT_VERSION, MAX_ROWS};
 pub use read::Artifact;
 pub use weights::{CharModelWeights, Shapes, TaggerShapes, TaggerWeights};
+pub use words::{WordList, WordListError};
 pub use write::{check_rows, encode_embedder, encode_hybrid, encode_tagger};
 
 use prost::Message;
