@@ -24,6 +24,8 @@ CONFIGS=(
   "nce-t0.05=--loss contrastive --temperature 0.05"
   "nce-t0.2=--loss contrastive --temperature 0.2"
   "sq=--loss sq" "linf=--loss linf"
+  "nce-t0.5=--loss contrastive --temperature 0.5"
+  "nce-t1=--loss contrastive --temperature 1"
 )
 for c in "${CONFIGS[@]}"; do
   name=${c%%=*} opts=${c#*=}
