@@ -26,6 +26,8 @@ CONFIGS=(
   "sq=--loss sq" "linf=--loss linf"
   "nce-t0.5=--loss contrastive --temperature 0.5"
   "nce-t1=--loss contrastive --temperature 1"
+  "nce-t0.2-highway=--loss contrastive --temperature 0.2 --highway"
+  "nce-t0.2-e50=--loss contrastive --temperature 0.2 --epochs 50"
 )
 for c in "${CONFIGS[@]}"; do
   name=${c%%=*} opts=${c#*=}

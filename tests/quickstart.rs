@@ -3,6 +3,7 @@
 mod common;
 
 use std::path::Path;
+use sublex_runtime::{BackendChoice, Embedder};
 use sublex_trainer::eval::EvalReport;
 use sublex_trainer::quickstart::{self, DefaultData};
 
@@ -14,7 +15,16 @@ fn quickstart_trains_evaluates_and_resumes_on_the_shipped_data() {
     data.epochs = 2;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("quickstart");
-    quickstart::run(data, &out, false).unwrap();
+    let summary = quickstart::run(data, &out, false).unwrap();
+    assert!(
+        summary.contains("untrained (the same model before training)"),
+        "{summary}"
+    );
+    // The hybrid file beside the model: all 300 teacher rows (the sample asks for 500).
+    let hybrid = out.join("model-hybrid.onnx");
+    let embedder = Embedder::open(&hybrid, BackendChoice::Kernel).unwrap();
+    assert_eq!(embedder.stored_rows(), 300);
+    assert!(summary.contains("hybrid file"), "{summary}");
     let report: EvalReport =
         serde_json::from_str(&std::fs::read_to_string(out.join("eval.json")).unwrap()).unwrap();
     assert_eq!(report.epochs, 2);
