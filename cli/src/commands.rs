@@ -7,6 +7,8 @@ use std::io::{BufRead, BufWriter, Write};
 use std::path::Path;
 use sublex_runtime::{Artifact, BackendChoice, Embedder, Precision, TagId, Tagger};
 
+use crate::word2vec::{self, Layout};
+
 /// Words embedded per call when writing a file: bounds memory for any list size.
 const BLOCK: usize = 4096;
 
@@ -96,7 +98,7 @@ pub fn embed(path: &Path, backend: BackendChoice, words: Vec<String>) -> Result<
     embedder.embed_into(&refs, &mut out)?;
     let mut stdout = BufWriter::new(std::io::stdout().lock());
     for (word, vector) in refs.iter().zip(out.chunks(embedder.dim())) {
-        write_row(&mut stdout, word, vector)?;
+        word2vec::text_row(&mut stdout, word, vector)?;
     }
     stdout.flush()?;
     Ok(())
@@ -107,10 +109,12 @@ pub fn vectors(
     backend: BackendChoice,
     words_path: &Path,
     out_path: &Path,
+    layout: Layout,
 ) -> Result<()> {
     let mut embedder = Embedder::open(path, backend)?;
     let words = read_word_list(words_path)?;
     let dim = embedder.dim();
+    let cannot_write = || format!("cannot write {}", out_path.display());
     // Written beside the target and renamed at the end: an interrupted run leaves any
     // existing file as it was.
     let dir = out_path
@@ -119,8 +123,8 @@ pub fn vectors(
         .unwrap_or(Path::new("."));
     let tmp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
-    let mut file = BufWriter::new(tmp.as_file());
-    writeln!(file, "{} {dim}", words.len())?;
+    let mut file = word2vec::Writer::new(BufWriter::new(tmp.as_file()), layout, words.len(), dim)
+        .with_context(cannot_write)?;
     let bar = ProgressBar::new(words.len() as u64).with_style(ProgressStyle::with_template(
         "{bar:40} {pos}/{len} words {per_sec} eta {eta}",
     )?);
@@ -129,19 +133,18 @@ pub fn vectors(
         let refs: Vec<&str> = block.iter().map(String::as_str).collect();
         embedder.embed_into(&refs, &mut out)?;
         for (word, vector) in refs.iter().zip(out.chunks(dim)) {
-            write_row(&mut file, word, vector)?;
+            file.row(word, vector).with_context(cannot_write)?;
         }
         bar.inc(block.len() as u64);
     }
     bar.finish_and_clear();
-    file.flush()?;
-    drop(file);
-    tmp.persist(out_path)
-        .with_context(|| format!("cannot write {}", out_path.display()))?;
+    file.finish().with_context(cannot_write)?;
+    tmp.persist(out_path).with_context(cannot_write)?;
     eprintln!(
-        "wrote {} vectors of {dim} dimensions to {}",
+        "wrote {} vectors of {dim} dimensions to {} ({})",
         words.len(),
-        out_path.display()
+        out_path.display(),
+        layout.name()
     );
     Ok(())
 }
@@ -183,14 +186,6 @@ fn cosine(a: &[f32], b: &[f32]) -> f32 {
     } else {
         0.0
     }
-}
-
-fn write_row(out: &mut impl Write, word: &str, vector: &[f32]) -> std::io::Result<()> {
-    write!(out, "{word}")?;
-    for x in vector {
-        write!(out, " {x}")?;
-    }
-    writeln!(out)
 }
 
 fn stdin_words() -> Result<Vec<String>> {

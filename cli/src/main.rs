@@ -1,6 +1,7 @@
 //! `sublex`: embed words or tag sentences with an exported model, on any CPU.
 
 mod commands;
+mod word2vec;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -40,15 +41,26 @@ enum Command {
         model: ModelArgs,
         words: Vec<String>,
     },
-    /// Write a word2vec text file with a vector for every word of a list (one per line;
-    /// only the first field counts, so vocabulary and .vec files work too).
+    /// Write a word2vec file (text, or binary with --binary) with a vector for every word of
+    /// a list (one per line; only the first field counts, so vocabulary and .vec files work
+    /// too).
     Vectors {
         #[command(flatten)]
         model: ModelArgs,
+        /// The word list.
         #[arg(long)]
         words: PathBuf,
+        /// The file to write (replaced only once it is complete).
         #[arg(long)]
         out: PathBuf,
+        /// Write word2vec binary instead of text: the header line `<count> <dim>`, then per
+        /// word its UTF-8 bytes, a space, <dim> little-endian f32 values and a newline, as
+        /// the word2vec tool writes it; gensim reads it with
+        /// `KeyedVectors.load_word2vec_format(path, binary=True)`, sublex-train as a teacher
+        /// (`.bin` or --format binary). Values are stored exactly (text prints each so it
+        /// parses back to the same f32).
+        #[arg(long)]
+        binary: bool,
     },
     /// The words of a list closest to WORD by cosine.
     Similar {
@@ -91,8 +103,17 @@ fn run(args: Args) -> Result<()> {
     match args.command {
         Command::Info { model } => commands::info(&model.model, model.backend),
         Command::Embed { model, words } => commands::embed(&model.model, model.backend, words),
-        Command::Vectors { model, words, out } => {
-            commands::vectors(&model.model, model.backend, &words, &out)
+        Command::Vectors {
+            model,
+            words,
+            out,
+            binary,
+        } => {
+            let layout = match binary {
+                true => word2vec::Layout::Binary,
+                false => word2vec::Layout::Text,
+            };
+            commands::vectors(&model.model, model.backend, &words, &out, layout)
         }
         Command::Similar {
             model,
