@@ -1,0 +1,244 @@
+//! `sublex._sublex`: the runtime's [`Embedder`] and [`Tagger`] for Python. Words go in as a
+//! list of `str`, vectors and scores come out as float32 numpy arrays; the GIL is released
+//! while the kernel runs; the runtime's errors become `OSError` (a file that cannot be read)
+//! or `ValueError` (anything else), with the runtime's message naming the file.
+
+use numpy::{IntoPyArray, PyArray2, PyArrayMethods};
+use pyo3::exceptions::{
+    PyFileNotFoundError, PyOSError, PyPermissionError, PyValueError,
+};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use std::path::PathBuf;
+use sublex_runtime::{BackendChoice, Error, FileProblem, Manifest};
+
+/// The runtime's error as the Python exception people expect: a file that cannot be read
+/// raises `OSError` (`FileNotFoundError`, `PermissionError`), anything else `ValueError`; the
+/// message is the runtime's (it names the file) followed by its causes.
+fn py_err(e: Error) -> PyErr {
+    let mut message = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        message = format!("{message}: {c}");
+        cause = c.source();
+    }
+    match &e {
+        Error::File {
+            problem: FileProblem::Io(io),
+            ..
+        } => match io.kind() {
+            std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(message),
+            std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(message),
+            _ => PyOSError::new_err(message),
+        },
+        _ => PyValueError::new_err(message),
+    }
+}
+
+fn backend(name: &str) -> PyResult<BackendChoice> {
+    name.parse().map_err(PyValueError::new_err)
+}
+
+/// `rows x cols` row-major values as a 2-D array, without a copy.
+fn matrix(py: Python<'_>, values: Vec<f32>, cols: usize) -> PyResult<Bound<'_, PyArray2<f32>>> {
+    let rows = values.len() / cols.max(1);
+    values.into_pyarray(py).reshape([rows, cols])
+}
+
+/// The manifest as a dict: what `sublex info` prints.
+fn info<'py>(py: Python<'py>, m: &Manifest) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("format_version", m.format_version)?;
+    d.set_item("kind", m.kind.to_string())?;
+    d.set_item("precision", m.precision.to_string())?;
+    d.set_item("vocab", m.vocab.chars().iter().collect::<String>())?;
+    d.set_item("char_dim", m.char_dim)?;
+    d.set_item("hidden", m.hidden)?;
+    d.set_item("dim", m.dim)?;
+    d.set_item("highway", m.highway)?;
+    d.set_item("loss", &m.loss)?;
+    d.set_item("teacher", &m.teacher)?;
+    if let Some(t) = &m.tagger {
+        d.set_item("tags", &t.tags)?;
+        d.set_item("word_hidden", t.word_hidden)?;
+        d.set_item("mlp", t.mlp)?;
+    }
+    if let Some(r) = &m.rows {
+        d.set_item("stored_rows", r.words.len())?;
+        d.set_item("rows_precision", r.precision.to_string())?;
+    }
+    Ok(d)
+}
+
+/// A character model that embeds any word (and, for a hybrid file, returns the stored
+/// teacher row of the words it keeps).
+#[pyclass(module = "sublex")]
+struct Embedder {
+    inner: sublex_runtime::Embedder,
+}
+
+#[pymethods]
+impl Embedder {
+    #[new]
+    #[pyo3(signature = (path, backend = "auto"))]
+    fn new(py: Python<'_>, path: PathBuf, backend: &str) -> PyResult<Self> {
+        let choice = self::backend(backend)?;
+        let inner = py
+            .detach(|| sublex_runtime::Embedder::open(&path, choice))
+            .map_err(py_err)?;
+        Ok(Embedder { inner })
+    }
+
+    /// Vectors of `words`, one row each: a float32 array of shape `(len(words), dim)`.
+    fn embed<'py>(
+        &mut self,
+        py: Python<'py>,
+        words: Vec<String>,
+    ) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        let dim = self.inner.dim();
+        let mut out = vec![0.0f32; words.len() * dim];
+        let inner = &mut self.inner;
+        py.detach(|| {
+            let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+            inner.embed_into(&refs, &mut out)
+        })
+        .map_err(py_err)?;
+        matrix(py, out, dim)
+    }
+
+    /// The `k` words of `among` nearest to `word` by cosine, best first, with their cosines.
+    #[pyo3(signature = (word, among, k = 10))]
+    fn similar(
+        &mut self,
+        py: Python<'_>,
+        word: String,
+        among: Vec<String>,
+        k: usize,
+    ) -> PyResult<Vec<(String, f32)>> {
+        let dim = self.inner.dim();
+        let mut out = vec![0.0f32; (among.len() + 1) * dim];
+        let inner = &mut self.inner;
+        let ranked = py
+            .detach(|| {
+                let refs: Vec<&str> = std::iter::once(word.as_str())
+                    .chain(among.iter().map(String::as_str))
+                    .collect();
+                inner.embed_into(&refs, &mut out)?;
+                Ok(rank(&out, dim))
+            })
+            .map_err(py_err)?;
+        let best = ranked.into_iter().take(k);
+        Ok(best.map(|(i, cos)| (among[i].clone(), cos)).collect())
+    }
+
+    #[getter]
+    fn dim(&self) -> usize {
+        self.inner.dim()
+    }
+
+    /// Rows the file stores (a hybrid file; 0 for a character model alone).
+    #[getter]
+    fn stored_rows(&self) -> usize {
+        self.inner.stored_rows()
+    }
+
+    #[getter]
+    fn backend(&self) -> String {
+        self.inner.backend_name()
+    }
+
+    #[getter]
+    fn info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        info(py, self.inner.manifest())
+    }
+}
+
+/// Indices of rows `1..` of `vectors` by their cosine with row 0, best first (the index
+/// counts from row 1).
+fn rank(vectors: &[f32], dim: usize) -> Vec<(usize, f32)> {
+    let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt().max(f32::MIN_POSITIVE);
+    let (query, rest) = vectors.split_at(dim);
+    let q = norm(query);
+    let mut scored: Vec<(usize, f32)> = rest
+        .chunks_exact(dim)
+        .map(|v| query.iter().zip(v).map(|(a, b)| a * b).sum::<f32>() / (q * norm(v)))
+        .enumerate()
+        .collect();
+    scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    scored
+}
+
+/// A part-of-speech tagger: one tag per token of a sentence.
+#[pyclass(module = "sublex")]
+struct Tagger {
+    inner: sublex_runtime::Tagger,
+}
+
+#[pymethods]
+impl Tagger {
+    #[new]
+    #[pyo3(signature = (path, backend = "auto"))]
+    fn new(py: Python<'_>, path: PathBuf, backend: &str) -> PyResult<Self> {
+        let choice = self::backend(backend)?;
+        let inner = py
+            .detach(|| sublex_runtime::Tagger::open(&path, choice))
+            .map_err(py_err)?;
+        Ok(Tagger { inner })
+    }
+
+    /// The best tag of every token.
+    fn tag(&mut self, py: Python<'_>, tokens: Vec<String>) -> PyResult<Vec<String>> {
+        let mut ids = vec![0; tokens.len()];
+        let inner = &mut self.inner;
+        py.detach(|| {
+            let refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
+            inner.tag_into(&refs, &mut ids)
+        })
+        .map_err(py_err)?;
+        Ok(ids
+            .into_iter()
+            .map(|id| self.inner.tag_name(id).to_string())
+            .collect())
+    }
+
+    /// Every tag's score for every token: a float32 array `(len(tokens), len(tags))`.
+    fn scores<'py>(
+        &mut self,
+        py: Python<'py>,
+        tokens: Vec<String>,
+    ) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        let tags = self.inner.tags().len();
+        let mut out = vec![0.0f32; tokens.len() * tags];
+        let inner = &mut self.inner;
+        py.detach(|| {
+            let refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
+            inner.scores_into(&refs, &mut out)
+        })
+        .map_err(py_err)?;
+        matrix(py, out, tags)
+    }
+
+    /// Tag names; column `i` of `scores` is `tags[i]`.
+    #[getter]
+    fn tags(&self) -> Vec<String> {
+        self.inner.tags().to_vec()
+    }
+
+    #[getter]
+    fn backend(&self) -> String {
+        self.inner.backend_name()
+    }
+
+    #[getter]
+    fn info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        info(py, self.inner.manifest())
+    }
+}
+
+#[pymodule]
+fn _sublex(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Embedder>()?;
+    m.add_class::<Tagger>()?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
