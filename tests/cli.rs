@@ -243,3 +243,158 @@ fn a_hybrid_file_serves_kept_rows_and_the_character_model() {
     .to_string();
     assert!(err.contains("--keep-top 1000000"), "{err}");
 }
+
+fn load(path: &std::path::Path) -> Teacher {
+    let options = LoadOptions {
+        cache_dir: None,
+        ..LoadOptions::default()
+    };
+    Teacher::load(path, &options).unwrap()
+}
+
+/// Writes `f.words()` (and a few accented ones) with `sublex vectors`, as text (`.vec`) and
+/// with --binary (`.bin`); returns both paths.
+fn write_both(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let f = fixture();
+    let list = dir.join("words.txt");
+    let mut words = f.words();
+    words.extend(["çà", "naïve", "日本"].map(String::from));
+    std::fs::write(&list, words.join("\n")).unwrap();
+    let (vec_path, bin_path) = (dir.join("out.vec"), dir.join("out.bin"));
+    for (out, binary) in [(&vec_path, false), (&bin_path, true)] {
+        let mut cmd = sublex();
+        cmd.arg("vectors")
+            .arg(f.onnx(Precision::F32))
+            .arg("--words")
+            .arg(&list)
+            .arg("--out")
+            .arg(out);
+        if binary {
+            cmd.arg("--binary");
+        }
+        run(&mut cmd);
+    }
+    (vec_path, bin_path)
+}
+
+fn bits(values: &[f32]) -> Vec<u32> {
+    values.iter().map(|v| v.to_bits()).collect()
+}
+
+/// `sublex vectors --binary` holds exactly the text file's values, and the trainer reads it
+/// as a teacher; a file that cannot be written is named.
+#[test]
+fn vectors_binary_holds_the_text_values_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (vec_path, bin_path) = write_both(dir.path());
+    let (text, binary) = (load(&vec_path), load(&bin_path));
+    assert!(binary.words().iter().any(|w| w == "日本"));
+    assert_eq!(binary.words(), text.words());
+    assert_eq!(binary.dim(), 100);
+    assert_eq!(bits(binary.vectors()), bits(text.vectors()));
+    let size = std::fs::metadata(&bin_path).unwrap().len() as usize;
+    let rows: usize = binary.words().iter().map(|w| w.len() + 2 + 400).sum();
+    assert_eq!(size, format!("{} 100\n", binary.len()).len() + rows);
+
+    let missing = dir.path().join("no-such-dir").join("x.bin");
+    let out = sublex()
+        .arg("vectors")
+        .arg(fixture().onnx(Precision::F32))
+        .arg("--words")
+        .arg(&vec_path)
+        .arg("--out")
+        .arg(&missing)
+        .arg("--binary")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no-such-dir"), "{stderr}");
+}
+
+/// gensim's word2vec binary reader and writer agree with ours: gensim loads the file
+/// `sublex vectors --binary` writes (its values printed exactly), and the trainer reads a
+/// table gensim's `save_word2vec_format(binary=True)` wrote (no newline after the vectors).
+#[test]
+fn gensim_reads_our_binary_vectors_and_we_read_its() {
+    let present = Command::new("python3")
+        .args(["-c", "import gensim"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !common::available("python3 with gensim", present) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (_, bin_path) = write_both(dir.path());
+    let ours = load(&bin_path);
+    let printed = gensim(GENSIM_LOAD, &bin_path);
+    let (words, values) = parse_rows(&printed);
+    assert_eq!(words, ours.words());
+    assert_eq!(bits(&values), bits(ours.vectors()));
+
+    let theirs = dir.path().join("gensim.bin");
+    let printed = gensim(GENSIM_SAVE, &theirs);
+    let (words, values) = parse_rows(&printed);
+    let table = load(&theirs);
+    assert_eq!(table.words(), words);
+    assert_eq!(bits(table.vectors()), bits(&values));
+    let size = std::fs::metadata(&theirs).unwrap().len();
+    eprintln!(
+        "gensim wrote {size} bytes for {} rows of {}",
+        table.len(),
+        table.dim()
+    );
+}
+
+/// Loads argv[1] with gensim and prints `word v1 .. vd` per row, each value exactly.
+const GENSIM_LOAD: &str = r#"
+import sys
+from gensim.models import KeyedVectors
+kv = KeyedVectors.load_word2vec_format(sys.argv[1], binary=True)
+for key in kv.index_to_key:
+    print(key, *(repr(float(v)) for v in kv[key]))
+"#;
+
+/// Writes a small table to argv[1] with gensim (values whose bytes hold spaces and line
+/// breaks among them) and prints it as GENSIM_LOAD does.
+const GENSIM_SAVE: &str = r#"
+import sys
+import numpy as np
+from gensim.models import KeyedVectors
+keys = ["the", "çà", "naïve", "日本", "a-b", "z"]
+values = np.random.default_rng(7).standard_normal((len(keys), 4)).astype(np.float32)
+values[4] = np.frombuffer(b"\n \n  \n \x3f\n\n\n\n\x20\x20\x20\x20", dtype="<f4")
+kv = KeyedVectors(vector_size=4, count=0, dtype=np.float32)
+kv.add_vectors(keys, values)
+kv.save_word2vec_format(sys.argv[1], binary=True)
+for key in kv.index_to_key:
+    print(key, *(repr(float(v)) for v in kv[key]))
+"#;
+
+fn gensim(script: &str, path: &std::path::Path) -> String {
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(path)
+        .env("PYTHONIOENCODING", "utf-8")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "gensim on {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `word v1 .. vd` lines: the words, and the values (f64 text of f32 values, so exact).
+fn parse_rows(text: &str) -> (Vec<String>, Vec<f32>) {
+    let mut words = Vec::new();
+    let mut values = Vec::new();
+    for line in text.lines() {
+        let mut fields = line.split(' ');
+        words.push(fields.next().unwrap().to_string());
+        values.extend(fields.map(|x| x.parse::<f64>().unwrap() as f32));
+    }
+    (words, values)
+}
