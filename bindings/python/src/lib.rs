@@ -131,6 +131,22 @@ impl Embedder {
         Ok(best.map(|(i, cos)| (among[i].clone(), cos)).collect())
     }
 
+    /// Seconds of `calls` back-to-back `embed_into` calls on `words` in Rust alone (the
+    /// benchmark's baseline: the same work without Python's part, in the same process).
+    fn _rust_seconds(&mut self, py: Python<'_>, words: Vec<String>, calls: usize) -> PyResult<f64> {
+        let mut out = vec![0.0f32; words.len() * self.inner.dim()];
+        let inner = &mut self.inner;
+        py.detach(|| {
+            let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+            let start = std::time::Instant::now();
+            for _ in 0..calls {
+                inner.embed_into(&refs, &mut out)?;
+            }
+            Ok(start.elapsed().as_secs_f64())
+        })
+        .map_err(py_err)
+    }
+
     #[getter]
     fn dim(&self) -> usize {
         self.inner.dim()

@@ -137,3 +137,20 @@ def test_keyed_vectors_round_trip(files, words):
 def test_every_exported_file_passes_the_onnx_checker(files, kind):
     onnx = need("onnx")
     onnx.checker.check_model(onnx.load(str(files[kind])), full_check=True)
+
+
+def test_the_readme_example_prints_vectors(files, tmp_path):
+    """README's "From Python" example, run as written on an exported file."""
+    import re
+    import subprocess
+    import sys
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## From Python"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    code = code.replace("runs/quickstart/model.onnx", str(files["hybrid"]))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("(3, 100) [")
+    assert "f32 500" in done.stdout  # the character model's precision, the stored rows
