@@ -16,18 +16,26 @@ use sublex_trainer::eval::WordMatrix;
 use sublex_trainer::export::{self, Keep};
 use sublex_trainer::teacher::{LoadOptions, Teacher};
 
-/// What to draw.
-#[derive(Clone, Debug)]
+/// What to draw (the `curve` command's options).
+#[derive(Clone, Debug, clap::Args)]
 pub struct CurveInputs {
+    /// The teacher table (read whole).
+    #[arg(long)]
     pub teacher: PathBuf,
-    /// An exported character-only embedder (`sublex-train export`), reconstructing `teacher`.
+    /// A character-only embedder of that teacher (`sublex-train export`).
+    #[arg(long)]
     pub student: PathBuf,
     /// Stored rows of each hybrid file.
+    #[arg(long, num_args = 1.., default_values_t = [0, 1_000, 3_000, 10_000, 30_000, 100_000])]
     pub keep: Vec<usize>,
+    #[arg(long, default_value_t = Precision::Int8)]
     pub rows_precision: Precision,
+    #[arg(long, num_args = 1.., required = true)]
     pub similarity: Vec<PathBuf>,
+    #[arg(long, num_args = 1..)]
     pub analogy: Vec<PathBuf>,
     /// Analogy search space: the teacher's first N words (fewer for a shorter table).
+    #[arg(long, default_value_t = 30_000)]
     pub analogy_vocab: usize,
 }
 

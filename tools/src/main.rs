@@ -2,7 +2,6 @@ use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use sublex_runtime::alloc_count::CountingAllocator;
-use sublex_runtime::Precision;
 use sublex_tools::curve::{self, CurveInputs};
 use sublex_tools::report::{self, Inputs};
 use sublex_tools::{plot, render};
@@ -46,24 +45,8 @@ enum Command {
     /// teacher truncated to the same bytes at int8, and the full f32 table; every pair and
     /// question scored, what an artifact cannot embed counting as cosine 0 or wrong.
     Curve {
-        /// The teacher table (read whole).
-        #[arg(long)]
-        teacher: PathBuf,
-        /// A character-only embedder of that teacher (`sublex-train export`).
-        #[arg(long)]
-        student: PathBuf,
-        /// Stored rows of each hybrid file.
-        #[arg(long, num_args = 1.., default_values_t = [0, 1_000, 3_000, 10_000, 30_000, 100_000])]
-        keep: Vec<usize>,
-        #[arg(long, default_value_t = Precision::Int8)]
-        rows_precision: Precision,
-        #[arg(long, num_args = 1.., required = true)]
-        similarity: Vec<PathBuf>,
-        #[arg(long, num_args = 1..)]
-        analogy: Vec<PathBuf>,
-        /// Analogy search space: the teacher's first N words.
-        #[arg(long, default_value_t = 30_000)]
-        analogy_vocab: usize,
+        #[command(flatten)]
+        inputs: CurveInputs,
         #[arg(long, value_enum, default_value_t = OutputFormat::Md)]
         format: OutputFormat,
         /// Also draw both curves (log bytes) to this SVG file.
@@ -102,25 +85,11 @@ fn main() -> Result<()> {
 
 fn run(command: Command) -> Result<()> {
     let Command::Curve {
-        teacher,
-        student,
-        keep,
-        rows_precision,
-        similarity,
-        analogy,
-        analogy_vocab,
+        inputs,
         format,
         plot,
     } = command;
-    let curve = curve::build(&CurveInputs {
-        teacher,
-        student,
-        keep,
-        rows_precision,
-        similarity,
-        analogy,
-        analogy_vocab,
-    })?;
+    let curve = curve::build(&inputs)?;
     if let Some(path) = &plot {
         plot::curve_svg(&curve, path)?;
         eprintln!("plot: {}", path.display());

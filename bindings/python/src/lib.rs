@@ -4,9 +4,7 @@
 //! or `ValueError` (anything else), with the runtime's message naming the file.
 
 use numpy::{IntoPyArray, PyArray2, PyArrayMethods};
-use pyo3::exceptions::{
-    PyFileNotFoundError, PyOSError, PyPermissionError, PyValueError,
-};
+use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyPermissionError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::path::PathBuf;
@@ -33,6 +31,19 @@ fn py_err(e: Error) -> PyErr {
         },
         _ => PyValueError::new_err(message),
     }
+}
+
+/// Runs `f` on `words` as `&str`s with the GIL released (the kernel's work needs no Python).
+fn detached<T: Send>(
+    py: Python<'_>,
+    words: &[String],
+    f: impl FnOnce(&[&str]) -> sublex_runtime::Result<T> + Send,
+) -> PyResult<T> {
+    py.detach(|| {
+        let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+        f(&refs)
+    })
+    .map_err(py_err)
 }
 
 fn backend(name: &str) -> PyResult<BackendChoice> {
@@ -98,11 +109,7 @@ impl Embedder {
         let dim = self.inner.dim();
         let mut out = vec![0.0f32; words.len() * dim];
         let inner = &mut self.inner;
-        py.detach(|| {
-            let refs: Vec<&str> = words.iter().map(String::as_str).collect();
-            inner.embed_into(&refs, &mut out)
-        })
-        .map_err(py_err)?;
+        detached(py, &words, |refs| inner.embed_into(refs, &mut out))?;
         matrix(py, out, dim)
     }
 
@@ -118,15 +125,11 @@ impl Embedder {
         let dim = self.inner.dim();
         let mut out = vec![0.0f32; (among.len() + 1) * dim];
         let inner = &mut self.inner;
-        let ranked = py
-            .detach(|| {
-                let refs: Vec<&str> = std::iter::once(word.as_str())
-                    .chain(among.iter().map(String::as_str))
-                    .collect();
-                inner.embed_into(&refs, &mut out)?;
-                Ok(rank(&out, dim))
-            })
-            .map_err(py_err)?;
+        let query_first: Vec<String> = std::iter::once(word).chain(among.iter().cloned()).collect();
+        let ranked = detached(py, &query_first, |refs| {
+            inner.embed_into(refs, &mut out)?;
+            Ok(rank(&out, dim))
+        })?;
         let best = ranked.into_iter().take(k);
         Ok(best.map(|(i, cos)| (among[i].clone(), cos)).collect())
     }
@@ -136,15 +139,13 @@ impl Embedder {
     fn _rust_seconds(&mut self, py: Python<'_>, words: Vec<String>, calls: usize) -> PyResult<f64> {
         let mut out = vec![0.0f32; words.len() * self.inner.dim()];
         let inner = &mut self.inner;
-        py.detach(|| {
-            let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+        detached(py, &words, |refs| {
             let start = std::time::Instant::now();
             for _ in 0..calls {
-                inner.embed_into(&refs, &mut out)?;
+                inner.embed_into(refs, &mut out)?;
             }
             Ok(start.elapsed().as_secs_f64())
         })
-        .map_err(py_err)
     }
 
     #[getter]
@@ -172,7 +173,13 @@ impl Embedder {
 /// Indices of rows `1..` of `vectors` by their cosine with row 0, best first (the index
 /// counts from row 1).
 fn rank(vectors: &[f32], dim: usize) -> Vec<(usize, f32)> {
-    let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt().max(f32::MIN_POSITIVE);
+    let norm = |v: &[f32]| {
+        v.iter()
+            .map(|x| x * x)
+            .sum::<f32>()
+            .sqrt()
+            .max(f32::MIN_POSITIVE)
+    };
     let (query, rest) = vectors.split_at(dim);
     let q = norm(query);
     let mut scored: Vec<(usize, f32)> = rest
@@ -206,11 +213,7 @@ impl Tagger {
     fn tag(&mut self, py: Python<'_>, tokens: Vec<String>) -> PyResult<Vec<String>> {
         let mut ids = vec![0; tokens.len()];
         let inner = &mut self.inner;
-        py.detach(|| {
-            let refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
-            inner.tag_into(&refs, &mut ids)
-        })
-        .map_err(py_err)?;
+        detached(py, &tokens, |refs| inner.tag_into(refs, &mut ids))?;
         Ok(ids
             .into_iter()
             .map(|id| self.inner.tag_name(id).to_string())
@@ -226,11 +229,7 @@ impl Tagger {
         let tags = self.inner.tags().len();
         let mut out = vec![0.0f32; tokens.len() * tags];
         let inner = &mut self.inner;
-        py.detach(|| {
-            let refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
-            inner.scores_into(&refs, &mut out)
-        })
-        .map_err(py_err)?;
+        detached(py, &tokens, |refs| inner.scores_into(refs, &mut out))?;
         matrix(py, out, tags)
     }
 
