@@ -38,7 +38,8 @@ curve() { # NAME TEACHER RUN
   "$BIN" export --model "$3" --out "$out" --precision int8 >/dev/null
   "$REPORT" curve --teacher "$2" --student "$out" --keep "${KEEP[@]}" \
     --similarity "${SIM[@]}" --analogy "$DATA/analogy/questions-words.txt" \
-    --plot "docs/curve/$1.svg" --format json >"docs/curve/$1.json"
+    --plot "docs/curve/$1.svg" --format json >"docs/curve/$1.json.tmp"
+  mv "docs/curve/$1.json.tmp" "docs/curve/$1.json"  # a run cut short leaves the old table
   python3 - "docs/curve/$1.json" "$3" >"docs/curve/$1.md" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))
