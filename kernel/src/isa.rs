@@ -24,6 +24,10 @@ pub enum Isa {
     /// 128-bit Advanced SIMD (aarch64, where it is part of the baseline).
     #[cfg(target_arch = "aarch64")]
     Neon,
+    /// 128-bit WebAssembly SIMD, in builds compiled with `target-feature=+simd128` (wasm
+    /// cannot detect features at run time: the build decides, and is then always available).
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    Simd128,
 }
 
 impl Isa {
@@ -36,6 +40,8 @@ impl Isa {
         Isa::Avx512,
         #[cfg(target_arch = "aarch64")]
         Isa::Neon,
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Isa::Simd128,
     ];
 
     /// Short lowercase name, e.g. for benchmark labels.
@@ -48,6 +54,8 @@ impl Isa {
             Isa::Avx512 => "avx512",
             #[cfg(target_arch = "aarch64")]
             Isa::Neon => "neon",
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Isa::Simd128 => "simd128",
         }
     }
 
@@ -62,6 +70,8 @@ impl Isa {
             Isa::Avx512 => avx512_available(),
             #[cfg(target_arch = "aarch64")]
             Isa::Neon => neon_available(),
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Isa::Simd128 => true,
         }
     }
 

@@ -126,7 +126,11 @@ impl<'a> Gemm<'a> {
 /// remainder tile is left with too few accumulators to hide FMA latency. Yields
 /// `(first_panel, units_in_tile)`; only the last tile can have an odd unit count (when `n`
 /// is not a whole number of panels).
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[cfg(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    all(target_arch = "wasm32", target_feature = "simd128")
+))]
 pub(crate) fn col_blocks(n: usize, cmax: usize) -> impl Iterator<Item = (usize, usize)> {
     const UNITS: usize = PANEL / LANES;
     let units = n / LANES;
@@ -156,7 +160,11 @@ pub(crate) struct Cells<'a> {
 
 /// Raw form of [`Cells`]. Invariant: for `r < rows`, `j < hp`, `g < 4`: `gates[r*4hp + g*hp
 /// + j]`, `cell[r*hp + j]` and `h[r*ldh + j]` are in bounds; `hp` is a multiple of [`LANES`].
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[cfg(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    all(target_arch = "wasm32", target_feature = "simd128")
+))]
 #[derive(Clone, Copy)]
 pub(crate) struct RawCells {
     pub rows: usize,
@@ -206,7 +214,11 @@ impl<'a> Cells<'a> {
     }
 
     /// Pointers for the unchecked SIMD loops; valid while `self` is borrowed.
-    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    #[cfg(any(
+        target_arch = "x86_64",
+        target_arch = "aarch64",
+        all(target_arch = "wasm32", target_feature = "simd128")
+    ))]
     pub fn raw(&mut self) -> RawCells {
         RawCells {
             rows: self.rows,

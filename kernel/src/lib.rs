@@ -44,6 +44,8 @@ mod scalar;
 
 #[cfg(target_arch = "aarch64")]
 mod neon;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd128;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 #[cfg(target_arch = "x86_64")]
@@ -187,6 +189,8 @@ impl<'a> Kernel<'a> {
                 let ops = unsafe { neon::Neon::new_unchecked() };
                 driver::embed(&ops, l, w, ids, len, scratch, out)
             }
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Isa::Simd128 => driver::embed(&simd128::Simd128, l, w, ids, len, scratch, out),
         }
     }
 }

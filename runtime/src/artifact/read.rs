@@ -22,6 +22,7 @@ pub struct Artifact {
 
 impl Artifact {
     /// Memory-maps `path` and validates it.
+    #[cfg(not(target_family = "wasm"))]
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let file = std::fs::File::open(path).map_err(|e| Error::file(path, e))?;
@@ -29,6 +30,16 @@ impl Artifact {
         // at that moment gives a decode or checksum error, not undefined behaviour in our code.
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::file(path, e))?;
         Self::from_bytes(path, &map)
+    }
+
+    /// Reads `path` and validates it. WebAssembly has no memory maps; in a browser
+    /// (`wasm32-unknown-unknown`) there are no files either and this fails with the
+    /// platform's "unsupported" error: load the bytes yourself and use [`Self::from_bytes`].
+    #[cfg(target_family = "wasm")]
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|e| Error::file(path, e))?;
+        Self::from_bytes(path, &bytes)
     }
 
     /// Validates `bytes`, the contents of `path` (used in messages): see [`super::validate`].
