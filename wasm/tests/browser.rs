@@ -32,6 +32,14 @@ fn vectors_equal_the_native_runtimes_within_the_parity_rule() {
     let got = embedder.embed(strings(&want["words"])).unwrap();
     let largest = native.iter().fold(0f32, |m, x| m.max(x.abs()));
     let diff = max_abs_diff(&got, &native);
+    // The build decides the path (wasm has no run-time feature detection).
+    let isa = if cfg!(target_feature = "simd128") {
+        "simd128"
+    } else {
+        "scalar"
+    };
+    assert_eq!(embedder.backend(), format!("kernel ({isa})"));
+    console_log!("{isa}: max diff {diff} to {}", want["computed_by"]);
     assert!(
         diff <= tolerance(largest),
         "max diff {diff} (largest component {largest}) on {}",
