@@ -101,7 +101,7 @@ fn info_and_similar_answer() {
     assert!(info.contains("embedder"), "{info}");
     let dir = tempfile::tempdir().unwrap();
     let list = dir.path().join("among.txt");
-    std::fs::write(&list, "running\nrunner\nwalked\ntable\n").unwrap();
+    std::fs::write(&list, "running\nrunner\nruns\nwalked\ntable\n").unwrap();
     let out = String::from_utf8(
         run(sublex()
             .arg("similar")
@@ -109,11 +109,41 @@ fn info_and_similar_answer() {
             .arg("runs")
             .arg("--among")
             .arg(&list)
-            .args(["-k", "2"]))
+            .args(["-k", "9"]))
         .stdout,
     )
     .unwrap();
-    assert_eq!(out.lines().count(), 2, "{out}");
+    // Every other word, best first; the word itself is left out.
+    let ranked: Vec<(&str, f32)> = out
+        .lines()
+        .map(|l| l.split_once('\t').unwrap())
+        .map(|(w, c)| (w, c.parse().unwrap()))
+        .collect();
+    assert_eq!(ranked.len(), 4, "{out}");
+    assert!(ranked.iter().all(|&(w, _)| w != "runs"), "{out}");
+    assert!(ranked.windows(2).all(|p| p[0].1 >= p[1].1), "{out}");
+}
+
+#[test]
+fn bench_times_each_instruction_set_the_cpu_has() {
+    let model = fixture().onnx(Precision::F32);
+    let out = run(sublex()
+        .arg("bench")
+        .arg(model)
+        .args(["--seconds", "0.01", "a", "word"]));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let isas: Vec<&str> = sublex_runtime::Isa::ALL
+        .iter()
+        .filter(|isa| isa.is_available())
+        .map(|isa| isa.name())
+        .collect();
+    let timed: Vec<&str> = text.lines().skip(1).collect();
+    assert_eq!(timed.len(), isas.len(), "{text}");
+    for (line, isa) in timed.iter().zip(isas) {
+        let us = line.strip_prefix(&format!("kernel ({isa}): ")).unwrap();
+        let us: f64 = us.split(' ').next().unwrap().parse().unwrap();
+        assert!(us > 0.0, "{line}");
+    }
 }
 
 #[test]

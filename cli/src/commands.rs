@@ -5,7 +5,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::HashSet;
 use std::io::{BufRead, BufWriter, Write};
 use std::path::Path;
-use sublex_runtime::{Artifact, BackendChoice, Embedder, Precision, TagId, Tagger};
+use sublex_runtime::{Artifact, BackendChoice, Embedder, Neighbors, Precision, TagId, Tagger};
 
 use crate::word2vec::{self, Layout};
 
@@ -157,35 +157,11 @@ pub fn similar(
     k: usize,
 ) -> Result<()> {
     let mut embedder = Embedder::open(path, backend)?;
-    let dim = embedder.dim();
-    let words = read_word_list(among)?;
-    let refs: Vec<&str> = words.iter().map(String::as_str).collect();
-    let mut vectors = vec![0.0; refs.len() * dim];
-    embedder.embed_into(&refs, &mut vectors)?;
-    let mut query = vec![0.0; dim];
-    embedder.embed_into(&[word], &mut query)?;
-    let mut scored: Vec<(f32, &str)> = refs
-        .iter()
-        .zip(vectors.chunks(dim))
-        .filter(|(w, _)| **w != word)
-        .map(|(w, v)| (cosine(&query, v), *w))
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    for (score, w) in scored.into_iter().take(k) {
-        println!("{w}\t{score:.4}");
+    let neighbors = Neighbors::new(&mut embedder, read_word_list(among)?)?;
+    for (i, cosine) in neighbors.similar(&mut embedder, word, k)? {
+        println!("{}\t{cosine:.4}", neighbors.words()[i]);
     }
     Ok(())
-}
-
-fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
-    let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
-    let denominator = norm(a) * norm(b);
-    if denominator > 0.0 {
-        dot / denominator
-    } else {
-        0.0
-    }
 }
 
 fn stdin_words() -> Result<Vec<String>> {

@@ -1,9 +1,10 @@
 //! `sublex`: embed words or tag sentences with an exported model, on any CPU.
 
+mod bench;
 mod commands;
 mod word2vec;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use sublex_runtime::BackendChoice;
@@ -72,6 +73,17 @@ enum Command {
         #[arg(short, long, default_value_t = 10)]
         k: usize,
     },
+    /// Time one call on this machine on each kernel instruction set the CPU has: embedding
+    /// WORDS in one call (an embedder) or tagging them as one sentence (a tagger); by
+    /// default the one word "kitten". Each figure is the mean over a loop of calls.
+    Bench {
+        /// An exported embedder or tagger.
+        model: PathBuf,
+        words: Vec<String>,
+        /// Seconds each instruction set is timed for.
+        #[arg(long, default_value_t = 1.0)]
+        seconds: f64,
+    },
     /// Tag one whitespace-tokenised sentence per stdin line, printing `word/TAG` tokens; or,
     /// with --conllu, print FILE with its XPOS column filled.
     Tag {
@@ -121,6 +133,14 @@ fn run(args: Args) -> Result<()> {
             among,
             k,
         } => commands::similar(&model.model, model.backend, &word, &among, k),
+        Command::Bench {
+            model,
+            words,
+            seconds,
+        } => {
+            let time = std::time::Duration::try_from_secs_f64(seconds).context("--seconds")?;
+            bench::bench(&model, &words, time)
+        }
         Command::Tag { model, conllu } => {
             commands::tag(&model.model, model.backend, conllu.as_deref())
         }

@@ -14,6 +14,7 @@ use crate::tract_backend::TractBackend;
 use crate::vocab::MAX_WORD_CHARS;
 use std::path::Path;
 use std::str::FromStr;
+use sublex_kernel::Isa;
 
 /// Largest number of words run at once; bounds scratch memory and tract's plan shapes.
 const CHUNK: usize = 256;
@@ -152,6 +153,19 @@ impl Embedder {
             #[cfg(feature = "tract")]
             Backend::Tract(_) => "tract".into(),
             Backend::Kernel(k) => format!("kernel ({})", k.isa().name()),
+        }
+    }
+
+    /// Runs the kernel on `isa` from now on, e.g. to time each of a CPU's paths (`sublex
+    /// bench`); an ISA this CPU lacks, or the tract backend, is an error.
+    pub fn set_isa(&mut self, isa: Isa) -> Result<()> {
+        match &mut self.backend {
+            #[cfg(feature = "tract")]
+            Backend::Tract(_) => Err(Error::Backend {
+                backend: "tract",
+                source: "tract has no kernel instruction set to choose".into(),
+            }),
+            Backend::Kernel(k) => k.set_isa(isa),
         }
     }
 

@@ -35,15 +35,25 @@ impl KernelBackend {
         self.isa
     }
 
+    /// Runs on `isa` from now on; an ISA this CPU lacks is an error.
+    pub fn set_isa(&mut self, isa: Isa) -> Result<()> {
+        Kernel::new(self.dims, &self.packed, isa).map_err(kernel_error)?;
+        self.isa = isa;
+        Ok(())
+    }
+
     /// Embeds `batch` words of `len` characters (`ids` is `[batch, len]`) into `out`.
     pub fn run(&mut self, ids: &[u32], batch: usize, len: usize, out: &mut [f32]) -> Result<()> {
-        let fail = |e: sublex_kernel::KernelError| Error::Backend {
-            backend: "kernel",
-            source: e.into(),
-        };
-        let kernel = Kernel::new(self.dims, &self.packed, self.isa).map_err(fail)?;
+        let kernel = Kernel::new(self.dims, &self.packed, self.isa).map_err(kernel_error)?;
         kernel
             .embed(ids, batch, len, &mut self.scratch, out)
-            .map_err(fail)
+            .map_err(kernel_error)
+    }
+}
+
+fn kernel_error(e: sublex_kernel::KernelError) -> Error {
+    Error::Backend {
+        backend: "kernel",
+        source: e.into(),
     }
 }

@@ -24,6 +24,7 @@ pub mod artifact;
 mod embedder;
 mod error;
 mod kernel_backend;
+mod neighbors;
 pub mod parity;
 #[cfg(feature = "reference")]
 pub mod reference;
@@ -37,5 +38,7 @@ pub mod vocab;
 pub use artifact::{Artifact, CharModelWeights, Kind, Manifest, Precision};
 pub use embedder::{BackendChoice, Embedder};
 pub use error::{BoxError, Error, FileProblem, Result, WeightError, WeightProblem};
+pub use neighbors::Neighbors;
+pub use sublex_kernel::Isa;
 pub use tagger::{best_tag, TagId, Tagger};
 pub use vocab::{CharVocab, MAX_WORD_CHARS, UNK};

@@ -15,6 +15,7 @@ use crate::sentence::SentenceModel;
 #[cfg(feature = "tract")]
 use crate::tract_backend::TractTagger;
 use std::path::Path;
+use sublex_kernel::Isa;
 
 /// A tag's index in [`Tagger::tags`].
 pub type TagId = u32;
@@ -69,6 +70,18 @@ impl Tagger {
             tags,
             scores: Vec::new(),
         })
+    }
+
+    /// Runs the character kernel on `isa` from now on: see [`Embedder::set_isa`].
+    pub fn set_isa(&mut self, isa: Isa) -> Result<()> {
+        match &mut self.backend {
+            Backend::Kernel { chars, .. } => chars.set_isa(isa),
+            #[cfg(feature = "tract")]
+            Backend::Tract(_) => Err(Error::Backend {
+                backend: "tract",
+                source: "tract has no kernel instruction set to choose".into(),
+            }),
+        }
     }
 
     /// `"kernel (avx512)"`, `"tract"`: what computes the scores.

@@ -32,6 +32,25 @@ impl Embedder {
         Ok(Embedder { inner })
     }
 
+    /// `words` as candidates of [`Embedder::nearest_words`], embedded once.
+    pub fn neighbors_among(&mut self, words: Vec<String>) -> rt::Result<Neighbors> {
+        let inner = rt::Neighbors::new(&mut self.inner, words)?;
+        Ok(Neighbors { inner })
+    }
+
+    /// The `k` candidates of `among` closest to `word` by cosine, best first (`word`
+    /// itself left out).
+    pub fn nearest_words(
+        &mut self,
+        among: &Neighbors,
+        word: &str,
+        k: usize,
+    ) -> rt::Result<Vec<(String, f32)>> {
+        let words = among.inner.words();
+        let best = among.inner.similar(&mut self.inner, word, k)?.into_iter();
+        Ok(best.map(|(i, cos)| (words[i].clone(), cos)).collect())
+    }
+
     /// The vectors of `words`, row-major `[words.len(), dim]`.
     pub fn embed_words<S: AsRef<str>>(&mut self, words: &[S]) -> rt::Result<Vec<f32>> {
         let words: Vec<&str> = words.iter().map(AsRef::as_ref).collect();
@@ -54,6 +73,19 @@ impl Embedder {
         self.embed_words(&words).map_err(js_error)
     }
 
+    /// `words` as the candidates of [`Embedder::nearest`], embedded once, here.
+    pub fn neighbors(&mut self, words: Vec<String>) -> Result<Neighbors, JsError> {
+        self.neighbors_among(words).map_err(js_error)
+    }
+
+    /// The `k` words of `among` nearest to `word` by cosine, best first (`word` itself
+    /// left out).
+    pub fn nearest(&mut self, among: &Neighbors, word: &str, k: usize) -> Result<Ranked, JsError> {
+        let best = self.nearest_words(among, word, k).map_err(js_error)?;
+        let (words, cosines) = best.into_iter().unzip();
+        Ok(Ranked { words, cosines })
+    }
+
     /// Length of each vector.
     pub fn dim(&self) -> usize {
         self.inner.dim()
@@ -69,6 +101,20 @@ impl Embedder {
     pub fn stored_rows(&self) -> usize {
         self.inner.stored_rows()
     }
+}
+
+/// Candidate words of [`Embedder::nearest`] and their unit-length vectors, made by
+/// [`Embedder::neighbors`] (the same embedder must rank with them).
+#[wasm_bindgen]
+pub struct Neighbors {
+    inner: rt::Neighbors,
+}
+
+/// What [`Embedder::nearest`] found: `words[i]` has cosine `cosines[i]`, best first.
+#[wasm_bindgen(getter_with_clone)]
+pub struct Ranked {
+    pub words: Vec<String>,
+    pub cosines: Vec<f32>,
 }
 
 /// Tags sentences with an exported sublex tagger (`.onnx`).

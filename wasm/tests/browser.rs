@@ -59,6 +59,18 @@ fn one_word_at_a_time_gives_the_batchs_vectors() {
 }
 
 #[wasm_bindgen_test]
+fn nearest_neighbours_equal_the_native_runtimes() {
+    let want = expected();
+    let mut embedder = Embedder::from_bytes(EMBEDDER).unwrap();
+    let among = embedder.neighbors(strings(&want["words"])).unwrap();
+    let query = want["query"].as_str().unwrap();
+    let got = embedder.nearest(&among, query, 4).unwrap();
+    assert_eq!(got.words, strings(&want["nearest"]));
+    let native: Vec<f32> = serde_json::from_value(want["cosines"].clone()).unwrap();
+    assert!(max_abs_diff(&got.cosines, &native) <= tolerance(1.0));
+}
+
+#[wasm_bindgen_test]
 fn tags_equal_the_native_runtimes() {
     let want = expected();
     let mut tagger = Tagger::from_bytes(TAGGER).unwrap();

@@ -111,9 +111,15 @@ fn check_file(name: &str, bytes: &[u8]) {
     );
 }
 
+/// The query of the neighbour fixture: one of the candidates (so it must be left out).
+const QUERY: &str = "sublexical";
+
 fn expected() -> Value {
     let mut embedder = Embedder::load(&embedder_file()).unwrap();
     let mut tagger = Tagger::load(&tagger_file()).unwrap();
+    let among = embedder.neighbors_among(words()).unwrap();
+    let nearest = embedder.nearest_words(&among, QUERY, 4).unwrap();
+    let (nearest, cosines): (Vec<String>, Vec<f32>) = nearest.into_iter().unzip();
     json!({
         "computed_by": embedder.backend(),
         "dim": embedder.dim(),
@@ -122,6 +128,9 @@ fn expected() -> Value {
         "sentence": sentence(),
         "tags": tagger.tag_tokens(&sentence()).unwrap(),
         "scores": tagger.score_tokens(&sentence()).unwrap(),
+        "query": QUERY,
+        "nearest": nearest,
+        "cosines": cosines,
     })
 }
 
@@ -137,11 +146,17 @@ fn fixtures_are_what_the_native_runtime_writes_and_computes() {
         return;
     }
     let stored: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    for key in ["dim", "words", "sentence", "tags"] {
+    let nearest = now["nearest"].as_array().unwrap();
+    assert_eq!(nearest.len(), 4);
+    assert!(
+        !nearest.contains(&json!(QUERY)),
+        "the query word is left out"
+    );
+    for key in ["dim", "words", "sentence", "tags", "query", "nearest"] {
         assert_eq!(stored[key], now[key], "{key}: rerun with SUBLEX_BLESS=1");
     }
     // Another ISA than the one that wrote the file may differ in the last bits.
-    for key in ["vectors", "scores"] {
+    for key in ["vectors", "scores", "cosines"] {
         let floats = |v: &Value| -> Vec<f32> { serde_json::from_value(v[key].clone()).unwrap() };
         let (a, b) = (floats(&stored), floats(&now));
         let largest = a.iter().fold(0f32, |m, x| m.max(x.abs()));

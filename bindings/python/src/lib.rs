@@ -8,7 +8,7 @@ use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyPermissionError, PyValu
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::path::PathBuf;
-use sublex_runtime::{BackendChoice, Error, FileProblem, Manifest};
+use sublex_runtime::{BackendChoice, Error, FileProblem, Manifest, Neighbors};
 
 /// The runtime's error as the Python exception people expect: a file that cannot be read
 /// raises `OSError` (`FileNotFoundError`, `PermissionError`), anything else `ValueError`; the
@@ -113,7 +113,8 @@ impl Embedder {
         matrix(py, out, dim)
     }
 
-    /// The `k` words of `among` nearest to `word` by cosine, best first, with their cosines.
+    /// The `k` words of `among` nearest to `word` by cosine, best first, with their cosines
+    /// (`word` itself left out, as gensim's `most_similar` does).
     #[pyo3(signature = (word, among, k = 10))]
     fn similar(
         &mut self,
@@ -122,16 +123,15 @@ impl Embedder {
         among: Vec<String>,
         k: usize,
     ) -> PyResult<Vec<(String, f32)>> {
-        let dim = self.inner.dim();
-        let mut out = vec![0.0f32; (among.len() + 1) * dim];
         let inner = &mut self.inner;
-        let query_first: Vec<String> = std::iter::once(word).chain(among.iter().cloned()).collect();
-        let ranked = detached(py, &query_first, |refs| {
-            inner.embed_into(refs, &mut out)?;
-            Ok(rank(&out, dim))
-        })?;
-        let best = ranked.into_iter().take(k);
-        Ok(best.map(|(i, cos)| (among[i].clone(), cos)).collect())
+        py.detach(|| {
+            let neighbors = Neighbors::new(inner, among)?;
+            let best = neighbors.similar(inner, &word, k)?.into_iter();
+            Ok(best
+                .map(|(i, cos)| (neighbors.words()[i].clone(), cos))
+                .collect())
+        })
+        .map_err(py_err)
     }
 
     /// Seconds of `calls` back-to-back `embed_into` calls on `words` in Rust alone (the
@@ -168,27 +168,6 @@ impl Embedder {
     fn info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         info(py, self.inner.manifest())
     }
-}
-
-/// Indices of rows `1..` of `vectors` by their cosine with row 0, best first (the index
-/// counts from row 1).
-fn rank(vectors: &[f32], dim: usize) -> Vec<(usize, f32)> {
-    let norm = |v: &[f32]| {
-        v.iter()
-            .map(|x| x * x)
-            .sum::<f32>()
-            .sqrt()
-            .max(f32::MIN_POSITIVE)
-    };
-    let (query, rest) = vectors.split_at(dim);
-    let q = norm(query);
-    let mut scored: Vec<(usize, f32)> = rest
-        .chunks_exact(dim)
-        .map(|v| query.iter().zip(v).map(|(a, b)| a * b).sum::<f32>() / (q * norm(v)))
-        .enumerate()
-        .collect();
-    scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    scored
 }
 
 /// A part-of-speech tagger: one tag per token of a sentence.

@@ -90,6 +90,9 @@ def test_info_and_similar(files):
     order = np.argsort(-cos, kind="stable")[:3]
     assert [w for w, _ in best] == [among[i] for i in order]
     assert np.allclose([c for _, c in best], cos[order], atol=1e-5)
+    # The word itself is left out, as gensim's most_similar does.
+    others = e.similar("cat", among, k=10)
+    assert sorted(w for w, _ in others) == sorted(w for w in among if w != "cat")
 
 
 def test_a_corrupt_file_raises_naming_it(files, tmp_path):

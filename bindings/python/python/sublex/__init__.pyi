@@ -19,7 +19,8 @@ class Embedder:
         """Vectors of ``words``: shape ``(len(words), dim)``; a word's vector does not depend
         on the other words of the call."""
     def similar(self, word: str, among: Sequence[str], k: int = 10) -> list[tuple[str, float]]:
-        """The ``k`` words of ``among`` nearest to ``word`` by cosine, best first."""
+        """The ``k`` words of ``among`` nearest to ``word`` by cosine, best first (``word``
+        itself left out)."""
     @property
     def dim(self) -> int: ...
     @property

@@ -1,0 +1,65 @@
+//! `sublex bench`: how long one call takes on this machine, on each of the kernel's
+//! instruction sets this CPU has: what a user measures on a device before shipping.
+
+use anyhow::Result;
+use std::path::Path;
+use std::time::{Duration, Instant};
+use sublex_runtime::{Artifact, BackendChoice, Embedder, Isa, Kind, TagId, Tagger};
+
+/// The words timed when none are given: one ordinary word.
+const DEFAULT_WORDS: &[&str] = &["kitten"];
+
+/// The mean time per call of `f` over a loop of calls lasting at least `time` (after one
+/// warm-up call), and the number of calls.
+fn per_call(time: Duration, mut f: impl FnMut() -> Result<()>) -> Result<(Duration, u32)> {
+    f()?;
+    let start = Instant::now();
+    let mut calls = 0;
+    while calls < 10 || start.elapsed() < time {
+        f()?;
+        calls += 1;
+    }
+    Ok((start.elapsed() / calls, calls))
+}
+
+/// Times embedding `words` in one call (an embedder) or tagging them as one sentence (a
+/// tagger) on every ISA this CPU has, best last, and prints `kernel (ISA): µs per call`.
+pub fn bench(path: &Path, words: &[String], time: Duration) -> Result<()> {
+    let artifact = Artifact::open(path)?;
+    let words: Vec<&str> = match words.is_empty() {
+        true => DEFAULT_WORDS.to_vec(),
+        false => words.iter().map(String::as_str).collect(),
+    };
+    let what = match artifact.manifest().kind {
+        Kind::Tagger => "tagging them as one sentence",
+        _ => "embedding them in one call",
+    };
+    println!(
+        "{}: {} words ({}), {what}",
+        path.display(),
+        words.len(),
+        words.join(" ")
+    );
+    for &isa in Isa::ALL.iter().filter(|isa| isa.is_available()) {
+        let (mean, calls) = match artifact.manifest().kind {
+            Kind::Tagger => {
+                let mut tagger = Tagger::from_artifact(&artifact, BackendChoice::Kernel)?;
+                tagger.set_isa(isa)?;
+                let mut tags: Vec<TagId> = vec![0; words.len()];
+                per_call(time, || Ok(tagger.tag_into(&words, &mut tags)?))?
+            }
+            _ => {
+                let mut embedder = Embedder::from_artifact(&artifact, BackendChoice::Kernel)?;
+                embedder.set_isa(isa)?;
+                let mut out = vec![0.0; words.len() * embedder.dim()];
+                per_call(time, || Ok(embedder.embed_into(&words, &mut out)?))?
+            }
+        };
+        let us = mean.as_secs_f64() * 1e6;
+        println!(
+            "kernel ({}): {us:.3} µs per call (mean of {calls} calls)",
+            isa.name()
+        );
+    }
+    Ok(())
+}

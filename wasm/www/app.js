@@ -1,0 +1,145 @@
+// The demo page: loads the WebAssembly module (built by scripts/wasm-demo.sh into pkg/), the
+// two models and the word list, then answers the two forms. Everything runs in this page.
+import init, { Embedder, Tagger } from "./pkg/sublex_wasm.js";
+
+const NEIGHBOURS = 10;
+// performance.now() is coarsened (to 5-100 µs, by browser and isolation), far coarser than
+// one call: each figure is the mean over a loop of calls lasting at least this long.
+const TIMED_MS = 100;
+
+const $ = (id) => document.getElementById(id);
+
+async function bytes(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/** Mean microseconds per call of `f` over a loop of at least TIMED_MS (after one warm-up). */
+function perCall(f) {
+  f();
+  const start = performance.now();
+  let calls = 0;
+  let now = start;
+  do {
+    f();
+    calls += 1;
+    now = performance.now();
+  } while (now - start < TIMED_MS || calls < 10);
+  return { us: ((now - start) * 1000) / calls, calls };
+}
+
+function showTiming(element, query, what, timing) {
+  element.dataset.query = query;
+  element.dataset.us = timing.us.toFixed(3);
+  element.textContent = `${what}: ${timing.us.toFixed(1)} µs per call ` +
+    `(mean of ${timing.calls.toLocaleString("en")} calls)`;
+}
+
+function fact(term, text, data) {
+  const dt = document.createElement("dt");
+  dt.textContent = term;
+  const dd = document.createElement("dd");
+  dd.textContent = text;
+  Object.assign(dd.dataset, data);
+  $("facts").append(dt, dd);
+}
+
+const kb = (n) => `${(n / 1024).toFixed(1)} KB (${n.toLocaleString("en")} bytes)`;
+
+async function load() {
+  const [module, embedderBytes, taggerBytes, list] = await Promise.all([
+    bytes("pkg/sublex_wasm_bg.wasm"),
+    bytes("models/embedder.onnx"),
+    bytes("models/tagger.onnx"),
+    fetch("words.txt").then((r) => r.text()),
+  ]);
+  await init({ module_or_path: module });
+  const embedder = Embedder.fromBytes(embedderBytes);
+  const tagger = Tagger.fromBytes(taggerBytes);
+  const words = list.split("\n").filter((w) => w.length > 0);
+  const start = performance.now();
+  const among = embedder.neighbors(words);
+  const ms = performance.now() - start;
+
+  fact("module", `${kb(module.length)}, ${embedder.backend()}`,
+    { bytes: module.length, backend: embedder.backend() });
+  const stored = embedder.storedRows();
+  fact("embedder", `${kb(embedderBytes.length)}, ${embedder.dim()} dimensions` +
+    (stored ? `, ${stored.toLocaleString("en")} stored rows` : ""), { bytes: embedderBytes.length });
+  fact("tagger", `${kb(taggerBytes.length)}, ${tagger.tags().length} tags`,
+    { bytes: taggerBytes.length });
+  fact("word list", `${words.length.toLocaleString("en")} words, embedded in ${ms.toFixed(0)} ms`,
+    { words: words.length });
+  $("candidates").textContent = `${words.length.toLocaleString("en")} words of the shipped list`;
+  return { embedder, tagger, among };
+}
+
+function neighbours({ embedder, among }) {
+  const word = $("word").value.trim();
+  const found = embedder.nearest(among, word, NEIGHBOURS);
+  const items = found.words.map((w, i) => {
+    const li = document.createElement("li");
+    li.dataset.word = w;
+    li.dataset.cosine = found.cosines[i];
+    const cosine = document.createElement("span");
+    cosine.className = "cosine";
+    cosine.textContent = found.cosines[i].toFixed(3);
+    li.append(w, cosine);
+    return li;
+  });
+  found.free();
+  $("neighbours").replaceChildren(...items);
+  showTiming($("word-time"), word, `embedding “${word}”`, perCall(() => embedder.embed([word])));
+}
+
+function tags({ tagger }) {
+  const tokens = $("sentence").value.split(/\s+/).filter((t) => t.length > 0);
+  const found = tagger.tag(tokens);
+  const items = tokens.map((token, i) => {
+    const span = document.createElement("span");
+    span.className = "token";
+    span.dataset.tag = found[i];
+    const word = document.createElement("span");
+    word.textContent = token;
+    const tag = document.createElement("span");
+    tag.className = "tag";
+    tag.textContent = found[i];
+    span.append(word, tag);
+    return span;
+  });
+  $("tags").replaceChildren(...items);
+  const timing = perCall(() => tagger.tag(tokens));
+  showTiming($("sentence-time"), tokens.join(" "), `tagging ${tokens.length} tokens`, timing);
+}
+
+function answer(formId, handler, models) {
+  const form = $(formId);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    try {
+      handler(models);
+    } catch (e) {
+      fail(e);
+    }
+  });
+  form.querySelectorAll("input, button").forEach((e) => { e.disabled = false; });
+  handler(models);
+}
+
+function fail(e) {
+  const status = $("status");
+  status.className = "status error";
+  status.dataset.state = "error";
+  status.textContent = `Error: ${e.message ?? e}`;
+}
+
+try {
+  const models = await load();
+  answer("word-form", neighbours, models);
+  answer("sentence-form", tags, models);
+  $("status").dataset.state = "ready";
+  $("status").textContent = "Ready: type a word or a sentence.";
+} catch (e) {
+  fail(e);
+}
