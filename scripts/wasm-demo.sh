@@ -40,7 +40,7 @@ CARGO_TARGET_DIR="$target" cargo build --profile wasm -p sublex-wasm --target wa
 unset RUSTFLAGS
 rm -rf "$out"
 mkdir -p "$out/models"
-wasm-bindgen --target web --no-typescript --out-dir "$out/pkg" \
+wasm-bindgen --target web --no-typescript --remove-name-section --out-dir "$out/pkg" \
   "$target/wasm32-unknown-unknown/wasm/sublex_wasm.wasm"
 cp wasm/www/index.html wasm/www/app.js wasm/www/style.css "$out/"
 cut -d' ' -f1 data/glove-6b-100d.top2k.txt > "$out/words.txt"

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The browser tests of wasm/ (issue 17): the wasm-bindgen-test suite in headless Chromium,
 # once for the scalar build and once for the SIMD128 build (wasm cannot detect SIMD at run
-# time: each is its own module). Needs the wasm32 target, wasm-bindgen-cli at exactly the
-# wasm-bindgen version of Cargo.lock, and Debian's chromium + chromium-driver;
-# SUBLEX_WASM_INSTALL=1 installs what is missing first (as CI will).
+# time: each is its own module); then the demo page end to end in both builds
+# (wasm/tests/page.py, selenium), its screenshot in target/wasm-demo-e2e/.
+# Needs the wasm32 target, wasm-bindgen-cli at exactly the wasm-bindgen version of
+# Cargo.lock, Debian's chromium + chromium-driver and selenium; SUBLEX_WASM_INSTALL=1
+# installs what is missing first (as CI does). SUBLEX_BIN_DIR names built sublex binaries
+# (default target/release, built when missing).
 #
 # Usage: scripts/wasm-test.sh
 set -euo pipefail
@@ -17,9 +20,11 @@ if [ "${SUBLEX_WASM_INSTALL:-0}" = 1 ]; then
     cargo install wasm-bindgen-cli --version "$version"
   fi
   if ! command -v chromedriver >/dev/null; then
-    apt-get update -q
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
+    as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+    as_root apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
   fi
+  python3 -m pip install -q selenium
 fi
 if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $version" ]; then
   echo "wasm-bindgen-cli $version is needed: cargo install wasm-bindgen-cli --version $version" >&2
@@ -37,3 +42,15 @@ echo "--- wasm: SIMD128 build in headless Chromium"
 # Its own target directory: other flags would rebuild the scalar build's artifacts.
 CARGO_TARGET_DIR="$target/wasm-simd128" RUSTFLAGS="-C target-feature=+simd128" \
   cargo test -p sublex-wasm --target wasm32-unknown-unknown --test browser
+
+bin="${SUBLEX_BIN_DIR:-$PWD/target/release}"
+if [ ! -x "$bin/sublex" ]; then
+  cargo build --release -p sublex-cli
+fi
+for build in simd128 scalar; do
+  echo "--- wasm: the demo page end to end in headless Chromium ($build build)"
+  out="$target/wasm-demo-e2e/$build"
+  scripts/wasm-demo.sh --no-serve --out "$out" $([ "$build" = scalar ] && echo --scalar)
+  python3 wasm/tests/page.py "$out" --sublex "$bin/sublex" \
+    --screenshot "$target/wasm-demo-e2e/$build.png" --timings "$target/wasm-demo-e2e/$build.json"
+done
