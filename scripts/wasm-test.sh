@@ -17,7 +17,9 @@ version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print }
 if [ "${SUBLEX_WASM_INSTALL:-0}" = 1 ]; then
   rustup target add wasm32-unknown-unknown
   if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $version" ]; then
-    cargo install wasm-bindgen-cli --version "$version"
+    # --debug: 3 minutes to build instead of about 20 here; its speed does not matter
+    # for modules of a few hundred KB.
+    cargo install wasm-bindgen-cli --version "$version" --debug
   fi
   if ! command -v chromedriver >/dev/null; then
     as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
