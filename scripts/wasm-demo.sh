@@ -3,9 +3,9 @@
 # (wasm/www), two models and a word list into one directory, and serves that directory on
 # localhost (python3's http.server, loopback only).
 #
-# Usage: scripts/wasm-demo.sh [--scalar] [--out DIR] [--port N] [--no-serve]
+# Usage: scripts/wasm-demo.sh [--build B] [--out DIR] [--port N] [--no-serve]
 #                             [--embedder FILE.onnx] [--tagger FILE.onnx]
-#   --scalar      the portable build instead of SIMD128 (for browsers without wasm SIMD)
+#   --build B     scalar, simd128 (the default) or relaxed: see scripts/wasm-builds.sh
 #   --no-serve    build only (the end-to-end test serves the directory itself)
 # Models: --embedder/--tagger, else data/models/{embedder,tagger}.onnx when present, else two
 # small ones trained from the shipped data/ (cached in target/wasm-demo-models; a minute or
@@ -15,10 +15,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-simd=1 out=target/wasm-demo port=8000 serve=1 embedder="" tagger=""
+build=simd128 out=target/wasm-demo port=8000 serve=1 embedder="" tagger=""
 while [ $# -gt 0 ]; do
   case "$1" in
-    --scalar) simd=0 ;;
+    --build) build="$2"; shift ;;
     --out) out="$2"; shift ;;
     --port) port="$2"; shift ;;
     --no-serve) serve=0 ;;
@@ -29,19 +29,15 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-target="${CARGO_TARGET_DIR:-$PWD/target}"
-if [ "$simd" = 1 ]; then
-  # Its own target directory: other flags would rebuild the scalar build's artifacts.
-  target="$target/wasm-simd128"
-  export RUSTFLAGS="-C target-feature=+simd128"
-fi
-echo "--- the module ($([ "$simd" = 1 ] && echo SIMD128 || echo scalar))"
-CARGO_TARGET_DIR="$target" cargo build --profile wasm -p sublex-wasm --target wasm32-unknown-unknown
-unset RUSTFLAGS
+. scripts/wasm-builds.sh
+wasm_build "$build" "${CARGO_TARGET_DIR:-$PWD/target}"
+echo "--- the module ($build build)"
+CARGO_TARGET_DIR="$WASM_TARGET_DIR" RUSTFLAGS="$WASM_RUSTFLAGS" \
+  cargo build --profile wasm -p sublex-wasm --target wasm32-unknown-unknown
 rm -rf "$out"
 mkdir -p "$out/models"
 wasm-bindgen --target web --no-typescript --remove-name-section --out-dir "$out/pkg" \
-  "$target/wasm32-unknown-unknown/wasm/sublex_wasm.wasm"
+  "$WASM_TARGET_DIR/wasm32-unknown-unknown/wasm/sublex_wasm.wasm"
 cp wasm/www/index.html wasm/www/app.js wasm/www/style.css "$out/"
 cut -d' ' -f1 data/glove-6b-100d.top2k.txt > "$out/words.txt"
 

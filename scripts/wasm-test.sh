@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The browser tests of wasm/ (issue 17): the wasm-bindgen-test suite in headless Chromium,
-# once for the scalar build and once for the SIMD128 build (wasm cannot detect SIMD at run
-# time: each is its own module); then the demo page end to end in both builds
+# The browser tests of wasm/ (issue 17): the wasm-bindgen-test suite in headless Chromium
+# for each build of scripts/wasm-builds.sh (scalar, SIMD128, relaxed SIMD); then the demo
+# page end to end in the scalar and SIMD128 builds
 # (wasm/tests/page.py, selenium), its screenshot in target/wasm-demo-e2e/.
 # Needs the wasm32 target, wasm-bindgen-cli at exactly the wasm-bindgen version of
 # Cargo.lock, Debian's chromium + chromium-driver and selenium; SUBLEX_WASM_INSTALL=1
@@ -38,12 +38,13 @@ export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 target="${CARGO_TARGET_DIR:-$PWD/target}"
 # The runner reads wasm/webdriver.json (Chromium's flags: headless as root, no network)
 # from the directory cargo runs the test in, the package's.
-echo "--- wasm: scalar build in headless Chromium"
-CARGO_TARGET_DIR="$target" cargo test -p sublex-wasm --target wasm32-unknown-unknown --test browser
-echo "--- wasm: SIMD128 build in headless Chromium"
-# Its own target directory: other flags would rebuild the scalar build's artifacts.
-CARGO_TARGET_DIR="$target/wasm-simd128" RUSTFLAGS="-C target-feature=+simd128" \
-  cargo test -p sublex-wasm --target wasm32-unknown-unknown --test browser
+. scripts/wasm-builds.sh
+for build in $WASM_BUILDS; do
+  echo "--- wasm: the $build build in headless Chromium"
+  wasm_build "$build" "$target"
+  CARGO_TARGET_DIR="$WASM_TARGET_DIR" RUSTFLAGS="$WASM_RUSTFLAGS" \
+    cargo test -p sublex-wasm --target wasm32-unknown-unknown --test browser
+done
 
 bin="${SUBLEX_BIN_DIR:-$PWD/target/release}"
 if [ ! -x "$bin/sublex" ]; then
@@ -52,7 +53,7 @@ fi
 for build in simd128 scalar; do
   echo "--- wasm: the demo page end to end in headless Chromium ($build build)"
   out="$target/wasm-demo-e2e/$build"
-  scripts/wasm-demo.sh --no-serve --out "$out" $([ "$build" = scalar ] && echo --scalar)
+  scripts/wasm-demo.sh --no-serve --out "$out" --build "$build"
   python3 wasm/tests/page.py "$out" --sublex "$bin/sublex" \
     --screenshot "$target/wasm-demo-e2e/$build.png" --timings "$target/wasm-demo-e2e/$build.json"
 done

@@ -1,8 +1,10 @@
-//! The WebAssembly SIMD128 path: the NEON path's structure on `v128` registers, without
-//! fused multiply-add (wasm has none: `relaxed-simd`'s `madd` may or may not fuse, which
-//! would make results depend on the browser). So each product is a multiply then an add,
-//! like the portable path, and results equal it up to the order of the tanh/sigmoid
-//! operations (in practice to the last bit on most rows).
+//! The WebAssembly SIMD128 path: the NEON path's structure on `v128` registers. Without
+//! fused multiply-add by default: each product is a multiply then an add, like the portable
+//! path, and results equal it up to the order of the tanh/sigmoid operations (in practice to
+//! the last bit on most rows). A build with `relaxed-simd` as well uses relaxed SIMD's
+//! multiply-add in the matrix products, which an engine may or may not fuse: its results
+//! may differ by engine in the last bits (within export's parity rule), and it is faster
+//! where the engine fuses (docs/RESULTS.md).
 //!
 //! WebAssembly has no run-time feature detection: this module exists only in builds
 //! compiled with `-C target-feature=+simd128`, and such a module fails to load in an engine
@@ -116,7 +118,7 @@ unsafe fn tile<const R: usize, const C: usize>(p: &RawGemm, p0: usize) {
             // SAFETY: row `r < rows`, `kk < k`: inside the validated `a` span.
             let a = f32x4_splat(unsafe { *ap.add(kk) });
             for (acc, &b) in acc.iter_mut().zip(&b) {
-                *acc = f32x4_add(*acc, f32x4_mul(a, b));
+                *acc = madd(a, b, *acc);
             }
         }
     }
@@ -126,6 +128,15 @@ unsafe fn tile<const R: usize, const C: usize>(p: &RawGemm, p0: usize) {
             unsafe { v128_store(p.out.add(r * p.ldo + j0 + Q * c).cast(), *acc) };
         }
     }
+}
+
+/// `a * b + c`: fused where the build has relaxed SIMD and the engine fuses.
+#[inline(always)]
+fn madd(a: v128, b: v128, c: v128) -> v128 {
+    #[cfg(target_feature = "relaxed-simd")]
+    return f32x4_relaxed_madd(a, b, c);
+    #[cfg(not(target_feature = "relaxed-simd"))]
+    return f32x4_add(c, f32x4_mul(a, b));
 }
 
 /// Rational tanh on four lanes: exactly [`crate::math::tanh`]'s operations, lane-wise.

@@ -33,7 +33,9 @@ fn vectors_equal_the_native_runtimes_within_the_parity_rule() {
     let largest = native.iter().fold(0f32, |m, x| m.max(x.abs()));
     let diff = max_abs_diff(&got, &native);
     // The build decides the path (wasm has no run-time feature detection).
-    let isa = if cfg!(target_feature = "simd128") {
+    let isa = if cfg!(target_feature = "relaxed-simd") {
+        "simd128-relaxed"
+    } else if cfg!(target_feature = "simd128") {
         "simd128"
     } else {
         "scalar"
