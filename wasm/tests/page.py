@@ -26,8 +26,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 HERE = Path(__file__).resolve().parent
-# A common word, a misspelling and a word no table has: the last two come from characters.
-WORDS = ["kitten", "wrld", "unfriendliest"]
+# A word no table has, a common word and a misspelling (the screenshot shows the first).
+WORDS = ["unfriendliest", "kitten", "wrld"]
 SENTENCE = "The quick brown fox jumps over the lazy dog ."
 TIMEOUT = 60
 
@@ -55,7 +55,7 @@ def chromium(profile):
     options = webdriver.ChromeOptions()
     options.binary_location = flags["binary"]
     for arg in flags["args"] + ["--headless=new", f"--user-data-dir={profile}",
-                                "--window-size=900,1250"]:
+                                "--window-size=900,1100"]:
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     service = Service(executable_path=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
