@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The browser demo (issue 17): builds the WebAssembly module, gathers it with the page
-# (wasm/www), two models and a word list into one directory, and serves that directory on
-# localhost (python3's http.server, loopback only).
+# The browser demo (issue 17): builds the WebAssembly module in each build of
+# scripts/wasm-builds.sh, gathers them with the page (wasm/www), two models and a word list
+# into one directory, and serves that directory on localhost (python3's http.server,
+# loopback only). The page loads the best build the browser validates (`?build=NAME`
+# forces one).
 #
-# Usage: scripts/wasm-demo.sh [--build B] [--out DIR] [--port N] [--no-serve]
+# Usage: scripts/wasm-demo.sh [--out DIR] [--port N] [--no-serve]
 #                             [--embedder FILE.onnx] [--tagger FILE.onnx]
-#   --build B     scalar, simd128 (the default) or relaxed: see scripts/wasm-builds.sh
 #   --no-serve    build only (the end-to-end test serves the directory itself)
 # Models: --embedder/--tagger, else data/models/{embedder,tagger}.onnx when present, else two
 # small ones trained from the shipped data/ (cached in target/wasm-demo-models; a minute or
@@ -15,29 +16,32 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-build=simd128 out=target/wasm-demo port=8000 serve=1 embedder="" tagger=""
+out=target/wasm-demo port=8000 serve=1 embedder="" tagger=""
 while [ $# -gt 0 ]; do
   case "$1" in
-    --build) build="$2"; shift ;;
     --out) out="$2"; shift ;;
     --port) port="$2"; shift ;;
     --no-serve) serve=0 ;;
     --embedder) embedder="$2"; shift ;;
     --tagger) tagger="$2"; shift ;;
-    *) sed -n '2,14p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,15p' "$0" >&2; exit 2 ;;
   esac
   shift
 done
 
-. scripts/wasm-builds.sh
-wasm_build "$build" "${CARGO_TARGET_DIR:-$PWD/target}"
-echo "--- the module ($build build)"
-CARGO_TARGET_DIR="$WASM_TARGET_DIR" RUSTFLAGS="$WASM_RUSTFLAGS" \
-  cargo build --profile wasm -p sublex-wasm --target wasm32-unknown-unknown
 rm -rf "$out"
 mkdir -p "$out/models"
-wasm-bindgen --target web --no-typescript --remove-name-section --out-dir "$out/pkg" \
-  "$WASM_TARGET_DIR/wasm32-unknown-unknown/wasm/sublex_wasm.wasm"
+. scripts/wasm-builds.sh
+for build in $WASM_BUILDS; do
+  wasm_build "$build" "${CARGO_TARGET_DIR:-$PWD/target}"
+  echo "--- the module ($build build)"
+  CARGO_TARGET_DIR="$WASM_TARGET_DIR" RUSTFLAGS="$WASM_RUSTFLAGS" \
+    cargo build --profile wasm -p sublex-wasm --target wasm32-unknown-unknown
+  # The JavaScript glue is the same for every build (the page passes the module's bytes).
+  wasm-bindgen --target web --no-typescript --remove-name-section --out-dir "$out/pkg" \
+    "$WASM_TARGET_DIR/wasm32-unknown-unknown/wasm/sublex_wasm.wasm"
+  mv "$out/pkg/sublex_wasm_bg.wasm" "$out/pkg/sublex_wasm_$build.wasm"
+done
 cp wasm/www/index.html wasm/www/app.js wasm/www/style.css "$out/"
 cut -d' ' -f1 data/glove-6b-100d.top2k.txt > "$out/words.txt"
 

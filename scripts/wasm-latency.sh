@@ -17,15 +17,14 @@ word=kitten
 sentence="The quick brown fox jumps over the lazy dog ."
 . scripts/wasm-builds.sh
 
-rm -rf "$out"
+scripts/wasm-demo.sh --no-serve --out "$out/page" "$@" >/dev/null
 for build in $WASM_BUILDS; do
-  scripts/wasm-demo.sh --no-serve --build "$build" --out "$out/$build" "$@" >/dev/null
   for run in 1 2 3; do
-    python3 wasm/tests/page.py "$out/$build" --sublex "$bin/sublex" \
+    python3 wasm/tests/page.py "$out/page" --build "$build" --sublex "$bin/sublex" \
       --timings "$out/$build-$run.json" >/dev/null
   done
 done
-models="$out/simd128/models"
+models="$out/page/models"
 for native in "$bin" ${NOVEC:+"$NOVEC"}; do
   tag=$([ "$native" = "$bin" ] && echo native || echo novec)
   for run in 1 2 3; do

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The browser tests of wasm/ (issue 17): the wasm-bindgen-test suite in headless Chromium
 # for each build of scripts/wasm-builds.sh (scalar, SIMD128, relaxed SIMD); then the demo
-# page end to end in the scalar and SIMD128 builds
-# (wasm/tests/page.py, selenium), its screenshot in target/wasm-demo-e2e/.
+# page end to end (wasm/tests/page.py, selenium) with the build it picks and with each one,
+# its screenshots in target/wasm-demo-e2e/.
 # Needs the wasm32 target, wasm-bindgen-cli at exactly the wasm-bindgen version of
 # Cargo.lock, Debian's chromium + chromium-driver and selenium; SUBLEX_WASM_INSTALL=1
 # installs what is missing first (as CI does). SUBLEX_BIN_DIR names built sublex binaries
@@ -50,10 +50,10 @@ bin="${SUBLEX_BIN_DIR:-$PWD/target/release}"
 if [ ! -x "$bin/sublex" ]; then
   cargo build --release -p sublex-cli
 fi
-for build in simd128 scalar; do
-  echo "--- wasm: the demo page end to end in headless Chromium ($build build)"
-  out="$target/wasm-demo-e2e/$build"
-  scripts/wasm-demo.sh --no-serve --out "$out" --build "$build"
-  python3 wasm/tests/page.py "$out" --sublex "$bin/sublex" \
-    --screenshot "$target/wasm-demo-e2e/$build.png" --timings "$target/wasm-demo-e2e/$build.json"
+echo "--- wasm: the demo page end to end in headless Chromium"
+out="$target/wasm-demo-e2e"
+scripts/wasm-demo.sh --no-serve --out "$out"
+for build in "" $WASM_BUILDS; do
+  python3 wasm/tests/page.py "$out" --sublex "$bin/sublex" ${build:+--build "$build"} \
+    --screenshot "$out/${build:-auto}.png" --timings "$out/${build:-auto}.json"
 done

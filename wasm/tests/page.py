@@ -6,7 +6,7 @@ DOM. They must be what the native `sublex` computes from the same model files: `
 similar` (cosines within 1e-4: it prints 4 decimals) and `sublex tag`. Writes a screenshot and
 the page's own timings (JSON).
 
-usage: page.py DIR --sublex BIN [--screenshot PNG] [--timings JSON]
+usage: page.py DIR --sublex BIN [--build B] [--screenshot PNG] [--timings JSON]
 """
 import argparse
 import functools
@@ -30,6 +30,8 @@ HERE = Path(__file__).resolve().parent
 WORDS = ["unfriendliest", "kitten", "wrld"]
 SENTENCE = "The quick brown fox jumps over the lazy dog ."
 TIMEOUT = 60
+# The kernel path each build of scripts/wasm-builds.sh runs.
+ISA = {"scalar": "scalar", "simd128": "simd128", "relaxed": "simd128-relaxed"}
 
 
 class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -107,6 +109,8 @@ def run(args):
     directory = Path(args.dir).resolve()
     server = serve(directory)
     url = f"http://127.0.0.1:{server.server_address[1]}/"
+    if args.build:
+        url += f"?build={args.build}"
     with tempfile.TemporaryDirectory() as profile:
         driver = chromium(profile)
         try:
@@ -117,9 +121,13 @@ def run(args):
             logs = "\n".join(e["message"] for e in driver.get_log("browser"))
             assert status.get_attribute("data-state") == "ready", f"{status.text}\n{logs}"
             module = driver.find_element(By.CSS_SELECTOR, "#facts dd[data-backend]")
-            backend = module.get_attribute("data-backend")
-            print(f"{url}: ready, {backend}, module {module.get_attribute('data-bytes')} bytes")
-            timings = {"backend": backend, "module_bytes": int(module.get_attribute("data-bytes"))}
+            backend, build = module.get_attribute("data-backend"), module.get_attribute("data-build")
+            assert build == (args.build or "relaxed"), f"the {build} build loaded"
+            assert backend == f"kernel ({ISA[build]})", f"the {build} build runs {backend}"
+            print(f"{url}: ready, the {build} build, {backend}, "
+                  f"module {module.get_attribute('data-bytes')} bytes")
+            timings = {"build": build, "backend": backend,
+                       "module_bytes": int(module.get_attribute("data-bytes"))}
             timings["embed_us"] = {w: check_neighbours(driver, args.sublex, directory, w)
                                    for w in WORDS}
             timings["tag_us"] = check_tags(driver, args.sublex, directory)
@@ -139,6 +147,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("dir", help="the page, as scripts/wasm-demo.sh --no-serve built it")
     p.add_argument("--sublex", required=True, help="the native sublex binary")
+    p.add_argument("--build", help="the build to load (default: the page's choice, which in "
+                   "this Chromium must be the best, relaxed)")
     p.add_argument("--screenshot", help="PNG to write")
     p.add_argument("--timings", help="JSON to write the page's timings to")
     run(p.parse_args())

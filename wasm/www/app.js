@@ -9,6 +9,23 @@ const TIMED_MS = 100;
 
 const $ = (id) => document.getElementById(id);
 
+// A module cannot detect features from inside, so the page does: it validates a tiny
+// module that uses each extension (an i8x16.splat; a relaxed swizzle) and loads the best
+// build the browser accepts (scripts/wasm-builds.sh). `?build=NAME` forces one.
+const PROBES = {
+  relaxed: [0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0,
+    65, 1, 253, 15, 65, 2, 253, 15, 253, 128, 2, 11],
+  simd128: [0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65,
+    0, 253, 15, 11],
+};
+
+function chooseBuild() {
+  const forced = new URLSearchParams(location.search).get("build");
+  if (forced) return forced;
+  const best = Object.keys(PROBES).find((b) => WebAssembly.validate(new Uint8Array(PROBES[b])));
+  return best ?? "scalar";
+}
+
 async function bytes(url) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
@@ -48,8 +65,9 @@ function fact(term, text, data) {
 const kb = (n) => `${(n / 1024).toFixed(1)} KB (${n.toLocaleString("en")} bytes)`;
 
 async function load() {
+  const build = chooseBuild();
   const [module, embedderBytes, taggerBytes, list] = await Promise.all([
-    bytes("pkg/sublex_wasm_bg.wasm"),
+    bytes(`pkg/sublex_wasm_${build}.wasm`),
     bytes("models/embedder.onnx"),
     bytes("models/tagger.onnx"),
     fetch("words.txt").then((r) => r.text()),
@@ -62,8 +80,8 @@ async function load() {
   const among = embedder.neighbors(words);
   const ms = performance.now() - start;
 
-  fact("module", `${kb(module.length)}, ${embedder.backend()}`,
-    { bytes: module.length, backend: embedder.backend() });
+  fact("module", `${kb(module.length)}, the ${build} build: ${embedder.backend()}`,
+    { bytes: module.length, build, backend: embedder.backend() });
   const stored = embedder.storedRows();
   fact("embedder", `${kb(embedderBytes.length)}, ${embedder.dim()} dimensions` +
     (stored ? `, ${stored.toLocaleString("en")} stored rows` : ""), { bytes: embedderBytes.length });
