@@ -9,17 +9,29 @@ use sublex_runtime::{Artifact, BackendChoice, Embedder, Isa, Kind, TagId, Tagger
 /// The words timed when none are given: one ordinary word.
 const DEFAULT_WORDS: &[&str] = &["kitten"];
 
-/// The mean time per call of `f` over a loop of calls lasting at least `time` (after one
-/// warm-up call), and the number of calls.
+/// Loops of calls per figure: the figure is the median of the loops' means.
+const ROUNDS: u32 = 5;
+
+/// The time per call of `f`, the median over [`ROUNDS`] loops of calls each lasting at least
+/// `time / ROUNDS` (after a warm-up as long), and the number of calls timed. The demo page
+/// times its calls the same way.
 fn per_call(time: Duration, mut f: impl FnMut() -> Result<()>) -> Result<(Duration, u32)> {
-    f()?;
-    let start = Instant::now();
-    let mut calls = 0;
-    while calls < 10 || start.elapsed() < time {
-        f()?;
-        calls += 1;
+    let mut lap = || -> Result<(Duration, u32)> {
+        let start = Instant::now();
+        let mut calls = 0;
+        while calls < 10 || start.elapsed() < time / ROUNDS {
+            f()?;
+            calls += 1;
+        }
+        Ok((start.elapsed() / calls, calls))
+    };
+    for _ in 0..ROUNDS {
+        lap()?;
     }
-    Ok((start.elapsed() / calls, calls))
+    let mut laps = (0..ROUNDS).map(|_| lap()).collect::<Result<Vec<_>>>()?;
+    laps.sort();
+    let calls = laps.iter().map(|&(_, n)| n).sum();
+    Ok((laps[laps.len() / 2].0, calls))
 }
 
 /// Times embedding `words` in one call (an embedder) or tagging them as one sentence (a

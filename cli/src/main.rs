@@ -75,12 +75,12 @@ enum Command {
     },
     /// Time one call on this machine on each kernel instruction set the CPU has: embedding
     /// WORDS in one call (an embedder) or tagging them as one sentence (a tagger); by
-    /// default the one word "kitten". Each figure is the mean over a loop of calls.
+    /// default the one word "kitten". Each figure is the median of 5 loops' means.
     Bench {
         /// An exported embedder or tagger.
         model: PathBuf,
         words: Vec<String>,
-        /// Seconds each instruction set is timed for.
+        /// Seconds each instruction set is timed for (and warmed up for before).
         #[arg(long, default_value_t = 1.0)]
         seconds: f64,
     },

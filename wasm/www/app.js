@@ -4,8 +4,10 @@ import init, { Embedder, Tagger } from "./pkg/sublex_wasm.js";
 
 const NEIGHBOURS = 10;
 // performance.now() is coarsened (to 5-100 µs, by browser and isolation), far coarser than
-// one call: each figure is the mean over a loop of calls lasting at least this long.
-const TIMED_MS = 100;
+// one call: a figure is the median over ROUNDS loops of calls, each at least ROUND_MS long
+// (`sublex bench` times native calls the same way).
+const ROUNDS = 5;
+const ROUND_MS = 20;
 
 const $ = (id) => document.getElementById(id);
 
@@ -32,25 +34,31 @@ async function bytes(url) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-/** Mean microseconds per call of `f` over a loop of at least TIMED_MS (after one warm-up). */
+/** Microseconds per call of `f`: the median of ROUNDS loops' means, after a warm-up as
+ * long as the loops (the engine compiles hot code again, optimised, while it runs). */
 function perCall(f) {
-  f();
-  const start = performance.now();
-  let calls = 0;
-  let now = start;
-  do {
-    f();
-    calls += 1;
-    now = performance.now();
-  } while (now - start < TIMED_MS || calls < 10);
-  return { us: ((now - start) * 1000) / calls, calls };
+  const loop = () => {
+    const start = performance.now();
+    let calls = 0;
+    let now = start;
+    do {
+      f();
+      calls += 1;
+      now = performance.now();
+    } while (now - start < ROUND_MS || calls < 10);
+    return { us: ((now - start) * 1000) / calls, calls };
+  };
+  for (let i = 0; i < ROUNDS; i++) loop();
+  const rounds = Array.from({ length: ROUNDS }, loop).sort((a, b) => a.us - b.us);
+  const calls = rounds.reduce((n, r) => n + r.calls, 0);
+  return { us: rounds[ROUNDS >> 1].us, calls };
 }
 
 function showTiming(element, query, what, timing) {
   element.dataset.query = query;
   element.dataset.us = timing.us.toFixed(3);
   element.textContent = `${what}: ${timing.us.toFixed(1)} µs per call ` +
-    `(mean of ${timing.calls.toLocaleString("en")} calls)`;
+    `(median of ${ROUNDS} loops, ${timing.calls.toLocaleString("en")} calls)`;
 }
 
 function fact(term, text, data) {
