@@ -66,7 +66,7 @@ sample_models() {
     echo "--- a small tagger from the shipped EWT slice (target/wasm-demo-models)"
     train tagger --variant char --train data/en_ewt-ud-train.first1000.conllu \
       --dev data/en_ewt-ud-dev.first200.conllu --test data/en_ewt-ud-test.first200.conllu \
-      --lr 2e-3 --dropout 0.2 --max-epochs 40 --out "$dir/tagger" --resume
+      --lr 2e-3 --dropout 0.2 --max-epochs 15 --out "$dir/tagger" --resume
     train export --model "$dir/tagger" --precision int8 --out "$dir/tagger.onnx"
   fi
 }
