@@ -33,13 +33,12 @@ rm -rf "$out"
 mkdir -p "$out/models"
 . scripts/wasm-builds.sh
 for build in $WASM_BUILDS; do
-  wasm_build "$build" "${CARGO_TARGET_DIR:-$PWD/target}"
+  wasm_build "$build"
   echo "--- the module ($build build)"
-  CARGO_TARGET_DIR="$WASM_TARGET_DIR" RUSTFLAGS="$WASM_RUSTFLAGS" \
-    cargo build --profile wasm -p sublex-wasm --target wasm32-unknown-unknown
+  RUSTFLAGS="$WASM_RUSTFLAGS" cargo build --profile wasm -p sublex-wasm --target wasm32-unknown-unknown
   # The JavaScript glue is the same for every build (the page passes the module's bytes).
   wasm-bindgen --target web --no-typescript --remove-name-section --out-dir "$out/pkg" \
-    "$WASM_TARGET_DIR/wasm32-unknown-unknown/wasm/sublex_wasm.wasm"
+    "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm/sublex_wasm.wasm"
   mv "$out/pkg/sublex_wasm_bg.wasm" "$out/pkg/sublex_wasm_$build.wasm"
 done
 cp wasm/www/index.html wasm/www/app.js wasm/www/style.css "$out/"

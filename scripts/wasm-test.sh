@@ -41,9 +41,8 @@ target="${CARGO_TARGET_DIR:-$PWD/target}"
 . scripts/wasm-builds.sh
 for build in $WASM_BUILDS; do
   echo "--- wasm: the $build build in headless Chromium"
-  wasm_build "$build" "$target"
-  CARGO_TARGET_DIR="$WASM_TARGET_DIR" RUSTFLAGS="$WASM_RUSTFLAGS" \
-    cargo test -p sublex-wasm --target wasm32-unknown-unknown --test browser
+  wasm_build "$build"
+  RUSTFLAGS="$WASM_RUSTFLAGS" cargo test -p sublex-wasm --target wasm32-unknown-unknown --test browser
 done
 
 bin="${SUBLEX_BIN_DIR:-$PWD/target/release}"
