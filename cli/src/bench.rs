@@ -53,7 +53,7 @@ pub fn bench(path: &Path, words: &[String], time: Duration) -> Result<()> {
         words.join(" ")
     );
     for &isa in Isa::ALL.iter().filter(|isa| isa.is_available()) {
-        let (mean, calls) = match artifact.manifest().kind {
+        let (time_per_call, calls) = match artifact.manifest().kind {
             Kind::Tagger => {
                 let mut tagger = Tagger::from_artifact(&artifact, BackendChoice::Kernel)?;
                 tagger.set_isa(isa)?;
@@ -67,9 +67,9 @@ pub fn bench(path: &Path, words: &[String], time: Duration) -> Result<()> {
                 per_call(time, || Ok(embedder.embed_into(&words, &mut out)?))?
             }
         };
-        let us = mean.as_secs_f64() * 1e6;
+        let us = time_per_call.as_secs_f64() * 1e6;
         println!(
-            "kernel ({}): {us:.3} µs per call (mean of {calls} calls)",
+            "kernel ({}): {us:.3} µs per call (median of {ROUNDS} loops, {calls} calls)",
             isa.name()
         );
     }
