@@ -76,6 +76,43 @@ fn kernel_and_tract_agree_at_every_precision_with_and_without_highway() {
 }
 
 #[test]
+fn int8_round_trip_gives_what_an_int8_file_reads_back() {
+    // sublex-report int8 measures one tensor at int8 with int8_round_trip: it must be what
+    // a file stores, bit for bit.
+    let (mut manifest, weights) = common::random_char_model(Precision::F32, true);
+    manifest.precision = Precision::Int8;
+    let bytes = sublex_runtime::artifact::encode_embedder(&manifest, &weights);
+    let read = Artifact::from_bytes("int8.onnx", &bytes)
+        .unwrap()
+        .weights()
+        .unwrap();
+    let s = manifest.shapes();
+    let (hw, hb) = weights.highway.as_ref().unwrap();
+    let (read_hw, read_hb) = read.highway.as_ref().unwrap();
+    let int8: [(&[f32], &[f32], usize); 6] = [
+        (&weights.chars, &read.chars, s.char_dim),
+        (&weights.w, &read.w, s.char_dim),
+        (&weights.r, &read.r, s.hidden),
+        (&weights.proj_forward, &read.proj_forward, s.dim),
+        (&weights.proj_backward, &read.proj_backward, s.dim),
+        (hw, read_hw, s.dim),
+    ];
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    for (i, (f32s, stored, row)) in int8.into_iter().enumerate() {
+        let round_trip = sublex_runtime::artifact::int8_round_trip(f32s, row);
+        assert_eq!(bits(&round_trip), bits(stored), "tensor {i}");
+    }
+    // The biases stay f32.
+    for (f32s, stored) in [
+        (&weights.b, &read.b),
+        (&weights.proj_bias, &read.proj_bias),
+        (hb, read_hb),
+    ] {
+        assert_eq!(bits(f32s), bits(stored));
+    }
+}
+
+#[test]
 fn auto_picks_the_kernel() {
     let e = embedder(model_bytes(), BackendChoice::Auto);
     assert!(

@@ -8,6 +8,7 @@
 
 pub mod curve;
 pub mod deployed;
+pub mod int8;
 pub mod plot;
 pub mod render;
 pub mod report;

@@ -3,6 +3,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use sublex_runtime::alloc_count::CountingAllocator;
 use sublex_tools::curve::{self, CurveInputs};
+use sublex_tools::int8::{self, Int8Inputs};
 use sublex_tools::report::{self, Inputs};
 use sublex_tools::{plot, render};
 
@@ -53,6 +54,12 @@ enum Command {
         #[arg(long)]
         plot: Option<PathBuf>,
     },
+    /// Where int8 storage loses accuracy: each weight tensor of an f32 embedder stored at
+    /// int8 alone, then all of them, against the f32 model on held-out words.
+    Int8 {
+        #[command(flatten)]
+        inputs: Int8Inputs,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -84,11 +91,17 @@ fn main() -> Result<()> {
 }
 
 fn run(command: Command) -> Result<()> {
-    let Command::Curve {
-        inputs,
-        format,
-        plot,
-    } = command;
+    let (inputs, format, plot) = match command {
+        Command::Curve {
+            inputs,
+            format,
+            plot,
+        } => (inputs, format, plot),
+        Command::Int8 { inputs } => {
+            print!("{}", int8::report(&inputs)?);
+            return Ok(());
+        }
+    };
     let curve = curve::build(&inputs)?;
     if let Some(path) = &plot {
         plot::curve_svg(&curve, path)?;

@@ -348,3 +348,52 @@ fn the_curve_scores_every_pair_and_sizes_the_truncated_table_to_the_hybrid() {
     assert_eq!((truncated.rows, truncated.bytes), (5, 5 * 7 + 11 + 5));
     assert_eq!(truncated.similarity, vec![1.0]);
 }
+
+/// `sublex-report int8` on the "ab" model: one row per tensor stored at int8 and one for
+/// all of them, cosines that are cosines; an int8 file or a short teacher is refused.
+#[test]
+fn int8_measures_each_tensor_against_f32() {
+    let _turn = serial();
+    let dir = tempfile::tempdir().unwrap();
+    model(dir.path(), "m", 7, 0.3);
+    let short = teacher(dir.path());
+    let long = dir.path().join("long.txt");
+    let rows: String = (0..20_000)
+        .map(|i| format!("{}{} 0.1 0.2 0.3\n", ["a", "b", "ab"][i % 3], i))
+        .collect();
+    std::fs::write(&long, rows).unwrap();
+    let run = |model: &str, teacher: &Path| {
+        let out = cli()
+            .args(["int8", "--model"])
+            .arg(dir.path().join(model))
+            .arg("--teacher")
+            .arg(teacher)
+            .output()
+            .unwrap();
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        (out.status.success(), text(&out.stdout), text(&out.stderr))
+    };
+    let (ok, table, err) = run("m-f32.onnx", &long);
+    assert!(ok, "{err}");
+    let rows: Vec<Vec<&str>> = (table.lines())
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| stored"))
+        .map(|l| l.split(" | ").collect())
+        .collect();
+    let names: Vec<&str> = rows.iter().map(|r| r[0].trim_start_matches("| ")).collect();
+    assert_eq!(names.len(), 6, "{table}");
+    assert!(names[5].starts_with("all"), "{table}");
+    for row in &rows {
+        let (worst, mean): (f64, f64) = (row[1].parse().unwrap(), row[2].parse().unwrap());
+        assert!(
+            worst >= -1.0 && worst <= mean && mean <= 1.0 + 1e-9,
+            "{row:?}"
+        );
+    }
+    let (ok, _, err) = run("m-int8.onnx", &long);
+    assert!(
+        !ok && err.contains("m-int8.onnx") && err.contains("f32 export"),
+        "{err}"
+    );
+    let (ok, _, err) = run("m-f32.onnx", &short);
+    assert!(!ok && err.contains("fewer than 20,000"), "{err}");
+}

@@ -50,6 +50,18 @@ pub fn sign(model: &mut onnx::ModelProto) {
     }
 }
 
+/// What int8 storage gives back for `data`: each row of `row_len` values quantised as a file
+/// stores it, then multiplied by its scale as the reader does (tools measure the error of
+/// storing one tensor at int8 with it).
+pub fn int8_round_trip(data: &[f32], row_len: usize) -> Vec<f32> {
+    let (q, scales) = quantize_rows(data, row_len);
+    let row = row_len.max(1);
+    q.iter()
+        .enumerate()
+        .map(|(i, &v)| v as f32 * scales[i / row])
+        .collect()
+}
+
 /// Symmetric int8 quantisation with one scale per row of `row_len` values:
 /// `x ≈ q * scale`, `scale = max|x| / 127` (1 for an all-zero row).
 fn quantize_rows(data: &[f32], row_len: usize) -> (Vec<i8>, Vec<f32>) {
