@@ -17,6 +17,7 @@ word=kitten
 sentence="The quick brown fox jumps over the lazy dog ."
 . scripts/wasm-builds.sh
 
+rm -rf "$out"
 scripts/wasm-demo.sh --no-serve --out "$out/page" "$@" >/dev/null
 for build in $WASM_BUILDS; do
   for run in 1 2 3; do
