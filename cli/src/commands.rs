@@ -121,7 +121,12 @@ pub fn vectors(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let tmp = tempfile::NamedTempFile::new_in(dir)
+    // The mode a plain new file gets, not tempfile's private 0600 (as the trainer's exports).
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let tmp = builder
+        .tempfile_in(dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
     let mut file = word2vec::Writer::new(BufWriter::new(tmp.as_file()), layout, words.len(), dim)
         .with_context(cannot_write)?;
