@@ -1,7 +1,8 @@
 //! `sublex-report int8`: where int8 storage loses accuracy. Each weight tensor of an f32
 //! embedder is stored at int8 alone (quantised and read back as a file would give it), the
 //! rest kept at f32, and the vectors are compared with the f32 model's on held-out words:
-//! the teacher's words 10,001-20,000 and 1,000 made-up words (seed 18).
+//! the teacher's words 10,001-20,000 and 1,000 made-up words (seed 18). `--group` and
+//! `--chars-f16` ask what finer scales or an f16 character table would give.
 
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -24,6 +25,28 @@ pub struct Int8Inputs {
     /// The teacher table the model reconstructs (its words 10,001-20,000 are compared).
     #[arg(long)]
     pub teacher: PathBuf,
+    /// What-if: one scale per group of this many values within a row (rows it does not
+    /// divide keep one scale), instead of one per row as files store today.
+    #[arg(long)]
+    pub group: Option<usize>,
+    /// What-if: the character table at f16 instead of int8.
+    #[arg(long)]
+    pub chars_f16: bool,
+}
+
+/// `data` as it would be read back: int8 with one scale per `group` values of each row of
+/// `row` (per row when `group` does not divide it), or f16.
+fn stored(inputs: &Int8Inputs, data: &[f32], row: usize, f16: bool) -> Vec<f32> {
+    if f16 {
+        return data
+            .iter()
+            .map(|&x| half::f16::from_f32(x).to_f32())
+            .collect();
+    }
+    match inputs.group {
+        Some(g) if g > 0 && row % g == 0 => int8_round_trip(data, g),
+        _ => int8_round_trip(data, row),
+    }
 }
 
 /// The tensors a file stores at its precision, with the row length their int8 scales span
@@ -116,7 +139,7 @@ pub fn report(inputs: &Int8Inputs) -> Result<String> {
         let mut name = "all (as export stores int8)";
         for (i, (tensor, data, row)) in tensors(&mut weights, &shapes).into_iter().enumerate() {
             if only.is_none_or(|o| o == i) {
-                *data = int8_round_trip(data, row);
+                *data = stored(inputs, data, row, inputs.chars_f16 && i == 0);
                 name = if only.is_some() { tensor } else { name };
             }
         }

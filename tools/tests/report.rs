@@ -349,8 +349,17 @@ fn the_curve_scores_every_pair_and_sizes_the_truncated_table_to_the_hybrid() {
     assert_eq!(truncated.similarity, vec![1.0]);
 }
 
+/// The data rows of a markdown table (not its header), split into cells.
+fn table_rows(table: &str) -> Vec<Vec<String>> {
+    (table.lines())
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| stored"))
+        .map(|l| l.split(" | ").map(String::from).collect())
+        .collect()
+}
+
 /// `sublex-report int8` on the "ab" model: one row per tensor stored at int8 and one for
-/// all of them, cosines that are cosines; an int8 file or a short teacher is refused.
+/// all of them, cosines that are cosines, `--group 1` almost exact; an int8 file or a short
+/// teacher is refused.
 #[test]
 fn int8_measures_each_tensor_against_f32() {
     let _turn = serial();
@@ -362,23 +371,21 @@ fn int8_measures_each_tensor_against_f32() {
         .map(|i| format!("{}{} 0.1 0.2 0.3\n", ["a", "b", "ab"][i % 3], i))
         .collect();
     std::fs::write(&long, rows).unwrap();
-    let run = |model: &str, teacher: &Path| {
+    let run = |model: &str, teacher: &Path, extra: &[&str]| {
         let out = cli()
             .args(["int8", "--model"])
             .arg(dir.path().join(model))
             .arg("--teacher")
             .arg(teacher)
+            .args(extra)
             .output()
             .unwrap();
         let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         (out.status.success(), text(&out.stdout), text(&out.stderr))
     };
-    let (ok, table, err) = run("m-f32.onnx", &long);
+    let (ok, table, err) = run("m-f32.onnx", &long, &[]);
     assert!(ok, "{err}");
-    let rows: Vec<Vec<&str>> = (table.lines())
-        .filter(|l| l.starts_with("| ") && !l.starts_with("| stored"))
-        .map(|l| l.split(" | ").collect())
-        .collect();
+    let rows = table_rows(&table);
     let names: Vec<&str> = rows.iter().map(|r| r[0].trim_start_matches("| ")).collect();
     assert_eq!(names.len(), 6, "{table}");
     assert!(names[5].starts_with("all"), "{table}");
@@ -389,11 +396,17 @@ fn int8_measures_each_tensor_against_f32() {
             "{row:?}"
         );
     }
-    let (ok, _, err) = run("m-int8.onnx", &long);
+    // One scale per value stores every value almost exactly.
+    let (ok, table, err) = run("m-f32.onnx", &long, &["--group", "1"]);
+    assert!(ok, "{err}");
+    for row in table_rows(&table) {
+        assert!(row[1].parse::<f64>().unwrap() >= 0.9999, "{table}");
+    }
+    let (ok, _, err) = run("m-int8.onnx", &long, &[]);
     assert!(
         !ok && err.contains("m-int8.onnx") && err.contains("f32 export"),
         "{err}"
     );
-    let (ok, _, err) = run("m-f32.onnx", &short);
+    let (ok, _, err) = run("m-f32.onnx", &short, &[]);
     assert!(!ok && err.contains("fewer than 20,000"), "{err}");
 }
