@@ -161,10 +161,7 @@ impl Embedder {
     pub fn set_isa(&mut self, isa: Isa) -> Result<()> {
         match &mut self.backend {
             #[cfg(feature = "tract")]
-            Backend::Tract(_) => Err(Error::Backend {
-                backend: "tract",
-                source: "tract has no kernel instruction set to choose".into(),
-            }),
+            Backend::Tract(_) => Err(Error::no_isa_in_tract()),
             Backend::Kernel(k) => k.set_isa(isa),
         }
     }

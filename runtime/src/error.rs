@@ -29,6 +29,17 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// Choosing a kernel instruction set of a model tract runs (`set_isa`).
+    #[cfg(feature = "tract")]
+    pub(crate) fn no_isa_in_tract() -> Self {
+        Error::Backend {
+            backend: "tract",
+            source: "tract has no kernel instruction set to choose".into(),
+        }
+    }
+}
+
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

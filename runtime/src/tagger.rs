@@ -77,10 +77,7 @@ impl Tagger {
         match &mut self.backend {
             Backend::Kernel { chars, .. } => chars.set_isa(isa),
             #[cfg(feature = "tract")]
-            Backend::Tract(_) => Err(Error::Backend {
-                backend: "tract",
-                source: "tract has no kernel instruction set to choose".into(),
-            }),
+            Backend::Tract(_) => Err(Error::no_isa_in_tract()),
         }
     }
 
