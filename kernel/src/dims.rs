@@ -18,6 +18,10 @@ pub(crate) const PANEL: usize = 16;
 /// and twice the line traffic, which slows the one-word path by half.
 pub(crate) const ALIGN: usize = 16;
 
+/// Added to the header of an int8 packed buffer: `packed[0]` is the data offset (1..=16) for
+/// f32 storage and the offset plus this for int8, so a kernel knows what it was given.
+pub(crate) const INT8_TAG: usize = 32;
+
 /// Number of `f32` from `ptr` to the next 64-byte boundary (0 if already aligned).
 pub(crate) fn align_offset(ptr: *const f32) -> usize {
     ptr.align_offset(ALIGN * core::mem::size_of::<f32>())
@@ -62,7 +66,13 @@ impl Dims {
         self.layout().map_or(usize::MAX, |l| l.packed_len)
     }
 
-    /// Number of `f32` of scratch `embed` needs. Depends only on the dims: not on the batch
+    /// Number of `f32` in the int8 packed buffer [`pack_int8`](crate::pack_int8) writes (the
+    /// int8 values four to a float). `usize::MAX` when the dims are invalid.
+    pub fn packed_len_int8(&self) -> usize {
+        self.layout().map_or(usize::MAX, |l| l.q.packed_len)
+    }
+
+    /// Number of `f32` of scratch `embed` needs, whatever the storage. Depends only on the dims: not on the batch
     /// size nor on the word length. `usize::MAX` when the dims are invalid.
     pub fn scratch_len(&self) -> usize {
         self.layout().map_or(usize::MAX, |l| l.scratch_len)
@@ -84,11 +94,28 @@ pub(crate) fn panel_index(rows: usize, row: usize, col: usize) -> usize {
     (col / PANEL) * rows * PANEL + row * PANEL + col % PANEL
 }
 
+/// Position of `b[row][col]` in an int8 quad-panel matrix of `rows` rows (see
+/// `isa_ops::QGemm`): panels of [`PANEL`] columns, each a run of 64-byte lines holding four
+/// consecutive rows of all its columns, column-major within the line.
+pub(crate) fn quad_index(rows: usize, row: usize, col: usize) -> usize {
+    let rows = quad_rows(rows);
+    (col / PANEL) * rows * PANEL + (row / 4) * 4 * PANEL + (col % PANEL) * 4 + row % 4
+}
+
+/// `rows` rounded up to a multiple of 4: the depth an int8 product runs over.
+pub(crate) fn quad_rows(rows: usize) -> usize {
+    rows.div_ceil(4) * 4
+}
+
 fn round_up(n: usize) -> Option<usize> {
     n.div_ceil(LANES).checked_mul(LANES)
 }
 
-/// Hands out consecutive regions of a buffer, with overflow checks.
+/// Floats that hold `bytes` int8 values.
+fn floats_for_bytes(bytes: Option<usize>) -> Option<usize> {
+    bytes.map(|b| b.div_ceil(4))
+}
+
 /// Hands out consecutive regions of a buffer, each starting on an [`ALIGN`] boundary,
 /// with overflow checks.
 struct Regions {
@@ -160,6 +187,12 @@ pub(crate) struct Layout {
     pub s_z: usize,
     pub s_act: usize,
     pub s_hw: usize,
+    /// `[MR][aq_width]` i16 activations of an int8 product, two to a float.
+    pub s_aq: usize,
+    /// Row stride of `s_aq`, in i16: `max(2Hp, Dp)`.
+    pub aq_width: usize,
+    /// The int8 packed buffer's regions.
+    pub q: Int8Layout,
     /// Floats from the (aligned) scratch start to the end of the last region.
     pub scratch_data: usize,
     /// `scratch_data` plus slack to align the caller's buffer.
@@ -212,6 +245,9 @@ impl Layout {
         let s_z = s.take(dp.checked_mul(MR))?;
         let s_act = s.take(dp.checked_mul(MR))?;
         let s_hw = s.take(dp.checked_mul(MR))?;
+        let aq_width = hp2.max(dp);
+        let s_aq = s.take(aq_width.checked_mul(MR).map(|n| n / 2))?;
+        let q = Int8Layout::new(dims, hp, g4, dq, dp)?;
 
         Ok(Layout {
             vocab: dims.vocab,
@@ -236,8 +272,77 @@ impl Layout {
             s_z,
             s_act,
             s_hw,
+            s_aq,
+            aq_width,
+            q,
             scratch_data: s.next,
             scratch_len: s.len_with_slack(ALIGN - 1)?,
+        })
+    }
+}
+
+/// The regions of an int8 packed buffer ([`crate::pack_int8`]), in floats from the data start
+/// (each 64-byte aligned; int8 values four to a float, all padding zero):
+/// - per direction, `table_q[dir]`: `[vocab][4Hp]` int8, the f32 table's rows quantised with one scale per
+///   gate block, `table_s[dir]`: `[vocab][4]` f32;
+/// - `rec_q[dir]`: `R_dir^T` (`[H][4Hp]`) as an int8 quad-panel matrix (`dims::quad_index`),
+///   `rec_s[dir]`: `[4Hp]` f32, one scale per output column;
+/// - `proj_q`: `[2Hp][Dq]` quad-panel, `proj_s`: `[Dq]`, `bias`: `[Dp]`;
+/// - with highway: `hw_q`: `[dim][Dq]` quad-panel, `hw_s`: `[Dq]`, `hw_b`: `[Dp]`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Int8Layout {
+    pub table_q: [usize; 2],
+    pub table_s: [usize; 2],
+    pub rec_q: [usize; 2],
+    pub rec_s: [usize; 2],
+    pub proj_q: usize,
+    pub proj_s: usize,
+    pub bias: usize,
+    pub hw_q: usize,
+    pub hw_s: usize,
+    pub hw_b: usize,
+    /// Data length plus the header/alignment slack.
+    pub packed_len: usize,
+}
+
+impl Int8Layout {
+    fn new(dims: &Dims, hp: usize, g4: usize, dq: usize, dp: usize) -> Result<Self, KernelError> {
+        let (v, h, d) = (dims.vocab, dims.hidden, dims.dim);
+        let bytes = |rows: usize, cols: usize| floats_for_bytes(rows.checked_mul(cols));
+        let mut p = Regions { next: 0 };
+        // Direction by direction, in the order the packer writes them.
+        let table_q0 = p.take(bytes(v, g4))?;
+        let table_s0 = p.take(v.checked_mul(4))?;
+        let rec_q0 = p.take(bytes(quad_rows(h), g4))?;
+        let rec_s0 = p.take(Some(g4))?;
+        let table_q1 = p.take(bytes(v, g4))?;
+        let table_s1 = p.take(v.checked_mul(4))?;
+        let rec_q1 = p.take(bytes(quad_rows(h), g4))?;
+        let rec_s1 = p.take(Some(g4))?;
+        let proj_q = p.take(bytes(2 * hp, dq))?;
+        let proj_s = p.take(Some(dq))?;
+        let bias = p.take(Some(dp))?;
+        let (hw_q, hw_s, hw_b) = if dims.highway {
+            (
+                p.take(bytes(quad_rows(d), dq))?,
+                p.take(Some(dq))?,
+                p.take(Some(dp))?,
+            )
+        } else {
+            (p.next, p.next, p.next)
+        };
+        Ok(Int8Layout {
+            table_q: [table_q0, table_q1],
+            table_s: [table_s0, table_s1],
+            rec_q: [rec_q0, rec_q1],
+            rec_s: [rec_s0, rec_s1],
+            proj_q,
+            proj_s,
+            bias,
+            hw_q,
+            hw_s,
+            hw_b,
+            packed_len: p.len_with_slack(ALIGN)?,
         })
     }
 }
@@ -271,7 +376,7 @@ mod tests {
         assert_eq!(d.packed_len(), expect + ALIGN);
         assert_eq!(
             d.scratch_len(),
-            MR * (416 + 208 + 104 + 3 * 104) + ALIGN - 1
+            MR * (416 + 208 + 104 + 3 * 104 + 208 / 2) + ALIGN - 1
         );
     }
 

@@ -3,9 +3,10 @@
 //! one tile at a time keeps scratch constant-size and the tile's state hot in L1, while the
 //! weights stream once per tile step and are shared by all of the tile's words.
 
-use crate::dims::{align_offset, Layout, MR};
-use crate::isa_ops::{Cells, Gemm, IsaOps, MatmulArgs};
-use crate::pack::Packed;
+use crate::dims::{align_offset, quad_rows, Layout, MR};
+use crate::int8::{dequantize_row, quantize_rows, PackedInt8, QMatrix};
+use crate::isa_ops::{Cells, Gemm, IsaOps, MatmulArgs, QGemm, QMatmulArgs};
+use crate::pack::{Packed, PackedF32};
 use crate::KernelError;
 
 /// Scratch regions for one tile, carved from the caller's buffer.
@@ -22,6 +23,8 @@ struct Scratch<'s> {
     act: &'s mut [f32],
     /// `[MR][Dp]` highway pre-activation, then the highway output.
     hw: &'s mut [f32],
+    /// `[MR][aq_width]` an int8 product's activations, quantised.
+    aq: &'s mut [i16],
 }
 
 impl<'s> Scratch<'s> {
@@ -49,9 +52,17 @@ impl<'s> Scratch<'s> {
             cell: take(l.s_z - l.s_cell)?,
             z: take(l.s_act - l.s_z)?,
             act: take(l.s_hw - l.s_act)?,
-            hw: take(l.scratch_data - l.s_hw)?,
+            hw: take(l.s_aq - l.s_hw)?,
+            aq: as_i16(take(l.scratch_data - l.s_aq)?),
         })
     }
+}
+
+/// The floats of a scratch region, as int16 (two per float).
+fn as_i16(s: &mut [f32]) -> &mut [i16] {
+    // SAFETY: i16 needs less alignment than f32 and has no invalid values; the view covers
+    // exactly the bytes of `s` and borrows it mutably for its lifetime.
+    unsafe { core::slice::from_raw_parts_mut(s.as_mut_ptr().cast(), 2 * s.len()) }
 }
 
 /// Embeds `batch` words of `len` characters. The caller has validated `ids` (length and
@@ -99,9 +110,8 @@ fn run_tile<B: IsaOps>(
     len: usize,
     s: &mut Scratch<'_>,
 ) -> Result<(), KernelError> {
-    let (hp, g4) = (l.hp, l.g4);
+    let hp = l.hp;
     for dir in 0..2 {
-        let (table, rec) = (w.table[dir], w.rec[dir]);
         s.cell.fill(0.0);
         if len == 0 {
             // No characters: the direction's final hidden state is the zero initial state.
@@ -114,30 +124,105 @@ fn run_tile<B: IsaOps>(
         }
         for step in 0..len {
             let t = if dir == 0 { step } else { len - 1 - step };
+            // The initial state is zero, so the first step is the table row alone.
+            recurrent_step(ops, l, w, dir, ids, len, t, step == 0, rows, s)?;
+            let h_next = s.state.get_mut(dir * hp..).ok_or(KernelError::Internal)?;
+            ops.gates(Cells::new(rows, hp, s.gates, s.cell, h_next, 2 * hp)?);
+        }
+    }
+    project(ops, l, w, rows, s)
+}
+
+/// The gate pre-activations of step `t` in direction `dir`: each word's table row plus
+/// `h · rec` (the product skipped on the first step, whose `h` is zero), into `s.gates`.
+#[allow(clippy::too_many_arguments)]
+fn recurrent_step<B: IsaOps>(
+    ops: &B,
+    l: &Layout,
+    w: &Packed<'_>,
+    dir: usize,
+    ids: &[u32],
+    len: usize,
+    t: usize,
+    first: bool,
+    rows: usize,
+    s: &mut Scratch<'_>,
+) -> Result<(), KernelError> {
+    let (hp, g4) = (l.hp, l.g4);
+    let chars = ids.chunks_exact(len).map(|word| word.get(t).copied());
+    match w {
+        Packed::F32(w) => {
             let mut init: [&[f32]; MR] = [&[]; MR];
-            for (slot, word) in init.iter_mut().zip(ids.chunks_exact(len)) {
-                *slot = table_row(table, g4, word.get(t).copied())?;
+            for (slot, id) in init.iter_mut().zip(chars) {
+                *slot = table_row(w.table[dir], g4, id)?;
             }
-            // The initial state is zero, so the first step is the table row alone (k = 0).
-            let k = if step == 0 { 0 } else { l.h };
             let h_prev = s.state.get(dir * hp..).ok_or(KernelError::Internal)?;
             ops.matmul(Gemm::new(MatmulArgs {
                 rows,
                 a: h_prev,
                 lda: 2 * hp,
-                k,
-                b: rec,
+                k: if first { 0 } else { l.h },
+                b: w.rec[dir],
                 kb: l.h,
                 n: g4,
                 init,
                 out: s.gates,
                 ldo: g4,
             })?);
-            let h_next = s.state.get_mut(dir * hp..).ok_or(KernelError::Internal)?;
-            ops.gates(Cells::new(rows, hp, s.gates, s.cell, h_next, 2 * hp)?);
+        }
+        Packed::Int8(w) => {
+            for (out, id) in s.gates.chunks_exact_mut(g4).zip(chars) {
+                let id = id.ok_or(KernelError::Internal)? as usize;
+                dequantize_row(l, w, dir, id, out);
+            }
+            if !first {
+                let h_prev = s.state.get(dir * hp..).ok_or(KernelError::Internal)?;
+                // |h| <= 1: h = sigmoid(o) · tanh(c).
+                let a = (h_prev, 2 * hp, l.h, Some(1.0));
+                product_i8(ops, l, rows, a, &w.rec[dir], &mut *s.gates, g4, s.aq)?;
+            }
         }
     }
-    project(ops, l, w, rows, s)
+    Ok(())
+}
+
+/// `out[r] += (rows of a, quantised) · m` for the first `rows` rows; `a` is
+/// `(values, stride, width, bound)` as [`quantize_rows`] takes them.
+#[allow(clippy::too_many_arguments)]
+fn product_i8<B: IsaOps>(
+    ops: &B,
+    l: &Layout,
+    rows: usize,
+    (a, lda, k, bound): (&[f32], usize, usize, Option<f32>),
+    m: &QMatrix<'_>,
+    out: &mut [f32],
+    ldo: usize,
+    aq: &mut [i16],
+) -> Result<(), KernelError> {
+    let ascale = quantize_rows(a, lda, k, rows, aq, l.aq_width, bound);
+    ops.matmul_i8(QGemm::new(QMatmulArgs {
+        rows,
+        a: aq,
+        lda: l.aq_width,
+        k: quad_rows(k),
+        b: m.q,
+        kb: m.rows,
+        scale: m.scale,
+        ascale,
+        n: ldo,
+        out,
+        ldo,
+    })?);
+    Ok(())
+}
+
+/// Sets the first `rows` rows (stride `ld`) of `out` to `bias`.
+fn fill_rows(out: &mut [f32], ld: usize, rows: usize, bias: &[f32]) {
+    for row in out.chunks_mut(ld).take(rows) {
+        for (o, &b) in row.iter_mut().zip(bias) {
+            *o = b;
+        }
+    }
 }
 
 /// The table row of character `id` (already range-checked by the caller).
@@ -156,37 +241,89 @@ fn project<B: IsaOps>(
     rows: usize,
     s: &mut Scratch<'_>,
 ) -> Result<(), KernelError> {
-    let (hp, dp) = (l.hp, l.dp);
+    let dp = l.dp;
+    match w {
+        Packed::F32(w) => project_f32(ops, l, w, rows, s)?,
+        Packed::Int8(w) => {
+            fill_rows(s.z, dp, rows, w.bias);
+            let a = (&*s.state, 2 * l.hp, 2 * l.hp, Some(1.0));
+            product_i8(ops, l, rows, a, &w.proj, &mut *s.z, dp, s.aq)?;
+        }
+    }
+    // Only the tile's rows: the elementwise ops need not touch stale rows.
+    let n = rows * dp;
+    ops.relu(s.z.get(..n).ok_or(KernelError::Internal)?, s.act);
+    let has_highway = match w {
+        Packed::F32(w) => highway_f32(ops, l, w, rows, s)?,
+        Packed::Int8(w) => highway_i8(ops, l, w, rows, s)?,
+    };
+    if has_highway {
+        ops.highway(s.hw, s.act, s.z.get(..n).ok_or(KernelError::Internal)?);
+    }
+    Ok(())
+}
+
+fn project_f32<B: IsaOps>(
+    ops: &B,
+    l: &Layout,
+    w: &PackedF32<'_>,
+    rows: usize,
+    s: &mut Scratch<'_>,
+) -> Result<(), KernelError> {
     ops.matmul(Gemm::new(MatmulArgs {
         rows,
         a: s.state,
-        lda: 2 * hp,
-        k: 2 * hp,
+        lda: 2 * l.hp,
+        k: 2 * l.hp,
         b: w.proj,
-        kb: 2 * hp,
-        n: dp,
+        kb: 2 * l.hp,
+        n: l.dp,
         init: [w.bias; MR],
         out: s.z,
-        ldo: dp,
+        ldo: l.dp,
     })?);
-    // Only the tile's rows: the elementwise ops need not touch stale rows.
-    let n = rows * dp;
-    let z = s.z.get(..n).ok_or(KernelError::Internal)?;
-    ops.relu(z, s.act);
-    if let Some((hw_w, hw_b)) = w.highway {
-        ops.matmul(Gemm::new(MatmulArgs {
-            rows,
-            a: s.act,
-            lda: dp,
-            k: l.d,
-            b: hw_w,
-            kb: l.d,
-            n: dp,
-            init: [hw_b; MR],
-            out: s.hw,
-            ldo: dp,
-        })?);
-        ops.highway(s.hw, s.act, z);
-    }
     Ok(())
+}
+
+/// The highway's pre-activation `relu(z) · Wh + bh` into `s.hw`; false without a highway.
+fn highway_f32<B: IsaOps>(
+    ops: &B,
+    l: &Layout,
+    w: &PackedF32<'_>,
+    rows: usize,
+    s: &mut Scratch<'_>,
+) -> Result<bool, KernelError> {
+    let Some((hw_w, hw_b)) = w.highway else {
+        return Ok(false);
+    };
+    ops.matmul(Gemm::new(MatmulArgs {
+        rows,
+        a: s.act,
+        lda: l.dp,
+        k: l.d,
+        b: hw_w,
+        kb: l.d,
+        n: l.dp,
+        init: [hw_b; MR],
+        out: s.hw,
+        ldo: l.dp,
+    })?);
+    Ok(true)
+}
+
+/// As [`highway_f32`]; `relu(z)` is unbounded, so each row gets its own activation scale.
+fn highway_i8<B: IsaOps>(
+    ops: &B,
+    l: &Layout,
+    w: &PackedInt8<'_>,
+    rows: usize,
+    s: &mut Scratch<'_>,
+) -> Result<bool, KernelError> {
+    let Some((hw, hw_b)) = &w.highway else {
+        return Ok(false);
+    };
+    fill_rows(s.hw, l.dp, rows, hw_b);
+    let a = (&*s.act, l.dp, l.d, None);
+    product_i8(ops, l, rows, a, hw, &mut *s.hw, l.dp, s.aq)?;
+    Ok(true)
 }

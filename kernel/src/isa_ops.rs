@@ -21,6 +21,10 @@ pub(crate) trait IsaOps {
     fn relu(&self, z: &[f32], act: &mut [f32]);
     /// `t := z + sigmoid(t) · (act - z)` (the highway mix `t·h + (1-t)·z`), same length rule.
     fn highway(&self, t: &mut [f32], act: &[f32], z: &[f32]);
+    /// The int8 product (see [`QGemm`]); the portable loop unless an ISA has a faster one.
+    fn matmul_i8(&self, mut m: QGemm<'_>) {
+        crate::scalar::matmul_i8(&m.raw());
+    }
 }
 
 /// The operands of `out[r][j] = init[r][j] + Σ_k a[r][k] · b[k][j]` for `r < rows`,
@@ -114,6 +118,106 @@ impl<'a> Gemm<'a> {
             b: m.b.as_ptr(),
             kb: m.kb,
             init: m.init.map(<[f32]>::as_ptr),
+            out: m.out.as_mut_ptr(),
+            ldo: m.ldo,
+        }
+    }
+}
+
+/// The operands of the int8 product `out[r][j] += scale[j] · ascale[r] · Σ_k a[r][k] · b[k][j]`
+/// for `r < rows`, `j < n`, `k < k`: int16 activations (quantised rows, `ascale` each) times
+/// int8 weights (`scale` per output column), summed exactly in int32, then one f32 epilogue.
+/// The sum is exact integer arithmetic, so it cannot depend on the order or the tile shape.
+///
+/// `b` is quad-panel (`dims::quad_index`): panels of [`PANEL`] columns, `kb` rows deep, each
+/// group of four rows one 64-byte line with a column's four weights adjacent, the layout
+/// that pairwise int16 multiply-adds (`pmaddwd`, `smlad`, `i32x4.dot_i16x8`) consume.
+/// `k` and `kb` are multiples of 4. The quantiser keeps `k · 128 · max|a| < 2^31`, so no
+/// sum can overflow whatever int8 values `b` holds.
+pub(crate) struct QMatmulArgs<'a> {
+    /// Rows (words) in the product, `1..=MR`.
+    pub rows: usize,
+    /// Left operand, row `r` at `a[r * lda..]`.
+    pub a: &'a [i16],
+    pub lda: usize,
+    /// Inner dimension, a multiple of 4, at least 4.
+    pub k: usize,
+    /// Right operand, quad-panel with `kb >= k` rows per panel.
+    pub b: &'a [i8],
+    pub kb: usize,
+    /// Per-column scales (at least `n`).
+    pub scale: &'a [f32],
+    /// Per-row scales of `a`.
+    pub ascale: [f32; MR],
+    /// Output columns, a multiple of [`LANES`].
+    pub n: usize,
+    /// Accumulated into; row `r` at `out[r * ldo..]`.
+    pub out: &'a mut [f32],
+    pub ldo: usize,
+}
+
+/// A validated [`QMatmulArgs`] (see [`IsaOps::matmul_i8`]).
+pub(crate) struct QGemm<'a>(QMatmulArgs<'a>);
+
+/// Raw form of a [`QGemm`]. Invariant (established by [`QGemm::new`]): for `r < rows`,
+/// `kk < k`, `j < n` (and `j` up to `n` rounded up to a whole panel for `b`), the reads
+/// `a[r*lda + kk]`, `b[quad_index(kb, kk, j)]`, `scale[j]` and the read-write
+/// `out[r*ldo + j]` are in bounds; `1 <= rows <= MR`; `n` is a multiple of [`LANES`]; `k`
+/// and `kb` are multiples of 4.
+#[derive(Clone, Copy)]
+pub(crate) struct RawQGemm {
+    pub rows: usize,
+    pub k: usize,
+    pub n: usize,
+    pub a: *const i16,
+    pub lda: usize,
+    pub b: *const i8,
+    pub kb: usize,
+    pub scale: *const f32,
+    pub ascale: [f32; MR],
+    pub out: *mut f32,
+    pub ldo: usize,
+}
+
+impl<'a> QGemm<'a> {
+    pub fn new(m: QMatmulArgs<'a>) -> Result<Self, KernelError> {
+        let ok = (1..=MR).contains(&m.rows)
+            && m.n > 0
+            && m.n.is_multiple_of(LANES)
+            && m.n <= m.ldo
+            && m.k > 0
+            && m.k.is_multiple_of(4)
+            && m.kb.is_multiple_of(4)
+            && m.k <= m.lda
+            && m.k <= m.kb
+            && span(m.rows, m.lda, m.k).is_some_and(|s| s <= m.a.len())
+            && m.n
+                .div_ceil(PANEL)
+                .checked_mul(m.kb)
+                .and_then(|x| x.checked_mul(PANEL))
+                .is_some_and(|s| s <= m.b.len())
+            && m.scale.len() >= m.n
+            && span(m.rows, m.ldo, m.n).is_some_and(|s| s <= m.out.len());
+        if !ok {
+            debug_assert!(false, "int8 gemm shape check failed");
+            return Err(KernelError::Internal);
+        }
+        Ok(QGemm(m))
+    }
+
+    /// Pointers for the unchecked inner loops; valid while `self` is borrowed.
+    pub fn raw(&mut self) -> RawQGemm {
+        let m = &mut self.0;
+        RawQGemm {
+            rows: m.rows,
+            k: m.k,
+            n: m.n,
+            a: m.a.as_ptr(),
+            lda: m.lda,
+            b: m.b.as_ptr(),
+            kb: m.kb,
+            scale: m.scale.as_ptr(),
+            ascale: m.ascale,
             out: m.out.as_mut_ptr(),
             ldo: m.ldo,
         }

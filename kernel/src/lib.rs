@@ -6,9 +6,10 @@
 //! `z = f·Pf + b·Pb + bias`, `h = max(0, z)`, and with the highway layer
 //! `t = sigmoid(h·Wh + bh)`, `out = t·h + (1 - t)·z` (else `out = h`).
 //!
-//! Usage: [`pack`] the ONNX weights once into the kernel's layout, build a [`Kernel`] over
-//! the packed buffer, then call [`Kernel::embed`] with a batch of equal-length words and a
-//! scratch buffer of [`Dims::scratch_len`] floats.
+//! Usage: [`pack`] the ONNX weights once into the kernel's layout (or [`pack_int8`] for int8
+//! storage, a quarter of the memory), build a [`Kernel`] over the packed buffer, then call
+//! [`Kernel::embed`] with a batch of equal-length words and a scratch buffer of
+//! [`Dims::scratch_len`] floats.
 //!
 //! Design constraints, and why:
 //! - `no_std` and no `alloc`, so it runs on microcontrollers: weights are borrowed, scratch
@@ -33,6 +34,7 @@ extern crate std;
 mod dims;
 mod driver;
 mod error;
+mod int8;
 mod isa;
 mod isa_ops;
 pub mod layout;
@@ -64,6 +66,7 @@ pub use math::{sigmoid, tanh};
 pub mod avx2 {
     pub use crate::x86::{sigmoid8, tanh8};
 }
+pub use int8::pack_int8;
 pub use pack::{pack, OnnxWeights};
 
 use dims::Layout;
@@ -81,7 +84,8 @@ pub struct Kernel<'a> {
 }
 
 impl<'a> Kernel<'a> {
-    /// Binds `packed` (written by [`pack`] for the same `dims`) to `isa`.
+    /// Binds `packed` (written by [`pack`] or [`pack_int8`] for the same `dims`; its header
+    /// says which) to `isa`.
     ///
     /// Fails with [`KernelError::IsaUnavailable`] unless [`Isa::is_available`] vouches for
     /// `isa`, which is what keeps a safe caller from running AVX2 code on a CPU without it.

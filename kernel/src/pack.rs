@@ -1,7 +1,8 @@
 //! Conversion from the ONNX file's weight layout to the kernel's ([`pack`]), and the read-only
 //! views of a packed buffer the driver uses ([`Packed`]).
 
-use crate::dims::{align_offset, panel_index, Layout, ALIGN};
+use crate::dims::{align_offset, panel_index, Layout, ALIGN, INT8_TAG};
+use crate::int8::PackedInt8;
 use crate::layout::LstmDirection;
 use crate::{Dims, KernelError};
 
@@ -43,17 +44,14 @@ pub struct OnnxWeights<'a> {
 /// results but its weight loads straddle cache lines (the one-word path gets ~1.5x slower).
 pub fn pack(dims: &Dims, weights: &OnnxWeights<'_>, out: &mut [f32]) -> Result<(), KernelError> {
     let l = dims.layout()?;
-    check_lengths(&l, weights, out.len())?;
+    check_lengths(&l, weights, l.packed_len, out.len())?;
     out.fill(0.0);
     let off = 1 + align_offset(out.as_ptr().wrapping_add(1));
     let (header, data) = out.split_at_mut_checked(off).ok_or(KernelError::Internal)?;
     if let Some(h) = header.first_mut() {
         *h = off as f32;
     }
-    let mut regions = RegionsMut {
-        rest: data,
-        taken: 0,
-    };
+    let mut regions = RegionsMut::new(data);
     let tables = [
         regions.take(l.table[0], l.vocab * l.g4)?,
         regions.take(l.table[1], l.vocab * l.g4)?,
@@ -85,7 +83,13 @@ pub fn pack(dims: &Dims, weights: &OnnxWeights<'_>, out: &mut [f32]) -> Result<(
     Ok(())
 }
 
-fn check_lengths(l: &Layout, w: &OnnxWeights<'_>, out_len: usize) -> Result<(), KernelError> {
+/// Checks every ONNX slice against `l`, and the output buffer against `packed_len`.
+pub(crate) fn check_lengths(
+    l: &Layout,
+    w: &OnnxWeights<'_>,
+    packed_len: usize,
+    out_len: usize,
+) -> Result<(), KernelError> {
     // Layout::new checked that none of these products overflow.
     let (h, d) = (l.h, l.d);
     let expect = |what, expected: usize, got: usize| {
@@ -114,7 +118,7 @@ fn check_lengths(l: &Layout, w: &OnnxWeights<'_>, out_len: usize) -> Result<(), 
         (false, None) => {}
         _ => return Err(KernelError::HighwayMismatch),
     }
-    expect("packed", l.packed_len, out_len)
+    expect("packed", packed_len, out_len)
 }
 
 /// `T[c][g*Hp + j] = Σ_d E[c][d] · W[g*H + j][d] + Wb[g*H + j] + Rb[g*H + j]`, in f64.
@@ -175,13 +179,20 @@ fn copy(src: &[f32], dst: &mut [f32]) {
 
 /// Disjoint mutable regions of the packed data at increasing [`Layout`] offsets, without
 /// panicking splits.
-struct RegionsMut<'a> {
+pub(crate) struct RegionsMut<'a> {
     rest: &'a mut [f32],
     taken: usize,
 }
 
 impl<'a> RegionsMut<'a> {
-    fn take(&mut self, start: usize, len: usize) -> Result<&'a mut [f32], KernelError> {
+    pub(crate) fn new(data: &'a mut [f32]) -> Self {
+        RegionsMut {
+            rest: data,
+            taken: 0,
+        }
+    }
+
+    pub(crate) fn take(&mut self, start: usize, len: usize) -> Result<&'a mut [f32], KernelError> {
         let gap = start.checked_sub(self.taken).ok_or(KernelError::Internal)?;
         let rest = core::mem::take(&mut self.rest);
         let (_, rest) = rest
@@ -196,9 +207,16 @@ impl<'a> RegionsMut<'a> {
     }
 }
 
-/// Read-only views of a packed buffer, split once when the kernel is built.
+/// Read-only views of a packed buffer of either storage, split once when the kernel is built.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Packed<'a> {
+pub(crate) enum Packed<'a> {
+    F32(PackedF32<'a>),
+    Int8(PackedInt8<'a>),
+}
+
+/// Read-only views of an f32 packed buffer.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PackedF32<'a> {
     /// `[vocab][4Hp]` per direction.
     pub table: [&'a [f32]; 2],
     /// `[H][4Hp]` per direction, panel-major.
@@ -212,31 +230,47 @@ pub(crate) struct Packed<'a> {
 }
 
 impl<'a> Packed<'a> {
-    /// Splits `packed`, which must hold exactly `l.packed_len` values and start with the
-    /// data offset `pack` wrote.
+    /// Splits `packed`, which must start with the header `pack` or `pack_int8` wrote and hold
+    /// exactly the matching storage's length.
     pub fn split(l: &Layout, packed: &'a [f32]) -> Result<Self, KernelError> {
-        if packed.len() != l.packed_len {
+        let header = packed.first().copied().unwrap_or(0.0);
+        let tag = header as usize;
+        if tag as f32 != header {
+            return Err(KernelError::NotPacked);
+        }
+        let (int8, off, expected) = match tag {
+            1..=ALIGN => (false, tag, l.packed_len),
+            t if t > INT8_TAG && t <= INT8_TAG + ALIGN => (true, t - INT8_TAG, l.q.packed_len),
+            _ => return Err(KernelError::NotPacked),
+        };
+        if packed.len() != expected {
             return Err(KernelError::LengthMismatch {
                 what: "packed",
-                expected: l.packed_len,
+                expected,
                 got: packed.len(),
             });
         }
-        let header = packed.first().copied().unwrap_or(0.0);
-        let off = header as usize;
-        if off as f32 != header || !(1..=ALIGN).contains(&off) {
-            return Err(KernelError::NotPacked);
-        }
+        let data = packed.get(off..).ok_or(KernelError::Internal)?;
+        Ok(if int8 {
+            Packed::Int8(PackedInt8::split(l, data)?)
+        } else {
+            Packed::F32(PackedF32::split(l, data)?)
+        })
+    }
+}
+
+impl<'a> PackedF32<'a> {
+    /// Splits the data of an f32 packed buffer (after its header).
+    fn split(l: &Layout, data: &'a [f32]) -> Result<Self, KernelError> {
         let region = |start: usize, len: usize| {
             start
-                .checked_add(off)
-                .and_then(|start| Some((start, start.checked_add(len)?)))
-                .and_then(|(start, end)| packed.get(start..end))
+                .checked_add(len)
+                .and_then(|end| data.get(start..end))
                 .ok_or(KernelError::Internal)
         };
         let table_len = l.vocab * l.g4;
         let rec_len = l.h * l.g4;
-        Ok(Packed {
+        Ok(PackedF32 {
             table: [
                 region(l.table[0], table_len)?,
                 region(l.table[1], table_len)?,

@@ -3,7 +3,7 @@
 //! Cortex-M). No FMA, so its results differ from the SIMD paths in the last bits only.
 
 use crate::dims::PANEL;
-use crate::isa_ops::{Cells, Gemm, IsaOps, RawGemm};
+use crate::isa_ops::{Cells, Gemm, IsaOps, RawGemm, RawQGemm};
 use crate::math::{sigmoid, tanh};
 
 /// Rows of one register tile: 4 rows x 8 columns is 8 SSE accumulators.
@@ -117,5 +117,70 @@ unsafe fn tile<const R: usize>(p: &RawGemm, r0: usize, j0: usize) {
                 .cast::<[f32; SW]>()
                 .write_unaligned(*acc)
         };
+    }
+}
+
+/// The portable int8 product (see `isa_ops::QGemm`), in tiles of up to `SR` rows x `SW`
+/// columns with int32 accumulators.
+pub(crate) fn matmul_i8(p: &RawQGemm) {
+    let mut r0 = 0;
+    while r0 < p.rows {
+        let rows = (p.rows - r0).min(SR);
+        let mut j0 = 0;
+        while j0 + SW <= p.n {
+            // SAFETY: `r0 + rows <= p.rows`, `j0 + SW <= p.n`: the range `QGemm::new`
+            // validated.
+            unsafe {
+                match rows {
+                    1 => qtile::<1>(p, r0, j0),
+                    2 => qtile::<2>(p, r0, j0),
+                    3 => qtile::<3>(p, r0, j0),
+                    _ => qtile::<SR>(p, r0, j0),
+                }
+            }
+            j0 += SW;
+        }
+        r0 += rows;
+    }
+}
+
+/// One `R x SW` int8 tile: exact int32 sums over every group of four `k`, then
+/// `out += sum · scale[j] · ascale[r]`.
+///
+/// # Safety
+/// `r0 + R <= p.rows`, `j0 + SW <= p.n`, `p` satisfying the [`RawQGemm`] invariant.
+#[inline(always)]
+unsafe fn qtile<const R: usize>(p: &RawQGemm, r0: usize, j0: usize) {
+    let mut acc = [[0i32; SW]; R];
+    // Column `j0` of the quad-panel `b` (SW divides PANEL, so the tile is in one panel).
+    let col =
+        p.b.wrapping_add((j0 / PANEL) * p.kb * PANEL + (j0 % PANEL) * 4);
+    for kq in (0..p.k).step_by(4) {
+        // SAFETY: `kq + 4 <= k <= kb`, `j0 + SW <= n`: inside the validated `b` span.
+        let w = unsafe { col.add(kq * PANEL).cast::<[[i8; 4]; SW]>().read_unaligned() };
+        for (r, acc) in acc.iter_mut().enumerate() {
+            // SAFETY: `r0 + r < rows`, `kq + 4 <= k`: inside the validated `a` span.
+            let a = unsafe {
+                p.a.add((r0 + r) * p.lda + kq)
+                    .cast::<[i16; 4]>()
+                    .read_unaligned()
+            };
+            for (acc, w) in acc.iter_mut().zip(&w) {
+                let dot = (0..4).fold(0i32, |s, i| {
+                    s.wrapping_add(i32::from(a[i]).wrapping_mul(i32::from(w[i])))
+                });
+                *acc = acc.wrapping_add(dot);
+            }
+        }
+    }
+    for (r, acc) in acc.iter().enumerate() {
+        let ascale = p.ascale[r0 + r];
+        for (c, &sum) in acc.iter().enumerate() {
+            // SAFETY: `r0 + r < rows`, `j0 + c < n <= ldo`: inside the validated spans.
+            unsafe {
+                let out = p.out.add((r0 + r) * p.ldo + j0 + c);
+                *out += sum as f32 * *p.scale.add(j0 + c) * ascale;
+            }
+        }
     }
 }

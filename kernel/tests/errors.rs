@@ -139,9 +139,14 @@ fn kernel_rejects_bad_packed_buffers() {
     let m = model(false);
     let d = m.dims;
     let packed = m.packed();
-    let err = Kernel::new(d, &packed[1..], Isa::Scalar).unwrap_err();
+    let err = Kernel::new(d, &packed[..packed.len() - 1], Isa::Scalar).unwrap_err();
     assert_eq!(length_error(err), "packed");
-    for header in [0.0, 17.0, 1.5, -1.0, f32::NAN, f32::INFINITY] {
+    // An f32 buffer whose header says int8 has the wrong length for int8.
+    let mut tagged = packed.clone();
+    tagged[0] += 32.0;
+    let err = Kernel::new(d, &tagged, Isa::Scalar).unwrap_err();
+    assert_eq!(length_error(err), "packed");
+    for header in [0.0, 17.0, 32.0, 49.0, 1.5, -1.0, f32::NAN, f32::INFINITY] {
         let mut p = packed.clone();
         p[0] = header;
         assert_eq!(

@@ -7,6 +7,10 @@ use common::{available_isas, dims, embed, kernel, Model, Rng};
 use sublex_kernel::{Dims, Isa};
 
 const TOL: f64 = 1e-5;
+/// ISAs at int8 storage: their gate math differs in the last bits (FMA or not), and a
+/// hidden state that lands on the other side of an int16 rounding step moves a product by
+/// up to a weight's scale / 32767, which the recurrence carries on.
+const TOL_INT8: f64 = 1e-3;
 
 /// Max |kernel - reference| over `batch` random words of length `len`.
 fn max_diff_vs_reference(
@@ -106,16 +110,20 @@ fn batch_independence_is_bitwise() {
         dims(20, 9, 16, 24, false),
     ] {
         let model = Model::random(&mut rng, d);
-        let packed = model.packed();
-        for isa in available_isas() {
+        for ((storage, packed), isa) in model.storages().into_iter().flat_map(|s| {
+            available_isas()
+                .into_iter()
+                .map(move |isa| (s.clone(), isa))
+        }) {
             let k = kernel(d, &packed, isa);
+            let isa = format!("{isa} {storage}");
             for (batch, len) in [(20, 1), (13, 5), (7, 8), (19, 2), (6, 0)] {
                 let ids = rng.ids(batch * len, d.vocab);
                 let all = embed(&k, &ids, batch, len);
                 // Alone.
                 for w in 0..batch {
                     let alone = embed(&k, &ids[w * len..(w + 1) * len], 1, len);
-                    assert_bits_eq(&alone, &all[w * d.dim..(w + 1) * d.dim], isa, w);
+                    assert_bits_eq(&alone, &all[w * d.dim..(w + 1) * d.dim], &isa, w);
                 }
                 // Reversed order: every word changes position and tile neighbours.
                 let rev: Vec<u32> = (0..batch)
@@ -128,21 +136,21 @@ fn batch_independence_is_bitwise() {
                     assert_bits_eq(
                         &rev_out[r * d.dim..(r + 1) * d.dim],
                         &all[w * d.dim..(w + 1) * d.dim],
-                        isa,
+                        &isa,
                         w,
                     );
                 }
                 // Every prefix batch (all remainders).
                 for b in 1..batch {
                     let part = embed(&k, &ids[..b * len], b, len);
-                    assert_bits_eq(&part, &all[..b * d.dim], isa, b);
+                    assert_bits_eq(&part, &all[..b * d.dim], &isa, b);
                 }
             }
         }
     }
 }
 
-fn assert_bits_eq(a: &[f32], b: &[f32], isa: Isa, w: usize) {
+fn assert_bits_eq(a: &[f32], b: &[f32], isa: &str, w: usize) {
     let bits = |x: &[f32]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
     assert_eq!(bits(a), bits(b), "{isa}: word {w} differs with its batch");
 }
@@ -152,21 +160,26 @@ fn isas_agree() {
     let mut rng = Rng::new(8);
     let d = dims(100, 100, 100, 100, true);
     let model = Model::random(&mut rng, d);
-    let packed = model.packed();
     let (batch, len) = (14, 9);
     let ids = rng.ids(batch * len, d.vocab);
-    let outs: Vec<(Isa, Vec<f32>)> = available_isas()
-        .into_iter()
-        .map(|isa| (isa, embed(&kernel(d, &packed, isa), &ids, batch, len)))
-        .collect();
-    for (isa, out) in &outs[1..] {
-        let diff = out
-            .iter()
-            .zip(&outs[0].1)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0f32, f32::max);
-        println!("{isa} vs scalar: max abs diff {diff:.2e}");
-        assert!(f64::from(diff) <= TOL, "{isa} vs scalar: {diff:e}");
+    for (storage, packed) in model.storages() {
+        let outs: Vec<(Isa, Vec<f32>)> = available_isas()
+            .into_iter()
+            .map(|isa| (isa, embed(&kernel(d, &packed, isa), &ids, batch, len)))
+            .collect();
+        for (isa, out) in &outs[1..] {
+            let diff = out
+                .iter()
+                .zip(&outs[0].1)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0f32, f32::max);
+            println!("{isa} vs scalar, {storage}: max abs diff {diff:.2e}");
+            let tol = if storage == "int8" { TOL_INT8 } else { TOL };
+            assert!(
+                f64::from(diff) <= tol,
+                "{isa} vs scalar, {storage}: {diff:e}"
+            );
+        }
     }
 }
 

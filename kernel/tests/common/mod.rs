@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use sublex_kernel::reference::Lcg;
-use sublex_kernel::{pack, Dims, Isa, Kernel, OnnxWeights};
+use sublex_kernel::{pack, pack_int8, Dims, Isa, Kernel, OnnxWeights};
 
 /// The shared test generator ([`Lcg`]) with the draws these tests need.
 pub struct Rng(Lcg);
@@ -80,6 +80,17 @@ impl Model {
         let mut out = vec![f32::NAN; self.dims.packed_len()];
         pack(&self.dims, &self.onnx(), &mut out).expect("pack");
         out
+    }
+
+    pub fn packed_int8(&self) -> Vec<f32> {
+        let mut out = vec![f32::NAN; self.dims.packed_len_int8()];
+        pack_int8(&self.dims, &self.onnx(), &mut out).expect("pack_int8");
+        out
+    }
+
+    /// The model packed in both storages, named.
+    pub fn storages(&self) -> [(&'static str, Vec<f32>); 2] {
+        [("f32", self.packed()), ("int8", self.packed_int8())]
     }
 
     /// The model's output for one word, from the f64 reference.
