@@ -173,7 +173,7 @@ fn recurrent_step<B: IsaOps>(
         Packed::Int8(w) => {
             for (out, id) in s.gates.chunks_exact_mut(g4).zip(chars) {
                 let id = id.ok_or(KernelError::Internal)? as usize;
-                dequantize_row(l, w, dir, id, out);
+                dequantize_row(ops, l, w, dir, id, out);
             }
             if !first {
                 let h_prev = s.state.get(dir * hp..).ok_or(KernelError::Internal)?;
@@ -199,7 +199,7 @@ fn product_i8<B: IsaOps>(
     ldo: usize,
     aq: &mut [i16],
 ) -> Result<(), KernelError> {
-    let ascale = quantize_rows(a, lda, k, rows, aq, l.aq_width, bound);
+    let ascale = quantize_rows(ops, a, lda, k, rows, aq, l.aq_width, bound);
     ops.matmul_i8(QGemm::new(QMatmulArgs {
         rows,
         a: aq,

@@ -8,6 +8,7 @@
 //! steps of 1/32767). The weights carry the int8 error alone.
 
 use crate::dims::{align_offset, quad_index, quad_rows, Layout, INT8_TAG, MR};
+use crate::isa_ops::IsaOps;
 use crate::layout::LstmDirection;
 use crate::pack::{check_lengths, RegionsMut};
 use crate::{Dims, KernelError, OnnxWeights};
@@ -233,7 +234,8 @@ impl<'a> PackedInt8<'a> {
 }
 
 /// Character `id`'s table row, back to f32: `out[g*Hp + j] = q[g*Hp + j] · scale[g]`.
-pub(crate) fn dequantize_row(
+pub(crate) fn dequantize_row<B: IsaOps>(
+    ops: &B,
     l: &Layout,
     w: &PackedInt8<'_>,
     dir: usize,
@@ -244,10 +246,9 @@ pub(crate) fn dequantize_row(
         .get(id * l.g4..(id + 1) * l.g4)
         .unwrap_or(&[]);
     let s = w.table_s[dir].get(id * 4..id * 4 + 4).unwrap_or(&[]);
-    for ((block, qb), &scale) in out.chunks_exact_mut(l.hp).zip(q.chunks_exact(l.hp)).zip(s) {
-        for (o, &v) in block.iter_mut().zip(qb) {
-            *o = f32::from(v) * scale;
-        }
+    let blocks = out.chunks_exact_mut(l.hp).zip(q.chunks_exact(l.hp)).zip(s);
+    for ((block, qb), &scale) in blocks {
+        ops.dequantize(qb, scale, block);
     }
 }
 
@@ -258,19 +259,14 @@ pub(crate) fn act_max(k: usize) -> f32 {
     bound.min(i16::MAX as u64) as f32
 }
 
-/// Rounds to the nearest integer, ties to even, for `|x| < 2^22` (adding 1.5·2^23 leaves no
-/// fraction bits; the CPU's rounding does the rest).
-fn round_even(x: f32) -> f32 {
-    const MAGIC: f32 = 12_582_912.0;
-    (x + MAGIC) - MAGIC
-}
-
 /// Quantises `rows` rows of `src` (stride `lds`, the first `k` values) into int16 rows of
 /// `dst` (stride `ldq`), for a product of depth `quad_rows(k)`; values past `k` become 0.
 /// With `bound = Some(b)`, the rows are known to lie in `[-b, b]` and share the scale
 /// `b / act_max`; otherwise each row gets its own (`max |row| / act_max`). Returns the
 /// per-row scales. Per row, the result depends on that row alone.
-pub(crate) fn quantize_rows(
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn quantize_rows<B: IsaOps>(
+    ops: &B,
     src: &[f32],
     lds: usize,
     k: usize,
@@ -291,9 +287,7 @@ pub(crate) fn quantize_rows(
             (0.0, 0.0)
         };
         *scale = from_int;
-        for (q, &x) in d.iter_mut().zip(s) {
-            *q = round_even((x * to_int).clamp(-amax, amax)) as i16;
-        }
+        ops.quantize(s, to_int, amax, d);
         for q in d.iter_mut().take(quad_rows(k)).skip(k) {
             *q = 0;
         }

@@ -25,6 +25,15 @@ pub(crate) trait IsaOps {
     fn matmul_i8(&self, mut m: QGemm<'_>) {
         crate::scalar::matmul_i8(&m.raw());
     }
+    /// `out[j] = q[j] · scale` over the common length (an int8 table block back to f32).
+    fn dequantize(&self, q: &[i8], scale: f32, out: &mut [f32]) {
+        crate::scalar::dequantize(q, scale, out);
+    }
+    /// `q[j] = round_even(clamp(x[j] · to_int, ±amax))` over the common length; the result
+    /// must equal the portable form's (the rounding is exact, so every ISA can match it).
+    fn quantize(&self, x: &[f32], to_int: f32, amax: f32, q: &mut [i16]) {
+        crate::scalar::quantize(x, to_int, amax, q);
+    }
 }
 
 /// The operands of `out[r][j] = init[r][j] + Σ_k a[r][k] · b[k][j]` for `r < rows`,

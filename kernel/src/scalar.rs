@@ -184,3 +184,27 @@ unsafe fn qtile<const R: usize>(p: &RawQGemm, r0: usize, j0: usize) {
         }
     }
 }
+
+/// See `IsaOps::dequantize`.
+pub(crate) fn dequantize(q: &[i8], scale: f32, out: &mut [f32]) {
+    for (o, &q) in out.iter_mut().zip(q) {
+        *o = f32::from(q) * scale;
+    }
+}
+
+/// See `IsaOps::quantize`.
+pub(crate) fn quantize(x: &[f32], to_int: f32, amax: f32, q: &mut [i16]) {
+    for (q, &x) in q.iter_mut().zip(x) {
+        // `max`/`min` also map NaN to a bound, so the value is finite and in range.
+        let v = round_even((x * to_int).max(-amax).min(amax));
+        // SAFETY: `v` is an integer within ±32767, so it fits in i32 (and i16).
+        *q = unsafe { v.to_int_unchecked::<i32>() } as i16;
+    }
+}
+
+/// Rounds to the nearest integer, ties to even, for `|x| < 2^22` (adding 1.5·2^23 leaves no
+/// fraction bits; the FPU's default rounding does the rest), as `cvtps2dq` does.
+fn round_even(x: f32) -> f32 {
+    const MAGIC: f32 = 12_582_912.0;
+    (x + MAGIC) - MAGIC
+}

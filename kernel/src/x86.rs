@@ -11,7 +11,7 @@
 use core::arch::x86_64::*;
 
 use crate::dims::{LANES, PANEL};
-use crate::isa_ops::{col_blocks, Cells, Gemm, IsaOps, RawCells, RawGemm};
+use crate::isa_ops::{col_blocks, Cells, Gemm, IsaOps, QGemm, RawCells, RawGemm, RawQGemm};
 use crate::math::{TANH_ALPHA, TANH_BETA, TANH_CLAMP};
 
 /// Proof that AVX2 and FMA are usable: only [`Avx2Fma::new_unchecked`] makes one.
@@ -47,6 +47,74 @@ impl IsaOps for Avx2Fma {
         let n = t.len().min(act.len()).min(z.len()) / LANES * LANES;
         // SAFETY: AVX2+FMA proven; `n` is within all three slices.
         unsafe { highway(t.as_mut_ptr(), act.as_ptr(), z.as_ptr(), n) }
+    }
+
+    fn matmul_i8(&self, mut m: QGemm<'_>) {
+        // SAFETY: AVX2+FMA proven; `raw` carries `QGemm::new`'s bounds.
+        unsafe { matmul_i8(&m.raw()) }
+    }
+
+    fn dequantize(&self, q: &[i8], scale: f32, out: &mut [f32]) {
+        // SAFETY: AVX2 proven.
+        unsafe { dequantize(q, scale, out) }
+    }
+
+    fn quantize(&self, x: &[f32], to_int: f32, amax: f32, q: &mut [i16]) {
+        // SAFETY: AVX2 proven.
+        unsafe { quantize(x, to_int, amax, q) }
+    }
+}
+
+/// See `IsaOps::dequantize`: eight at a time, the tail by the portable form.
+///
+/// # Safety
+/// AVX2 available.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn dequantize(q: &[i8], scale: f32, out: &mut [f32]) {
+    let n = q.len().min(out.len());
+    let head = n / LANES * LANES;
+    let s = _mm256_set1_ps(scale);
+    for j in (0..head).step_by(LANES) {
+        // SAFETY: `j + 8 <= n` for both slices.
+        unsafe {
+            let v = _mm_loadl_epi64(q.as_ptr().add(j).cast());
+            let f = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(v));
+            _mm256_storeu_ps(out.as_mut_ptr().add(j), _mm256_mul_ps(f, s));
+        }
+    }
+    if let (Some(q), Some(out)) = (q.get(head..n), out.get_mut(head..n)) {
+        crate::scalar::dequantize(q, scale, out);
+    }
+}
+
+/// See `IsaOps::quantize`: `cvtps2dq` rounds ties to even as the portable form does.
+///
+/// # Safety
+/// AVX2 available.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn quantize(x: &[f32], to_int: f32, amax: f32, q: &mut [i16]) {
+    let n = x.len().min(q.len());
+    let head = n / LANES * LANES;
+    let (t, hi, lo) = (
+        _mm256_set1_ps(to_int),
+        _mm256_set1_ps(amax),
+        _mm256_set1_ps(-amax),
+    );
+    for j in (0..head).step_by(LANES) {
+        // SAFETY: `j + 8 <= n` for both slices.
+        unsafe {
+            // `max(v, lo)` returns `lo` for a NaN `v` (its second operand), as the portable
+            // form's `f32::max` does.
+            let v = _mm256_mul_ps(_mm256_loadu_ps(x.as_ptr().add(j)), t);
+            let v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
+            let i = _mm256_cvtps_epi32(v);
+            let packed =
+                _mm_packs_epi32(_mm256_castsi256_si128(i), _mm256_extracti128_si256::<1>(i));
+            _mm_storeu_si128(q.as_mut_ptr().add(j).cast(), packed);
+        }
+    }
+    if let (Some(x), Some(q)) = (x.get(head..n), q.get_mut(head..n)) {
+        crate::scalar::quantize(x, to_int, amax, q);
     }
 }
 
@@ -147,7 +215,102 @@ unsafe fn tile<const R: usize, const C: usize>(p: &RawGemm, p0: usize) {
     }
 }
 
+/// The int8 product (see `isa_ops::QGemm`): `pmaddwd` on int16 activations and sign-extended
+/// int8 weights, four `k` per 64-bit broadcast. Two or more rows go through 8 columns at a
+/// time (up to 6 rows x 2 accumulators, each weight load shared by every row); one row
+/// through up to 48 (12 accumulators). More accumulators spill: 16 ymm registers hold
+/// 12 of them, the two weight vectors and the broadcast.
+///
+/// # Safety
+/// AVX2+FMA available; `p` satisfies the [`RawQGemm`] invariant.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn matmul_i8(p: &RawQGemm) {
+    if p.rows == 1 {
+        for (p0, units) in col_blocks(p.n, 6) {
+            // SAFETY: columns `16*p0 .. 16*p0 + 8*units` lie within `n`.
+            unsafe {
+                match units {
+                    1 => qtile::<1, 1>(p, 2 * p0),
+                    2 => qtile::<1, 2>(p, 2 * p0),
+                    3 => qtile::<1, 3>(p, 2 * p0),
+                    4 => qtile::<1, 4>(p, 2 * p0),
+                    5 => qtile::<1, 5>(p, 2 * p0),
+                    6 => qtile::<1, 6>(p, 2 * p0),
+                    _ => debug_assert!(false, "no int8 tile this wide"),
+                }
+            }
+        }
+        return;
+    }
+    for u0 in 0..p.n / LANES {
+        // SAFETY: `rows <= MR = 6` rows, columns `8*u0 .. 8*u0 + 8` within `n`.
+        unsafe {
+            match p.rows {
+                2 => qtile::<2, 1>(p, u0),
+                3 => qtile::<3, 1>(p, u0),
+                4 => qtile::<4, 1>(p, u0),
+                5 => qtile::<5, 1>(p, u0),
+                _ => qtile::<6, 1>(p, u0),
+            }
+        }
+    }
+}
+
+/// One `R x 8U` int8 tile from 8-column unit `u0`: per group of four `k`, each row's four
+/// int16 activations are broadcast and multiplied pairwise with four columns' weights
+/// (`[c0k0..c0k3, c1k0..]` sign-extended to int16), giving each column two int32 partial
+/// sums; the epilogue adds the pairs, orders the columns and applies the scales.
+///
+/// # Safety
+/// AVX2+FMA available; `R <= p.rows`; `8 * (u0 + U) <= p.n`; `p` satisfies [`RawQGemm`]'s
+/// invariant.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn qtile<const R: usize, const U: usize>(p: &RawQGemm, u0: usize) {
+    let mut acc = [[[_mm256_setzero_si256(); 2]; U]; R];
+    let panel = p.kb * PANEL;
+    // A unit is the first or second half (32 bytes) of its panel's 64-byte lines.
+    let b: [*const i8; U] = core::array::from_fn(|u| {
+        let unit = u0 + u;
+        p.b.wrapping_add((unit / 2) * panel + (unit % 2) * 32)
+    });
+    let a: [*const i16; R] = core::array::from_fn(|r| p.a.wrapping_add(r * p.lda));
+    for kq in (0..p.k).step_by(4) {
+        // SAFETY: rows `r < rows`, `kq + 4 <= k`: inside the validated `a` span; line
+        // `kq / 4` of a panel below `ceil(n/16)` is inside the validated `b` span.
+        unsafe {
+            for (u, b) in b.iter().enumerate() {
+                let line = b.add(kq * PANEL);
+                let w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(line.cast()));
+                let w1 = _mm256_cvtepi8_epi16(_mm_loadu_si128(line.add(16).cast()));
+                for (acc, a) in acc.iter_mut().zip(&a) {
+                    let av = _mm256_set1_epi64x(a.add(kq).cast::<i64>().read_unaligned());
+                    acc[u][0] = _mm256_add_epi32(acc[u][0], _mm256_madd_epi16(w0, av));
+                    acc[u][1] = _mm256_add_epi32(acc[u][1], _mm256_madd_epi16(w1, av));
+                }
+            }
+        }
+    }
+    for (r, acc) in acc.iter().enumerate() {
+        let ascale = _mm256_set1_ps(p.ascale[r]);
+        for (u, [lo, hi]) in acc.iter().enumerate() {
+            // [c0 c1 c4 c5 | c2 c3 c6 c7] -> c0..c7.
+            let sums = _mm256_permute4x64_epi64::<0b11_01_10_00>(_mm256_hadd_epi32(*lo, *hi));
+            let j = LANES * (u0 + u);
+            // SAFETY: `r < rows`, columns `j..j + 8` below `n <= ldo` and the scales'.
+            unsafe {
+                let t = _mm256_mul_ps(_mm256_cvtepi32_ps(sums), _mm256_loadu_ps(p.scale.add(j)));
+                let out = p.out.add(r * p.ldo + j);
+                _mm256_storeu_ps(out, _mm256_fmadd_ps(t, ascale, _mm256_loadu_ps(out)));
+            }
+        }
+    }
+}
+
 /// Rational tanh on eight lanes: the same formula as [`crate::math::tanh`], with FMA.
+///
+/// # Safety
+/// The CPU supports AVX2 and FMA (a caller without those features enabled must check).
 #[target_feature(enable = "avx2,fma")]
 #[inline]
 pub fn tanh8(x: __m256) -> __m256 {
@@ -167,6 +330,9 @@ pub fn tanh8(x: __m256) -> __m256 {
 }
 
 /// `0.5 + 0.5 * tanh(0.5 * x)`.
+///
+/// # Safety
+/// As [`tanh8`].
 #[target_feature(enable = "avx2,fma")]
 #[inline]
 pub fn sigmoid8(x: __m256) -> __m256 {

@@ -16,7 +16,7 @@
 use core::arch::x86_64::*;
 
 use crate::dims::{LANES, PANEL};
-use crate::isa_ops::{Cells, Gemm, IsaOps, RawCells, RawGemm};
+use crate::isa_ops::{Cells, Gemm, IsaOps, QGemm, RawCells, RawGemm};
 use crate::math::{TANH_ALPHA, TANH_BETA, TANH_CLAMP};
 
 /// Proof that AVX-512F, AVX2 and FMA are usable: only [`Avx512::new_unchecked`] makes one.
@@ -52,6 +52,12 @@ impl IsaOps for Avx512 {
         let n = t.len().min(act.len()).min(z.len()) / LANES * LANES;
         // SAFETY: AVX-512F+FMA proven; `n` is within all three slices.
         unsafe { highway(t.as_mut_ptr(), act.as_ptr(), z.as_ptr(), n) }
+    }
+
+    /// The AVX2 int8 product: this path's CPUs have AVX2 too (no AVX-512 int8 form yet).
+    fn matmul_i8(&self, mut m: QGemm<'_>) {
+        // SAFETY: `self` proves AVX2 and FMA as well; `raw` carries `QGemm::new`'s bounds.
+        unsafe { crate::x86::matmul_i8(&m.raw()) }
     }
 }
 
