@@ -1,5 +1,6 @@
 //! On the host, before the firmware compiles: packs the model (`SUBLEX_FIRMWARE_MODEL`, an
-//! exported embedder; default the wasm tests' small fixture) into the kernel's layout as
+//! exported embedder; default the wasm tests' small fixture) into the kernel's layout (int8
+//! for an int8 file) as
 //! `packed.bin`, and writes `model.rs` with the kernel's dimensions and the words' character
 //! ids. The device then only reads flash: no ONNX, no allocation.
 
@@ -41,8 +42,17 @@ fn pack(model: &str, out: &std::path::Path) -> Result<(), Box<dyn std::error::Er
     artifact.expect_kind(sublex_runtime::Kind::Embedder)?;
     let m = artifact.manifest();
     let dims = m.shapes().kernel_dims();
-    let mut packed = vec![0f32; dims.packed_len()];
-    sublex_kernel::pack(&dims, &artifact.weights()?.kernel_view(), &mut packed)?;
+    // As the runtime does: an int8 file stays int8 (a quarter of the flash).
+    let weights = artifact.weights()?;
+    let packed = if m.precision == sublex_runtime::Precision::Int8 {
+        let mut packed = vec![0f32; dims.packed_len_int8()];
+        sublex_kernel::pack_int8(&dims, &weights.kernel_view(), &mut packed)?;
+        packed
+    } else {
+        let mut packed = vec![0f32; dims.packed_len()];
+        sublex_kernel::pack(&dims, &weights.kernel_view(), &mut packed)?;
+        packed
+    };
     let bytes: Vec<u8> = packed.iter().flat_map(|x| x.to_le_bytes()).collect();
     std::fs::write(out.join("packed.bin"), &bytes)?;
     let mut rs = format!(
@@ -50,7 +60,8 @@ fn pack(model: &str, out: &std::path::Path) -> Result<(), Box<dyn std::error::Er
          pub const DIMS: Dims = Dims {{ vocab: {}, char_dim: {}, hidden: {}, dim: {}, \
          highway: {} }};\n\
          pub const PACKED_LEN: usize = {};\npub const SCRATCH_LEN: usize = {};\n\
-         pub const DIM: usize = {};\n/// Each word and its character ids.\n\
+         pub const DIM: usize = {};\npub const PRECISION: &str = \"{precision}\";\n\
+         /// Each word and its character ids.\n\
          pub const WORDS: &[(&str, &[u32])] = &[\n",
         dims.vocab,
         dims.char_dim,

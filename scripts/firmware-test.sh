@@ -33,7 +33,11 @@ host = {l.split()[0]: [float(x) for x in l.split()[1:]] for l in native.splitlin
 assert device and device.keys() == host.keys(), (device.keys(), host.keys())
 largest = max(abs(x) for v in host.values() for x in v)
 worst = max(abs(a - b) for w in host for a, b in zip(device[w][1], host[w]))
-tolerance = 1e-5 * max(1.0, largest)
+# Export's parity rule; at int8 the rule between two of the kernel's ISAs (runtime/src/
+# parity.rs, INT8_ISA_TOLERANCE): an int16 activation can round the other way when the gate
+# math differs in its last bits.
+int8 = "precision int8" in printed.splitlines()
+tolerance = (1e-3 if int8 else 1e-5) * max(1.0, largest)
 assert all(len(device[w][1]) == len(host[w]) for w in host)
 assert worst <= tolerance, f"the Cortex-M4 differs from x86 by {worst} > {tolerance}"
 print(f"{len(host)} words: the Cortex-M4's vectors equal x86's within {worst:.1e} "

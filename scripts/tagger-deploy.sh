@@ -11,8 +11,8 @@ OUT=${2:-$RUN-deploy}
 GOLD=${3:-../shared/data/pos/en_ewt-ud-test.conllu}
 cargo build --release -q -p sublex-trainer -p sublex
 mkdir -p "$OUT"
-echo "| file | bytes | burn vs runtime on the corpus: max score diff kernel / tract | tags differing | tags changed by the storage | accuracy (runtime, \`sublex tag --conllu\`) |"
-echo "|---|---|---|---|---|---|"
+echo "| file | bytes | burn vs runtime on the corpus: max score diff kernel / tract | tags differing | tags changed by the storage | more changed by the kernel's int8 arithmetic | accuracy (runtime, \`sublex tag --conllu\`) |"
+echo "|---|---|---|---|---|---|---|"
 for p in f32 f16 int8; do
   file=$OUT/tagger-$p.onnx
   check=$(target/release/sublex-train export --model "$RUN" --out "$file" --precision "$p" \
@@ -22,10 +22,12 @@ for p in f32 f16 int8; do
   python3 - "$p" "$(stat -c %s "$file")" "$check" "$accuracy" <<'PY'
 import re, sys
 p, size, check, accuracy = sys.argv[1:]
-m = re.search(r"kernel (\S+), tract (\S+), (\d+) tags differ; (\d+) tags changed", check)
+m = re.search(r"kernel (\S+), tract (\S+), (\d+) tags differ; (\d+) tags changed by \S+ storage, "
+              r"(\d+) more", check)
 if not m:
     sys.exit(f"unexpected export output: {check}")
-kernel, tract, differ, changed = m.groups()
-print(f"| {p} | {int(size):,} | {kernel} / {tract} | {differ} | {changed} | {accuracy.split('= ')[1].rstrip('%')} |")
+kernel, tract, differ, changed, kernel_int8 = m.groups()
+print(f"| {p} | {int(size):,} | {kernel} / {tract} | {differ} | {changed} | {kernel_int8} | "
+      f"{accuracy.split('= ')[1].rstrip('%')} |")
 PY
 done

@@ -4,6 +4,7 @@ mod common;
 
 use common::{fixture, sublex};
 use std::process::{Command, Output};
+use sublex_runtime::parity::tolerance_for;
 use sublex_runtime::Precision;
 use sublex_trainer::teacher::{LoadOptions, Teacher};
 
@@ -173,10 +174,10 @@ fn onnxruntime_gives_the_same_vectors() {
     let list = dir.path().join("words.txt");
     std::fs::write(&list, f.words().join("\n")).unwrap();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    for onnx in [
-        f.onnx(Precision::F32),
-        f.onnx(Precision::Int8),
-        f.highway_onnx.as_path(),
+    for (onnx, precision) in [
+        (f.onnx(Precision::F32), Precision::F32),
+        (f.onnx(Precision::Int8), Precision::Int8),
+        (f.highway_onnx.as_path(), Precision::F32),
     ] {
         let vec_path = dir.path().join("check.vec");
         run(sublex()
@@ -190,6 +191,7 @@ fn onnxruntime_gives_the_same_vectors() {
             .arg(root.join("scripts/onnxruntime_check.py"))
             .arg(onnx)
             .arg(&vec_path)
+            .arg(tolerance_for(precision, 1.0).to_string())
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);

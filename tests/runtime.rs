@@ -5,7 +5,7 @@
 mod common;
 
 use common::fixture;
-use sublex_runtime::parity::{max_abs_diff, PARITY_TOLERANCE};
+use sublex_runtime::parity::{max_abs_diff, tolerance_for, PARITY_TOLERANCE};
 use sublex_runtime::{Artifact, BackendChoice, Precision};
 use sublex_trainer::checkpoint::load_model;
 use sublex_trainer::embed::embed_words;
@@ -41,8 +41,8 @@ fn f32_export_matches_burn_on_both_backends() {
     }
 }
 
-/// Quantised files: both backends compute the file's own weights exactly (checked by export
-/// against burn), and stay close to the f32 model. Bounds from measured runs, with headroom.
+/// Quantised files: tract computes the file's own weights exactly (checked by export against
+/// burn), the kernel within its int8 tolerance, and both stay close to the f32 model. Bounds from measured runs, with headroom.
 #[test]
 fn f16_and_int8_stay_within_their_measured_tolerances() {
     let f = fixture();
@@ -51,8 +51,10 @@ fn f16_and_int8_stay_within_their_measured_tolerances() {
         (Precision::Int8, 3e-2, 0.999),
     ] {
         let (_, _, report) = f.exports.iter().find(|(p, _, _)| *p == precision).unwrap();
+        // tract computes the file's weights in f32; the kernel keeps int8 files int8.
+        assert!(report.max_diff_tract <= PARITY_TOLERANCE, "{report:?}");
         assert!(
-            report.max_diff_tract <= PARITY_TOLERANCE && report.max_diff_kernel <= PARITY_TOLERANCE,
+            report.max_diff_kernel <= tolerance_for(precision, report.max_abs_value),
             "{report:?}"
         );
         assert!(

@@ -2,6 +2,7 @@
 //! words with the weights in flash and prints, over semihosting,
 //!
 //! ```text
+//! precision <the file's precision: f32, f16 or int8 (int8 stays int8 in flash)>
 //! calibration <instructions> <ticks>
 //! word <word> <instructions> <v_1> .. <v_dim>     (one line per word)
 //! stack <bytes>
@@ -94,6 +95,7 @@ fn main() -> ! {
         // SAFETY: a register countdown, nothing else.
         unsafe { asm!("1:", "subs {0}, #1", "bne 1b", inout(reg) CALIBRATION_LOOPS => _) }
     });
+    hprintln!("precision {}", PRECISION);
     hprintln!("calibration {} {}", 2 * CALIBRATION_LOOPS, calibration);
     // SAFETY: the only reference to SCRATCH, taken once.
     let scratch = unsafe { &mut *core::ptr::addr_of_mut!(SCRATCH) };

@@ -2,7 +2,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
-use sublex_runtime::parity::{max_abs_diff, tolerance};
+use sublex_runtime::parity::{max_abs_diff, tolerance_for};
 use sublex_runtime::{Artifact, BackendChoice, Embedder, Kind, Result, Tagger};
 
 /// What one file did.
@@ -58,7 +58,11 @@ pub fn check(name: &Path, bytes: &[u8]) -> Outcome {
         return Outcome::Failure(format!("{} vs {} outputs", kernel.len(), tract.len()));
     }
     let largest = kernel.iter().fold(0f32, |m, x| m.max(x.abs()));
-    let (max_diff, tolerance) = (max_abs_diff(&kernel, &tract), tolerance(largest));
+    let precision = artifact.manifest().precision;
+    let (max_diff, tolerance) = (
+        max_abs_diff(&kernel, &tract),
+        tolerance_for(precision, largest),
+    );
     if max_diff <= tolerance {
         Outcome::Agreed {
             max_diff,

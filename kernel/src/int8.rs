@@ -287,10 +287,11 @@ pub(crate) fn quantize_rows<B: IsaOps>(
             (0.0, 0.0)
         };
         *scale = from_int;
-        ops.quantize(s, to_int, amax, d);
-        for q in d.iter_mut().take(quad_rows(k)).skip(k) {
+        // The quad's padding first: an ISA may store a quad's four values in another order.
+        for q in d.iter_mut().take(quad_rows(k)).skip(k / 4 * 4) {
             *q = 0;
         }
+        ops.quantize(s, to_int, amax, d);
     }
     scales
 }

@@ -7,7 +7,8 @@ use common::{available_isas, dims, embed, kernel, Model, Rng};
 use sublex_kernel::{Dims, Isa};
 
 const TOL: f64 = 1e-5;
-/// ISAs at int8 storage: their gate math differs in the last bits (FMA or not), and a
+/// ISAs at int8 storage (the runtime's `parity::INT8_ISA_TOLERANCE`): their gate math
+/// differs in the last bits (FMA or not), and a
 /// hidden state that lands on the other side of an int16 rounding step moves a product by
 /// up to a weight's scale / 32767, which the recurrence carries on.
 const TOL_INT8: f64 = 1e-3;

@@ -1,8 +1,12 @@
 //! The kernel backend: the hand-written BiLSTM of `sublex-kernel`, fed the weights read from
 //! the same ONNX file's initializers. Used whenever the file is a character embedder of the
 //! architecture the kernel implements (every embedder sublex exports).
+//!
+//! An int8 file stays int8 in memory (`sublex_kernel::pack_int8`): the kernel then computes
+//! from int8 weights and int16 activations, within [`crate::parity::tolerance_for`] of the
+//! f32 computation of the file's weights. f32 and f16 files are packed at f32.
 
-use crate::artifact::{Artifact, CharModelWeights};
+use crate::artifact::{Artifact, CharModelWeights, Precision};
 use crate::error::{Error, FileProblem, Result};
 use sublex_kernel::{Dims, Isa, Kernel};
 
@@ -18,9 +22,17 @@ impl KernelBackend {
     pub fn new(artifact: &Artifact, weights: &CharModelWeights) -> Result<Self> {
         let shapes = artifact.manifest().shapes();
         let dims = shapes.kernel_dims();
-        let mut packed = vec![0.0; dims.packed_len()];
         let fail = |e| Error::file(artifact.path(), FileProblem::Kernel(e));
-        sublex_kernel::pack(&dims, &weights.kernel_view(), &mut packed).map_err(fail)?;
+        let view = weights.kernel_view();
+        let packed = if artifact.manifest().precision == Precision::Int8 {
+            let mut packed = vec![0.0; dims.packed_len_int8()];
+            sublex_kernel::pack_int8(&dims, &view, &mut packed).map_err(fail)?;
+            packed
+        } else {
+            let mut packed = vec![0.0; dims.packed_len()];
+            sublex_kernel::pack(&dims, &view, &mut packed).map_err(fail)?;
+            packed
+        };
         let scratch = vec![0.0; dims.scratch_len()];
         Ok(KernelBackend {
             dims,

@@ -7,7 +7,7 @@ mod common;
 use common::random_model;
 use proptest::prelude::*;
 use std::sync::OnceLock;
-use sublex_runtime::parity::max_abs_diff;
+use sublex_runtime::parity::{max_abs_diff, tolerance_for};
 use sublex_runtime::{Artifact, BackendChoice, Embedder, Error, FileProblem, Precision};
 
 const BACKENDS: [BackendChoice; 2] = [BackendChoice::Tract, BackendChoice::Kernel];
@@ -66,9 +66,15 @@ fn kernel_and_tract_agree_at_every_precision_with_and_without_highway() {
             let tract = embed(&mut embedder(&bytes, BackendChoice::Tract), &words);
             let kernel = embed(&mut embedder(&bytes, BackendChoice::Kernel), &words);
             let diff = max_abs_diff(&tract, &kernel);
+            let largest = tract.iter().fold(0f32, |m, x| m.max(x.abs()));
+            let allowed = match precision {
+                Precision::Int8 => tolerance_for(precision, largest),
+                _ => TOLERANCE,
+            };
+            println!("{precision} highway={highway}: max |diff| {diff:e} (allowed {allowed:e})");
             assert!(
-                diff <= TOLERANCE,
-                "{precision} highway={highway}: max |diff| {diff:e}"
+                diff <= allowed,
+                "{precision} highway={highway}: max |diff| {diff:e} > {allowed:e}"
             );
             assert!(tract.iter().all(|x| x.is_finite()));
         }

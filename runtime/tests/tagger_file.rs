@@ -6,7 +6,7 @@ mod common;
 
 use common::{random_model, random_tagger};
 use proptest::prelude::*;
-use sublex_runtime::parity::max_abs_diff;
+use sublex_runtime::parity::{max_abs_diff, tolerance_for};
 use sublex_runtime::{
     reference, Artifact, BackendChoice, Error, FileProblem, Kind, Precision, TagId, Tagger,
 };
@@ -64,8 +64,15 @@ fn both_backends_match_the_f64_reference_at_every_precision_with_and_without_hig
                 let refs: Vec<&str> = sentence.iter().map(String::as_str).collect();
                 let exact = reference::tag_scores(&shapes, &weights, &manifest.vocab, &refs);
                 let diff = max_abs_diff(&scores(&mut t, &refs), &exact);
+                // The kernel keeps int8 files int8 (runtime/src/parity.rs).
+                let allowed = match (backend, precision) {
+                    (BackendChoice::Kernel, Precision::Int8) => {
+                        tolerance_for(precision, exact.iter().fold(0f32, |m, x| m.max(x.abs())))
+                    }
+                    _ => TOLERANCE,
+                };
                 assert!(
-                    diff <= TOLERANCE,
+                    diff <= allowed,
                     "{backend:?} {precision} highway {highway} {refs:?}: {diff}"
                 );
             }

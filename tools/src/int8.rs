@@ -88,9 +88,17 @@ fn cosines(want: &[f32], got: &[f32], dim: usize) -> (f64, f64, usize) {
     )
 }
 
-/// The vectors of `words` from an f32 file holding `weights`.
-fn vectors(artifact: &Artifact, weights: &CharModelWeights, words: &[String]) -> Result<Vec<f32>> {
-    let bytes = encode_embedder(artifact.manifest(), weights);
+/// The kernel's vectors of `words` from a file holding `weights` at `precision` (at int8 the
+/// kernel computes from int8 in memory).
+fn vectors(
+    artifact: &Artifact,
+    weights: &CharModelWeights,
+    precision: Precision,
+    words: &[String],
+) -> Result<Vec<f32>> {
+    let mut manifest = artifact.manifest().clone();
+    manifest.precision = precision;
+    let bytes = encode_embedder(&manifest, weights);
     let file = Artifact::from_bytes(artifact.path(), &bytes)?;
     runtime_vectors(&file, BackendChoice::Kernel, words)
 }
@@ -124,7 +132,7 @@ pub fn report(inputs: &Int8Inputs) -> Result<String> {
     let shapes = artifact.manifest().shapes();
     let f32_weights = artifact.weights()?;
     let words = held_out_words(&artifact, &inputs.teacher)?;
-    let want = vectors(&artifact, &f32_weights, &words)?;
+    let want = vectors(&artifact, &f32_weights, Precision::F32, &words)?;
     let mut out = format!(
         "{} against itself at f32 on {} held-out words (teacher ranks 10,001-20,000 and {} \
          made-up words):\n\n| stored at int8 | worst cosine | mean cosine | worst word | \
@@ -134,6 +142,16 @@ pub fn report(inputs: &Int8Inputs) -> Result<String> {
         MADE_UP
     );
     let count = tensors(&mut f32_weights.clone(), &shapes).len();
+    let row = |name: &str, got: &[f32]| {
+        let (worst, mean, at) = cosines(&want, got, shapes.dim);
+        // The teacher's words come first: the same comparison on them alone.
+        let n = HELD_OUT.len() * shapes.dim;
+        let (teacher_worst, _, teacher_at) = cosines(&want[..n], &got[..n], shapes.dim);
+        format!(
+            "| {name} | {worst:.6} | {mean:.6} | {:?} | {teacher_worst:.6} | {:?} |\n",
+            words[at], words[teacher_at]
+        )
+    };
     for only in (0..count).map(Some).chain([None]) {
         let mut weights = f32_weights.clone();
         let mut name = "all (as export stores int8)";
@@ -143,15 +161,10 @@ pub fn report(inputs: &Int8Inputs) -> Result<String> {
                 name = if only.is_some() { tensor } else { name };
             }
         }
-        let got = vectors(&artifact, &weights, &words)?;
-        let (worst, mean, at) = cosines(&want, &got, shapes.dim);
-        // The teacher's words come first: the same comparison on them alone.
-        let n = HELD_OUT.len() * shapes.dim;
-        let (teacher_worst, _, teacher_at) = cosines(&want[..n], &got[..n], shapes.dim);
-        out += &format!(
-            "| {name} | {worst:.6} | {mean:.6} | {:?} | {teacher_worst:.6} | {:?} |\n",
-            words[at], words[teacher_at]
-        );
+        out += &row(name, &vectors(&artifact, &weights, Precision::F32, &words)?);
     }
+    // End to end: the int8 file, which the kernel keeps and computes at int8.
+    let int8 = vectors(&artifact, &f32_weights, Precision::Int8, &words)?;
+    out += &row("the int8 file, computed at int8 by the kernel", &int8);
     Ok(out)
 }

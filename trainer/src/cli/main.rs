@@ -256,7 +256,7 @@ fn export_command(a: ExportArgs) -> Result<()> {
             sublex_trainer::tagger::export::export_tagger(&a.model, &a.out, a.precision, &check)?;
         eprintln!(
             "wrote {} ({} bytes, {}); on {} sentences ({} tokens) burn vs runtime: max |score diff| kernel {:.1e}, tract {:.1e}, {} tags differ; \
-             {} tags changed by {} storage",
+             {} tags changed by {} storage, {} more by the kernel's int8 arithmetic",
             a.out.display(),
             r.bytes,
             r.precision,
@@ -266,7 +266,8 @@ fn export_command(a: ExportArgs) -> Result<()> {
             r.max_score_diff_tract,
             r.tags_differing,
             r.precision_tags_changed,
-            r.precision
+            r.precision,
+            r.kernel_int8_tags_changed
         );
         return Ok(());
     }
