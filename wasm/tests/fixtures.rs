@@ -64,7 +64,13 @@ fn manifest(kind: Kind, precision: Precision) -> Manifest {
 }
 
 fn embedder_file() -> Vec<u8> {
-    let m = manifest(Kind::Embedder, Precision::F32);
+    embedder_file_at(Precision::F32)
+}
+
+/// The embedder's weights stored at `precision` (int8: the Cortex-M4 firmware's check,
+/// `scripts/firmware-test.sh`, runs the kernel's int8 path on it).
+fn embedder_file_at(precision: Precision) -> Vec<u8> {
+    let m = manifest(Kind::Embedder, precision);
     encode_embedder(&m, &synthetic::char_model_weights(&m.shapes(), 42))
 }
 
@@ -137,6 +143,7 @@ fn expected() -> Value {
 #[test]
 fn fixtures_are_what_the_native_runtime_writes_and_computes() {
     check_file("embedder.onnx", &embedder_file());
+    check_file("embedder-int8.onnx", &embedder_file_at(Precision::Int8));
     check_file("tagger.onnx", &tagger_file());
     let now = expected();
     let path = dir().join("expected.json");
