@@ -86,6 +86,37 @@ pub(crate) struct RawGemm {
     pub ldo: usize,
 }
 
+/// The bounds both products share: `1..=MR` rows; `n` a positive multiple of [`LANES`] within
+/// `ldo`, and `rows` rows of it within `out`; unless `k` is 0, `k` values of each row of `a`
+/// within `lda` and `a`, and `b`'s panels (`kb >= k` rows of [`PANEL`] values each, for `n`
+/// columns rounded up to a whole panel) within `b`. Lengths are in elements of each slice.
+#[allow(clippy::too_many_arguments)]
+fn shapes_fit(
+    rows: usize,
+    n: usize,
+    ldo: usize,
+    out_len: usize,
+    k: usize,
+    lda: usize,
+    a_len: usize,
+    kb: usize,
+    b_len: usize,
+) -> bool {
+    (1..=MR).contains(&rows)
+        && n > 0
+        && n.is_multiple_of(LANES)
+        && n <= ldo
+        && span(rows, ldo, n).is_some_and(|s| s <= out_len)
+        && (k == 0
+            || (k <= lda
+                && k <= kb
+                && span(rows, lda, k).is_some_and(|s| s <= a_len)
+                && n.div_ceil(PANEL)
+                    .checked_mul(kb)
+                    .and_then(|x| x.checked_mul(PANEL))
+                    .is_some_and(|s| s <= b_len)))
+}
+
 /// Smallest length holding `rows` rows of stride `ld` whose last row has `width` elements.
 fn span(rows: usize, ld: usize, width: usize) -> Option<usize> {
     rows.checked_sub(1)?.checked_mul(ld)?.checked_add(width)
@@ -93,21 +124,17 @@ fn span(rows: usize, ld: usize, width: usize) -> Option<usize> {
 
 impl<'a> Gemm<'a> {
     pub fn new(m: MatmulArgs<'a>) -> Result<Self, KernelError> {
-        let ok = (1..=MR).contains(&m.rows)
-            && m.n > 0
-            && m.n.is_multiple_of(LANES)
-            && m.n <= m.ldo
-            && (m.k == 0
-                || (m.k <= m.lda
-                    && m.k <= m.kb
-                    && span(m.rows, m.lda, m.k).is_some_and(|s| s <= m.a.len())
-                    && m.n
-                        .div_ceil(PANEL)
-                        .checked_mul(m.kb)
-                        .and_then(|x| x.checked_mul(PANEL))
-                        .is_some_and(|s| s <= m.b.len())))
-            && m.init.iter().take(m.rows).all(|row| row.len() >= m.n)
-            && span(m.rows, m.ldo, m.n).is_some_and(|s| s <= m.out.len());
+        let ok = shapes_fit(
+            m.rows,
+            m.n,
+            m.ldo,
+            m.out.len(),
+            m.k,
+            m.lda,
+            m.a.len(),
+            m.kb,
+            m.b.len(),
+        ) && m.init.iter().take(m.rows).all(|row| row.len() >= m.n);
         if !ok {
             debug_assert!(false, "gemm shape check failed");
             return Err(KernelError::Internal);
@@ -190,23 +217,21 @@ pub(crate) struct RawQGemm {
 
 impl<'a> QGemm<'a> {
     pub fn new(m: QMatmulArgs<'a>) -> Result<Self, KernelError> {
-        let ok = (1..=MR).contains(&m.rows)
-            && m.n > 0
-            && m.n.is_multiple_of(LANES)
-            && m.n <= m.ldo
-            && m.k > 0
+        let ok = m.k > 0
             && m.k.is_multiple_of(4)
             && m.kb.is_multiple_of(4)
-            && m.k <= m.lda
-            && m.k <= m.kb
-            && span(m.rows, m.lda, m.k).is_some_and(|s| s <= m.a.len())
-            && m.n
-                .div_ceil(PANEL)
-                .checked_mul(m.kb)
-                .and_then(|x| x.checked_mul(PANEL))
-                .is_some_and(|s| s <= m.b.len())
-            && m.scale.len() >= m.n
-            && span(m.rows, m.ldo, m.n).is_some_and(|s| s <= m.out.len());
+            && shapes_fit(
+                m.rows,
+                m.n,
+                m.ldo,
+                m.out.len(),
+                m.k,
+                m.lda,
+                m.a.len(),
+                m.kb,
+                m.b.len(),
+            )
+            && m.scale.len() >= m.n;
         if !ok {
             debug_assert!(false, "int8 gemm shape check failed");
             return Err(KernelError::Internal);
