@@ -70,7 +70,15 @@ fn tensors<'a>(
 
 /// Worst and mean cosine of `got` against `want` (rows of `dim`), and the worst row.
 fn cosines(want: &[f32], got: &[f32], dim: usize) -> (f64, f64, usize) {
-    let cos = |a: &[f32], b: &[f32]| sublex_trainer::eval::stats::cosine(a, b);
+    // Equal vectors agree fully, zero ones included (an empty word's vector is relu(bias),
+    // all zero in some models, where the cosine itself is undefined).
+    let cos = |a: &[f32], b: &[f32]| {
+        if a == b {
+            1.0
+        } else {
+            sublex_trainer::eval::stats::cosine(a, b)
+        }
+    };
     let all: Vec<f64> = want
         .chunks(dim)
         .zip(got.chunks(dim))
