@@ -1,12 +1,14 @@
 //! The NEON path (aarch64): the same structure as the AVX2 path on 128-bit registers.
 //!
 //! Matmul tiles are `R` rows x `C` q-registers with up to 24 accumulators (aarch64 has 32
-//! vector registers); gate math runs eight hidden units (two q-registers) per iteration.
+//! vector registers); gate math runs eight hidden units (two q-registers) per iteration. The
+//! int8 product widens weights to int16 and multiplies with `smlal` (int16 x int16 into
+//! int32 lanes).
 
 use core::arch::aarch64::*;
 
 use crate::dims::{LANES, PANEL};
-use crate::isa_ops::{col_blocks, Cells, Gemm, IsaOps, RawCells, RawGemm};
+use crate::isa_ops::{col_blocks, Cells, Gemm, IsaOps, QGemm, RawCells, RawGemm, RawQGemm};
 use crate::math::{TANH_ALPHA, TANH_BETA, TANH_CLAMP};
 
 /// f32 lanes in one q-register.
@@ -45,6 +47,87 @@ impl IsaOps for Neon {
         let n = t.len().min(act.len()).min(z.len()) / LANES * LANES;
         // SAFETY: NEON proven; `n` is within all three slices.
         unsafe { highway(t.as_mut_ptr(), act.as_ptr(), z.as_ptr(), n) }
+    }
+
+    fn matmul_i8(&self, mut m: QGemm<'_>) {
+        // SAFETY: NEON proven; `raw` carries `QGemm::new`'s bounds.
+        unsafe { matmul_i8(&m.raw()) }
+    }
+}
+
+/// The int8 product (see `isa_ops::QGemm`), in tiles of up to 3 rows x 8 columns (24
+/// accumulators: each holds one column's four partial sums, one per `k` of a group).
+///
+/// # Safety
+/// NEON available; `p` satisfies the [`RawQGemm`] invariant.
+#[target_feature(enable = "neon")]
+unsafe fn matmul_i8(p: &RawQGemm) {
+    let mut r0 = 0;
+    while r0 < p.rows {
+        let rows = (p.rows - r0).min(3);
+        for j0 in (0..p.n).step_by(LANES) {
+            // SAFETY: rows `r0..r0 + rows` and columns `j0..j0 + 8` lie within the product.
+            unsafe {
+                match rows {
+                    1 => qtile::<1>(p, r0, j0),
+                    2 => qtile::<2>(p, r0, j0),
+                    _ => qtile::<3>(p, r0, j0),
+                }
+            }
+        }
+        r0 += rows;
+    }
+}
+
+/// One `R x 8` int8 tile: per group of four `k`, the 32 weight bytes of eight columns
+/// (`[c0k0..c0k3, c1k0..]`) widened to int16, each column's four multiplied lane by lane with
+/// the row's four activations; the epilogue adds each column's four lanes.
+///
+/// # Safety
+/// NEON available; `r0 + R <= p.rows`; `j0 + 8 <= p.n`; `p` satisfies [`RawQGemm`]'s
+/// invariant.
+#[target_feature(enable = "neon")]
+#[inline]
+unsafe fn qtile<const R: usize>(p: &RawQGemm, r0: usize, j0: usize) {
+    let mut acc = [[vdupq_n_s32(0); LANES]; R];
+    let col =
+        p.b.wrapping_add((j0 / PANEL) * p.kb * PANEL + (j0 % PANEL) * 4);
+    for kq in (0..p.k).step_by(4) {
+        // SAFETY: `kq + 4 <= k <= kb` and the 8 columns from `j0` lie in the validated `b`
+        // span; rows `r0 + r < rows` read `a[kq..kq + 4]` within the validated `a` span.
+        unsafe {
+            let line = col.add(kq * PANEL);
+            let (w0, w1) = (vld1q_s8(line), vld1q_s8(line.add(16)));
+            // Columns 0-1, 2-3, 4-5, 6-7, four int16 weights each.
+            let w = [
+                vmovl_s8(vget_low_s8(w0)),
+                vmovl_high_s8(w0),
+                vmovl_s8(vget_low_s8(w1)),
+                vmovl_high_s8(w1),
+            ];
+            for (r, acc) in acc.iter_mut().enumerate() {
+                let a = vld1_s16(p.a.add((r0 + r) * p.lda + kq));
+                let a2 = vcombine_s16(a, a);
+                for (pair, w) in w.iter().enumerate() {
+                    acc[2 * pair] = vmlal_s16(acc[2 * pair], vget_low_s16(*w), a);
+                    acc[2 * pair + 1] = vmlal_high_s16(acc[2 * pair + 1], *w, a2);
+                }
+            }
+        }
+    }
+    for (r, acc) in acc.iter().enumerate() {
+        let ascale = vdupq_n_f32(p.ascale[r0 + r]);
+        for half in 0..2 {
+            let c = &acc[4 * half..4 * half + 4];
+            let sums = vpaddq_s32(vpaddq_s32(c[0], c[1]), vpaddq_s32(c[2], c[3]));
+            let j = j0 + Q * half;
+            // SAFETY: `r0 + r < rows`, columns `j..j + 4` below `n <= ldo` and the scales'.
+            unsafe {
+                let t = vmulq_f32(vcvtq_f32_s32(sums), vld1q_f32(p.scale.add(j)));
+                let out = p.out.add((r0 + r) * p.ldo + j);
+                vst1q_f32(out, vfmaq_f32(vld1q_f32(out), t, ascale));
+            }
+        }
     }
 }
 
