@@ -56,6 +56,7 @@ fn model(dir: &Path, name: &str, seed: u64, similarity: f64) -> PathBuf {
         loss: Distance::Cos,
         temperature: None,
         holdout: 0.0,
+        frequency_weight: 0.0,
         epochs: 1,
         seed,
     };

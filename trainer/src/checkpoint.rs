@@ -35,6 +35,9 @@ pub struct ModelInfo {
     /// The share of the teacher's words held out of training ([`crate::teacher::held_out`]).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub holdout: f64,
+    /// `--frequency-weight`: each word's loss weighted by `(rank + 1)^-a` (0: unweighted).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub frequency_weight: f64,
     pub epochs: usize,
     pub seed: u64,
 }

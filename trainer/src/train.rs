@@ -23,6 +23,9 @@ pub struct ReconstructOptions {
     pub temperature: f32,
     /// The share of the teacher's words kept out of training ([`crate::teacher::held_out`]).
     pub holdout: f64,
+    /// Weights each word's loss by `(rank + 1)^-a`, the teacher's rows being in frequency
+    /// order, normalised to a mean of 1 over the training rows (0: every word alike).
+    pub frequency_weight: f64,
     pub highway: bool,
     pub epochs: usize,
     pub batch: usize,
@@ -44,6 +47,7 @@ impl Default for ReconstructOptions {
             loss: Distance::Cos,
             temperature: DEFAULT_TEMPERATURE,
             holdout: 0.0,
+            frequency_weight: 0.0,
             highway: false,
             epochs: 10,
             batch: 64,
@@ -101,6 +105,7 @@ pub fn fresh_model(
         loss: opts.loss,
         temperature: fresh_temperature(opts),
         holdout: opts.holdout,
+        frequency_weight: opts.frequency_weight,
         epochs: 0,
         seed: opts.seed,
     };
@@ -121,6 +126,7 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
         .filter(|&i| !held_out(&teacher.words()[i], opts.holdout))
         .collect();
     let lengths: Vec<usize> = rows.iter().map(|&i| encoded[i].len()).collect();
+    let weight = frequency_weights(&rows, opts.frequency_weight);
     let batches: Vec<Vec<usize>> = length_batches(&lengths, opts.batch)
         .into_iter()
         .map(|batch| batch.into_iter().map(|i| rows[i]).collect())
@@ -144,7 +150,15 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
                 &device,
             );
             let output = model.forward_train(&words, rng);
-            let loss = opts.loss.per_word(target, output, opts.temperature).sum();
+            let per_word = opts.loss.per_word(target, output, opts.temperature);
+            let loss = match &weight {
+                Some(weight) => {
+                    let w: Vec<f32> = batch.iter().map(|&i| weight(i)).collect();
+                    (per_word * Tensor::<1>::from_data(TensorData::new(w, [batch.len()]), &device))
+                        .sum()
+                }
+                None => per_word.sum(),
+            };
             let total = loss.clone().into_scalar::<f32>() as f64;
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             Ok((optim.step(opts.lr, model, grads), total, batch.len()))
@@ -220,6 +234,17 @@ fn start(
     }
 }
 
+/// Row `i`'s loss weight, `(i + 1)^-a` over the mean of the training `rows`' weights; `None`
+/// for `a = 0` (every word alike, the paper's objective).
+fn frequency_weights(rows: &[usize], a: f64) -> Option<impl Fn(usize) -> f32> {
+    if a == 0.0 {
+        return None;
+    }
+    let raw = move |i: usize| ((i + 1) as f64).powf(-a);
+    let mean = rows.iter().map(|&i| raw(i)).sum::<f64>() / rows.len().max(1) as f64;
+    Some(move |i: usize| (raw(i) / mean) as f32)
+}
+
 /// What a run started with `opts` records as its temperature.
 fn fresh_temperature(opts: &ReconstructOptions) -> Option<f32> {
     (opts.loss == Distance::Contrastive).then_some(opts.temperature)
@@ -231,18 +256,20 @@ fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions
         && info.loss == opts.loss
         && info.temperature == fresh_temperature(opts)
         && info.holdout == opts.holdout
+        && info.frequency_weight == opts.frequency_weight
         && info.model.highway == opts.highway
         && info.seed == opts.seed;
     if !same {
         bail!(
-            "--resume: the run in {} used teacher {} ({} words, held out {}), loss {} (temperature {:?}), highway {}, seed {}; \
-             this command asks for {} ({} words, held out {}), {} ({:?}), {}, {}",
+            "--resume: the run in {} used teacher {} ({} words, held out {}), loss {} (temperature {:?}, frequency weight {}), highway {}, seed {}; \
+             this command asks for {} ({} words, held out {}), {} ({:?}, {}), {}, {}",
             opts.out.display(),
             info.teacher,
             info.teacher_words,
             info.holdout,
             info.loss.cli_name(),
             info.temperature,
+            info.frequency_weight,
             info.model.highway,
             info.seed,
             teacher.name(),
@@ -250,9 +277,27 @@ fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions
             opts.holdout,
             opts.loss.cli_name(),
             fresh_temperature(opts),
+            opts.frequency_weight,
             opts.highway,
             opts.seed
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::frequency_weights;
+
+    #[test]
+    fn frequency_weights_fall_with_rank_and_average_one() {
+        assert!(frequency_weights(&[0, 1, 2], 0.0).is_none());
+        let rows: Vec<usize> = (0..1000).filter(|i| i % 7 != 3).collect();
+        let w = frequency_weights(&rows, 0.25).unwrap();
+        let mean = rows.iter().map(|&i| f64::from(w(i))).sum::<f64>() / rows.len() as f64;
+        assert!((mean - 1.0).abs() < 1e-5, "{mean}");
+        assert!(w(0) > w(1) && w(1) > w(999));
+        // (rank + 1)^-a: rank 15 weighs half of rank 0 at a = 0.25.
+        assert!((w(15) / w(0) - 0.5).abs() < 1e-6);
+    }
 }

@@ -85,6 +85,10 @@ struct ReconstructArgs {
     /// on a teacher), for `eval --held-out`.
     #[arg(long, default_value_t = 0.0)]
     holdout: f64,
+    /// Weight each word's loss by (rank + 1)^-A, the teacher's rows being in frequency order
+    /// (normalised to a mean of 1; 0: every word alike, as in the paper).
+    #[arg(long, default_value_t = 0.0)]
+    frequency_weight: f64,
     /// Add the highway layer (eq. 3).
     #[arg(long)]
     highway: bool,
@@ -215,6 +219,7 @@ fn main() -> Result<()> {
                 loss: a.loss,
                 temperature: a.temperature,
                 holdout: a.holdout,
+                frequency_weight: a.frequency_weight,
                 highway: a.highway,
                 epochs: a.epochs,
                 batch: a.batch,
