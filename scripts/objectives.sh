@@ -32,6 +32,7 @@ CONFIGS=(
   "nce-t0.2-freq0.25=--loss contrastive --temperature 0.2 --frequency-weight 0.25"
   "nce-t0.2-freq0.5=--loss contrastive --temperature 0.2 --frequency-weight 0.5"
   "nce-t0.2-freq0.25-e50=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --epochs 50"
+  "nce-t0.2-freq0.25-e100=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --epochs 100"
 )
 for c in "${CONFIGS[@]}"; do
   name=${c%%=*} opts=${c#*=}
