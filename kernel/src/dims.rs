@@ -144,7 +144,8 @@ impl Regions {
 
 /// Every size and offset the kernel uses, derived from [`Dims`] with checked arithmetic.
 ///
-/// Packed buffer: `packed[0]` holds the offset `off` (1..=16) of the data, chosen by
+/// Packed buffer (f32 storage; int8 storage is [`Int8Layout`], its header `off + INT8_TAG`):
+/// `packed[0]` holds the offset `off` (1..=16) of the data, chosen by
 /// [`crate::pack`] so the data starts on a 64-byte boundary of the buffer it writes;
 /// from there come these regions, each 64-byte aligned, all padding zero:
 /// - `table[dir]`: `[vocab][4Hp]`, per character `E[c]·W_dir^T + Wb_dir + Rb_dir`, gate blocks
