@@ -7,7 +7,7 @@
 //! activations lose almost nothing (the LSTM's hidden state lies in [-1, 1], quantised in
 //! steps of 1/32767). The weights carry the int8 error alone.
 
-use crate::dims::{align_offset, quad_index, quad_rows, Layout, INT8_TAG, MR};
+use crate::dims::{quad_index, quad_rows, Layout, INT8_TAG, MR};
 use crate::isa_ops::IsaOps;
 use crate::layout::LstmDirection;
 use crate::pack::{check_lengths, RegionsMut};
@@ -62,14 +62,8 @@ pub fn pack_int8(
 ) -> Result<(), KernelError> {
     let l = dims.layout()?;
     check_lengths(&l, weights, l.q.packed_len, out.len())?;
-    out.fill(0.0);
-    let off = 1 + align_offset(out.as_ptr().wrapping_add(1));
-    let (header, data) = out.split_at_mut_checked(off).ok_or(KernelError::Internal)?;
-    if let Some(h) = header.first_mut() {
-        *h = (off + INT8_TAG) as f32;
-    }
     let q = &l.q;
-    let mut regions = RegionsMut::new(data);
+    let mut regions = RegionsMut::after_header(out, INT8_TAG)?;
     let bytes = |rows: usize, cols: usize| (rows * cols).div_ceil(4);
     for dir in 0..2 {
         let d = LstmDirection::of((weights.w, weights.r, weights.b), dir, l.char_dim, l.h)

@@ -45,13 +45,7 @@ pub struct OnnxWeights<'a> {
 pub fn pack(dims: &Dims, weights: &OnnxWeights<'_>, out: &mut [f32]) -> Result<(), KernelError> {
     let l = dims.layout()?;
     check_lengths(&l, weights, l.packed_len, out.len())?;
-    out.fill(0.0);
-    let off = 1 + align_offset(out.as_ptr().wrapping_add(1));
-    let (header, data) = out.split_at_mut_checked(off).ok_or(KernelError::Internal)?;
-    if let Some(h) = header.first_mut() {
-        *h = off as f32;
-    }
-    let mut regions = RegionsMut::new(data);
+    let mut regions = RegionsMut::after_header(out, 0)?;
     let tables = [
         regions.take(l.table[0], l.vocab * l.g4)?,
         regions.take(l.table[1], l.vocab * l.g4)?,
@@ -185,11 +179,20 @@ pub(crate) struct RegionsMut<'a> {
 }
 
 impl<'a> RegionsMut<'a> {
-    pub(crate) fn new(data: &'a mut [f32]) -> Self {
-        RegionsMut {
+    /// Clears `out`, writes its header (the data offset plus `tag`: 0 for f32 storage,
+    /// `INT8_TAG` for int8) and hands out the regions of the data after it. The offset puts
+    /// the data on a 64-byte boundary of `out`.
+    pub(crate) fn after_header(out: &'a mut [f32], tag: usize) -> Result<Self, KernelError> {
+        out.fill(0.0);
+        let off = 1 + align_offset(out.as_ptr().wrapping_add(1));
+        let (header, data) = out.split_at_mut_checked(off).ok_or(KernelError::Internal)?;
+        if let Some(h) = header.first_mut() {
+            *h = (off + tag) as f32;
+        }
+        Ok(RegionsMut {
             rest: data,
             taken: 0,
-        }
+        })
     }
 
     pub(crate) fn take(&mut self, start: usize, len: usize) -> Result<&'a mut [f32], KernelError> {

@@ -126,7 +126,7 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
         .filter(|&i| !held_out(&teacher.words()[i], opts.holdout))
         .collect();
     let lengths: Vec<usize> = rows.iter().map(|&i| encoded[i].len()).collect();
-    let weight = frequency_weights(&rows, opts.frequency_weight);
+    let weight = frequency_weights(teacher.len(), &rows, opts.frequency_weight);
     let batches: Vec<Vec<usize>> = length_batches(&lengths, opts.batch)
         .into_iter()
         .map(|batch| batch.into_iter().map(|i| rows[i]).collect())
@@ -153,7 +153,7 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
             let per_word = opts.loss.per_word(target, output, opts.temperature);
             let loss = match &weight {
                 Some(weight) => {
-                    let w: Vec<f32> = batch.iter().map(|&i| weight(i)).collect();
+                    let w: Vec<f32> = batch.iter().map(|&i| weight[i]).collect();
                     (per_word * Tensor::<1>::from_data(TensorData::new(w, [batch.len()]), &device))
                         .sum()
                 }
@@ -234,15 +234,16 @@ fn start(
     }
 }
 
-/// Row `i`'s loss weight, `(i + 1)^-a` over the mean of the training `rows`' weights; `None`
-/// for `a = 0` (every word alike, the paper's objective).
-fn frequency_weights(rows: &[usize], a: f64) -> Option<impl Fn(usize) -> f32> {
+/// Each of the teacher's `len` rows' loss weight, `(i + 1)^-a` over the mean of the
+/// training `rows`' weights, computed once per run; `None` for `a = 0` (every word alike,
+/// the paper's objective).
+fn frequency_weights(len: usize, rows: &[usize], a: f64) -> Option<Vec<f32>> {
     if a == 0.0 {
         return None;
     }
-    let raw = move |i: usize| ((i + 1) as f64).powf(-a);
+    let raw = |i: usize| ((i + 1) as f64).powf(-a);
     let mean = rows.iter().map(|&i| raw(i)).sum::<f64>() / rows.len().max(1) as f64;
-    Some(move |i: usize| (raw(i) / mean) as f32)
+    Some((0..len).map(|i| (raw(i) / mean) as f32).collect())
 }
 
 /// What a run started with `opts` records as its temperature.
@@ -291,13 +292,13 @@ mod tests {
 
     #[test]
     fn frequency_weights_fall_with_rank_and_average_one() {
-        assert!(frequency_weights(&[0, 1, 2], 0.0).is_none());
+        assert!(frequency_weights(3, &[0, 1, 2], 0.0).is_none());
         let rows: Vec<usize> = (0..1000).filter(|i| i % 7 != 3).collect();
-        let w = frequency_weights(&rows, 0.25).unwrap();
-        let mean = rows.iter().map(|&i| f64::from(w(i))).sum::<f64>() / rows.len() as f64;
+        let w = frequency_weights(1000, &rows, 0.25).unwrap();
+        let mean = rows.iter().map(|&i| f64::from(w[i])).sum::<f64>() / rows.len() as f64;
         assert!((mean - 1.0).abs() < 1e-5, "{mean}");
-        assert!(w(0) > w(1) && w(1) > w(999));
+        assert!(w[0] > w[1] && w[1] > w[999]);
         // (rank + 1)^-a: rank 15 weighs half of rank 0 at a = 0.25.
-        assert!((w(15) / w(0) - 0.5).abs() < 1e-6);
+        assert!((w[15] / w[0] - 0.5).abs() < 1e-6);
     }
 }
