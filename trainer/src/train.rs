@@ -121,16 +121,8 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
         .iter()
         .map(|w| info.model.vocab.encode(w))
         .collect();
-    // Training rows: every teacher word outside the held-out share.
-    let rows: Vec<usize> = (0..teacher.len())
-        .filter(|&i| !held_out(&teacher.words()[i], opts.holdout))
-        .collect();
-    let lengths: Vec<usize> = rows.iter().map(|&i| encoded[i].len()).collect();
+    let (rows, batches) = training_batches(teacher, &encoded, opts);
     let weight = frequency_weights(teacher.len(), &rows, opts.frequency_weight);
-    let batches: Vec<Vec<usize>> = length_batches(&lengths, opts.batch)
-        .into_iter()
-        .map(|batch| batch.into_iter().map(|i| rows[i]).collect())
-        .collect();
     let harness = Harness {
         dir: &opts.out,
         seed: opts.seed,
@@ -151,14 +143,7 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
             );
             let output = model.forward_train(&words, rng);
             let per_word = opts.loss.per_word(target, output, opts.temperature);
-            let loss = match &weight {
-                Some(weight) => {
-                    let w: Vec<f32> = batch.iter().map(|&i| weight[i]).collect();
-                    (per_word * Tensor::<1>::from_data(TensorData::new(w, [batch.len()]), &device))
-                        .sum()
-                }
-                None => per_word.sum(),
-            };
+            let loss = weighted_sum(per_word, weight.as_deref(), batch, &device);
             let total = loss.clone().into_scalar::<f32>() as f64;
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             Ok((optim.step(opts.lr, model, grads), total, batch.len()))
@@ -200,6 +185,41 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
         );
     }
     Ok(info)
+}
+
+/// The training rows (every teacher word outside the held-out share) and their
+/// length-sorted batches, as teacher row numbers.
+fn training_batches(
+    teacher: &Teacher,
+    encoded: &[Vec<u32>],
+    opts: &ReconstructOptions,
+) -> (Vec<usize>, Vec<Vec<usize>>) {
+    let rows: Vec<usize> = (0..teacher.len())
+        .filter(|&i| !held_out(&teacher.words()[i], opts.holdout))
+        .collect();
+    let lengths: Vec<usize> = rows.iter().map(|&i| encoded[i].len()).collect();
+    let batches = length_batches(&lengths, opts.batch)
+        .into_iter()
+        .map(|batch| batch.into_iter().map(|i| rows[i]).collect())
+        .collect();
+    (rows, batches)
+}
+
+/// The batch's loss: the per-word losses summed, each scaled by its word's frequency
+/// weight when the run has one.
+fn weighted_sum(
+    per_word: Tensor<1>,
+    weight: Option<&[f32]>,
+    batch: &[usize],
+    device: &Device,
+) -> Tensor<1> {
+    match weight {
+        Some(weight) => {
+            let w: Vec<f32> = batch.iter().map(|&i| weight[i]).collect();
+            (per_word * Tensor::<1>::from_data(TensorData::new(w, [batch.len()]), device)).sum()
+        }
+        None => per_word.sum(),
+    }
 }
 
 /// A fresh run, or the checkpoint in `opts.out` when resuming.
