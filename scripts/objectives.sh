@@ -33,6 +33,9 @@ CONFIGS=(
   "nce-t0.2-freq0.5=--loss contrastive --temperature 0.2 --frequency-weight 0.5"
   "nce-t0.2-freq0.25-e50=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --epochs 50"
   "nce-t0.2-freq0.25-e100=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --epochs 100"
+  "nce-t0.2-freq0.25-hardsuffix=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --hard-negatives suffix"
+  "nce-t0.2-freq0.25-hardprefix=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --hard-negatives prefix"
+  "nce-t0.2-freq0.25-hardsuffix-e50=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --hard-negatives suffix --epochs 50"
 )
 for c in "${CONFIGS[@]}"; do
   name=${c%%=*} opts=${c#*=}

@@ -5,7 +5,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::HashSet;
 use std::io::{BufRead, BufWriter, Write};
 use std::path::Path;
-use sublex_runtime::{Artifact, BackendChoice, Embedder, Neighbors, Precision, TagId, Tagger};
+use sublex_runtime::{Artifact, BackendChoice, Embedder, Neighbors, TagId, Tagger};
 
 use crate::word2vec::{self, Layout};
 
@@ -63,11 +63,7 @@ pub fn info(path: &Path, backend: BackendChoice) -> Result<()> {
             if let Some(rows) = &m.rows {
                 // What the file spends on each part: the stored rows (values and words) and
                 // the character model (the rest).
-                let width = match rows.precision {
-                    Precision::F32 => 4 * m.dim,
-                    Precision::F16 => 2 * m.dim,
-                    Precision::Int8 => m.dim + 4,
-                };
+                let width = rows.precision.row_bytes(m.dim);
                 let words: usize = rows.words.iter().map(|w| w.len() + 1).sum();
                 let stored = rows.words.len() * width + words;
                 println!(

@@ -9,7 +9,7 @@ use sublex_runtime::artifact::{encode_embedder, encode_hybrid, encode_tagger};
 use sublex_runtime::artifact::{Artifact, FORMAT_VERSION};
 use sublex_runtime::artifact::{Kind, Manifest, RowsMeta, TaggerDims, WordList};
 use sublex_runtime::reference::synthetic;
-use sublex_runtime::{CharVocab, Precision};
+use sublex_runtime::{CharVocab, Precision, RowPrecision};
 
 /// A valid model file to mutate.
 #[derive(Clone)]
@@ -36,7 +36,8 @@ impl Seed {
     }
 }
 
-/// Embedders (f32, f16, int8 with a highway layer, a hybrid) and taggers (f32, f16, int8).
+/// Embedders (f32, f16, int8 with a highway layer, hybrids with int8 and int4 rows) and
+/// taggers (f32, f16, int8).
 pub fn builtin() -> Vec<Seed> {
     let mut seeds = Vec::new();
     for (precision, highway) in [
@@ -52,17 +53,24 @@ pub fn builtin() -> Vec<Seed> {
         );
         seeds.push(Seed::new(name, &encode_embedder(&m, &weights)).expect("a valid seed"));
     }
-    // A hybrid embedder: int8 rows of a few words beside an f16 character model.
-    let mut m = manifest(Kind::Embedder, Precision::F16, false);
-    let weights = synthetic::char_model_weights(&m.shapes(), 7);
-    let words = WordList::new(&["the", "of", "and", "zebra", "é"]).expect("distinct words");
-    let rows = synthetic::Lcg(7).vec(words.len() * m.dim, 3.0);
-    m.rows = Some(RowsMeta {
-        words: words.into(),
-        precision: Precision::Int8,
-    });
-    let bytes = encode_hybrid(&m, &weights, &rows);
-    seeds.push(Seed::new("hybrid-f16-int8rows".into(), &bytes).expect("a valid seed"));
+    // Hybrid embedders: int8 rows beside an f16 character model, int4 rows (odd rows: the
+    // padding nibble) beside an int8 one.
+    for (precision, rows_precision) in [
+        (Precision::F16, RowPrecision::Int8),
+        (Precision::Int8, RowPrecision::Int4),
+    ] {
+        let mut m = manifest(Kind::Embedder, precision, false);
+        let weights = synthetic::char_model_weights(&m.shapes(), 7);
+        let words = WordList::new(&["the", "of", "and", "zebra", "é"]).expect("distinct words");
+        let rows = synthetic::Lcg(7).vec(words.len() * m.dim, 3.0);
+        m.rows = Some(RowsMeta {
+            words: words.into(),
+            precision: rows_precision,
+        });
+        let bytes = encode_hybrid(&m, &weights, &rows);
+        let name = format!("hybrid-{precision}-{rows_precision}rows");
+        seeds.push(Seed::new(name, &bytes).expect("a valid seed"));
+    }
     for precision in [Precision::F32, Precision::F16, Precision::Int8] {
         let m = manifest(Kind::Tagger, precision, false);
         let shapes = m.tagger_shapes().expect("a tagger manifest");

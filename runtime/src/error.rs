@@ -143,6 +143,8 @@ pub enum WeightProblem {
         value: f32,
         bound: f32,
     },
+    #[error("`{tensor}` row {row}: the unused nibble after an odd row's last value is not 0")]
+    Padding { tensor: String, row: usize },
     #[error("highway layer present: {found}, expected: {expected}")]
     Highway { found: bool, expected: bool },
     #[error("{found} values, shape {dims:?} needs {need}")]

@@ -35,7 +35,7 @@ mod tagger;
 mod tract_backend;
 pub mod vocab;
 
-pub use artifact::{Artifact, CharModelWeights, Kind, Manifest, Precision};
+pub use artifact::{Artifact, CharModelWeights, Kind, Manifest, Precision, RowPrecision};
 pub use embedder::{BackendChoice, Embedder};
 pub use error::{BoxError, Error, FileProblem, Result, WeightError, WeightProblem};
 pub use neighbors::Neighbors;

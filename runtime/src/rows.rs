@@ -1,17 +1,25 @@
 //! A hybrid file's stored teacher rows (issue 15), kept in the form the file stores them
-//! (int8 with a scale per row, f16, or f32), found through the manifest's hashed word list:
+//! (int8 or int4 with a scale per row, f16, or f32), found through the manifest's hashed word list:
 //! a lookup allocates nothing and a row costs its stored bytes in memory.
 
 use crate::artifact::onnx::DataType;
 use crate::artifact::read::le_f32;
-use crate::artifact::{Artifact, Precision, WordList};
+use crate::artifact::{int4_at, Artifact, RowPrecision, WordList};
 use crate::error::Result;
 use std::sync::Arc;
 
 enum Values {
     F32(Vec<f32>),
     F16(Vec<u16>),
-    Int8 { q: Vec<i8>, scale: Vec<f32> },
+    Int8 {
+        q: Vec<i8>,
+        scale: Vec<f32>,
+    },
+    /// Two values per byte, `ceil(dim / 2)` bytes per row.
+    Int4 {
+        q: Vec<u8>,
+        scale: Vec<f32>,
+    },
 }
 
 pub(crate) struct StoredRows {
@@ -59,6 +67,13 @@ impl StoredRows {
                     *o = x as f32 * scale[row];
                 }
             }
+            Values::Int4 { q, scale } => {
+                let bytes = dim.div_ceil(2);
+                let q = &q[row * bytes..(row + 1) * bytes];
+                for (i, o) in out.iter_mut().enumerate() {
+                    *o = f32::from(int4_at(q, i)) * scale[row];
+                }
+            }
         }
     }
 
@@ -68,13 +83,14 @@ impl StoredRows {
             Values::F32(v) => 4 * v.len(),
             Values::F16(v) => 2 * v.len(),
             Values::Int8 { q, scale } => q.len() + 4 * scale.len(),
+            Values::Int4 { q, scale } => q.len() + 4 * scale.len(),
         };
         self.words.heap_bytes() + values
     }
 }
 
 /// The stored values straight from the file's initializers (type and shape checked).
-fn read_values(artifact: &Artifact, precision: Precision) -> Result<Values> {
+fn read_values(artifact: &Artifact, precision: RowPrecision) -> Result<Values> {
     let dims = [
         artifact
             .manifest()
@@ -83,12 +99,16 @@ fn read_values(artifact: &Artifact, precision: Precision) -> Result<Values> {
             .map_or(0, |r| r.words.len()),
         artifact.manifest().dim,
     ];
+    let scales = || -> Result<Vec<f32>> {
+        let raw = artifact.stored("rows.scale", &[dims[0], 1], DataType::Float)?;
+        Ok(raw.chunks_exact(4).map(le_f32).collect())
+    };
     Ok(match precision {
-        Precision::F32 => {
+        RowPrecision::F32 => {
             let raw = artifact.stored("rows", &dims, DataType::Float)?;
             Values::F32(raw.chunks_exact(4).map(le_f32).collect())
         }
-        Precision::F16 => {
+        RowPrecision::F16 => {
             let raw = artifact.stored("rows.f16", &dims, DataType::Float16)?;
             Values::F16(
                 raw.chunks_exact(2)
@@ -96,12 +116,20 @@ fn read_values(artifact: &Artifact, precision: Precision) -> Result<Values> {
                     .collect(),
             )
         }
-        Precision::Int8 => {
+        RowPrecision::Int8 => {
             let q = artifact.stored("rows.q", &dims, DataType::Int8)?;
-            let scale = artifact.stored("rows.scale", &[dims[0], 1], DataType::Float)?;
             Values::Int8 {
                 q: q.iter().map(|&b| b as i8).collect(),
-                scale: scale.chunks_exact(4).map(le_f32).collect(),
+                scale: scales()?,
+            }
+        }
+        RowPrecision::Int4 => {
+            let q4_dims = [dims[0], dims[1].div_ceil(2)];
+            Values::Int4 {
+                q: artifact
+                    .stored("rows.q4", &q4_dims, DataType::Uint8)?
+                    .to_vec(),
+                scale: scales()?,
             }
         }
     })

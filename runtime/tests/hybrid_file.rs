@@ -7,12 +7,12 @@ mod common;
 use prost::Message;
 use sublex_runtime::artifact::onnx::ModelProto;
 use sublex_runtime::artifact::{encode_embedder, encode_hybrid, sign, RowsMeta, WordList};
-use sublex_runtime::{Artifact, BackendChoice, Embedder, Error, Precision};
+use sublex_runtime::{Artifact, BackendChoice, Embedder, Error, Precision, RowPrecision};
 
 const WORDS: [&str; 6] = ["the", "of", "city", "ünïcode", "a", "zebra"];
 
 /// The random character model, and the same model with `WORDS` stored (rows in ±2).
-fn files(rows_precision: Precision) -> (Vec<u8>, Vec<u8>, Vec<f32>) {
+fn files(rows_precision: RowPrecision) -> (Vec<u8>, Vec<u8>, Vec<f32>) {
     let (mut manifest, weights) = common::random_char_model(Precision::F32, false);
     let plain = encode_embedder(&manifest, &weights);
     let rows = sublex_runtime::reference::synthetic::Lcg(9).vec(WORDS.len() * manifest.dim, 2.0);
@@ -33,7 +33,12 @@ fn embed(bytes: &[u8], backend: BackendChoice, words: &[&str]) -> Vec<f32> {
 
 #[test]
 fn stored_words_get_their_rows_and_others_the_character_model() {
-    for precision in [Precision::F32, Precision::F16, Precision::Int8] {
+    for precision in [
+        RowPrecision::F32,
+        RowPrecision::F16,
+        RowPrecision::Int8,
+        RowPrecision::Int4,
+    ] {
         let (plain, hybrid, _) = files(precision);
         let artifact = Artifact::from_bytes("hybrid.onnx", &hybrid).unwrap();
         let stored = artifact.rows().unwrap().unwrap();
@@ -68,7 +73,7 @@ fn stored_words_get_their_rows_and_others_the_character_model() {
 /// rounding.
 #[test]
 fn stored_rows_are_the_rows_given_up_to_their_storage() {
-    for (precision, relative) in [(Precision::Int8, 0.5 / 127.0), (Precision::F16, 1e-3)] {
+    for (precision, relative) in [(RowPrecision::Int8, 0.5 / 127.0), (RowPrecision::F16, 1e-3)] {
         let (_, hybrid, rows) = files(precision);
         let stored = Artifact::from_bytes("h.onnx", &hybrid)
             .unwrap()
@@ -87,6 +92,28 @@ fn stored_rows_are_the_rows_given_up_to_their_storage() {
     }
 }
 
+/// int4 rows: each row's scale is chosen for the least squared error, so a row is never
+/// further from the teacher's than plain rounding at max/7 puts it, and stays close in angle.
+#[test]
+fn int4_rows_are_no_worse_than_rounding_at_max_over_7() {
+    let (_, hybrid, rows) = files(RowPrecision::Int4);
+    let artifact = Artifact::from_bytes("h.onnx", &hybrid).unwrap();
+    let stored = artifact.rows().unwrap().unwrap();
+    let dim = artifact.manifest().dim;
+    for (s, r) in stored.chunks(dim).zip(rows.chunks(dim)) {
+        let step = r.iter().fold(0f32, |m, x| m.max(x.abs())) / 7.0;
+        let plain: f32 = r
+            .iter()
+            .map(|x| ((x / step).round() * step - x).powi(2))
+            .sum();
+        let error: f32 = s.iter().zip(r).map(|(a, b)| (a - b).powi(2)).sum();
+        assert!(error <= plain * 1.0001, "{error} > {plain}");
+        let dot: f32 = s.iter().zip(r).map(|(a, b)| a * b).sum();
+        let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!(dot / (norm(s) * norm(r)) > 0.98, "{s:?} against {r:?}");
+    }
+}
+
 /// Rewrites the file's model with `edit` and signs it again (the checksum is no defence).
 fn damaged(bytes: &[u8], edit: impl FnOnce(&mut ModelProto)) -> String {
     let mut model = ModelProto::decode(bytes).unwrap();
@@ -100,7 +127,7 @@ fn damaged(bytes: &[u8], edit: impl FnOnce(&mut ModelProto)) -> String {
 
 #[test]
 fn a_damaged_row_table_is_refused() {
-    let (_, hybrid, _) = files(Precision::Int8);
+    let (_, hybrid, _) = files(RowPrecision::Int8);
     let tensor = |m: &mut ModelProto, name: &str| {
         let g = m.graph.as_mut().unwrap();
         g.initializer
@@ -135,4 +162,28 @@ fn a_damaged_row_table_is_refused() {
         e.value = "the\nof".into();
     });
     assert!(fewer.contains("rows"), "{fewer}");
+}
+
+#[test]
+fn a_damaged_int4_row_table_is_refused() {
+    let (_, hybrid, _) = files(RowPrecision::Int4);
+    let edit = |name: &'static str, change: fn(&mut Vec<u8>)| {
+        damaged(&hybrid, move |m| {
+            let g = m.graph.as_mut().unwrap();
+            let t = g.initializer.iter_mut().find(|t| t.name == name).unwrap();
+            change(&mut t.raw_data);
+        })
+    };
+    let short = edit("rows.q4", |d| {
+        d.pop();
+    });
+    assert!(short.contains("rows.q4"), "{short}");
+    let huge = edit("rows.scale", |d| {
+        d[..4].copy_from_slice(&1e6f32.to_le_bytes())
+    });
+    assert!(huge.contains("rows"), "{huge}");
+    let nan = edit("rows.scale", |d| {
+        d[4..8].copy_from_slice(&f32::NAN.to_le_bytes())
+    });
+    assert!(nan.contains("rows"), "{nan}");
 }

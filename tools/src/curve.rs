@@ -9,7 +9,7 @@
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use std::path::PathBuf;
-use sublex_runtime::{Artifact, BackendChoice, Embedder, Precision};
+use sublex_runtime::{Artifact, BackendChoice, Embedder, RowPrecision};
 use sublex_trainer::eval::analogy::{self, AnalogySet};
 use sublex_trainer::eval::similarity::{self, SimilaritySet};
 use sublex_trainer::eval::WordMatrix;
@@ -28,8 +28,9 @@ pub struct CurveInputs {
     /// Stored rows of each hybrid file.
     #[arg(long, num_args = 1.., default_values_t = [0, 1_000, 3_000, 10_000, 30_000, 100_000])]
     pub keep: Vec<usize>,
-    #[arg(long, default_value_t = Precision::Int8)]
-    pub rows_precision: Precision,
+    /// Storage of the hybrid file's rows, and of the truncated table's.
+    #[arg(long, default_value_t = RowPrecision::Int8)]
+    pub rows_precision: RowPrecision,
     #[arg(long, num_args = 1.., required = true)]
     pub similarity: Vec<PathBuf>,
     #[arg(long, num_args = 1..)]
@@ -45,7 +46,7 @@ pub struct CurveInputs {
 pub enum Series {
     /// The hybrid file: character model plus the first K rows.
     Hybrid,
-    /// The teacher's first K' rows at int8 (one f32 scale per row) and their words.
+    /// The teacher's first K' rows at the hybrid's row precision and their words.
     Truncated,
     /// The whole teacher at f32.
     Full,
@@ -151,24 +152,25 @@ pub fn build(inputs: &CurveInputs) -> Result<Curve> {
     let student = Artifact::open(&inputs.student)?;
     check_student(&student, &teacher)?;
     let bench = Benchmarks::read(inputs, &teacher)?;
-    // The int8 rows as the runtime returns them (each row quantised alone, so the first K'
-    // of the whole table are the truncated table's).
-    let all = hybrid(&student, &teacher, teacher.len(), Precision::Int8)?;
-    let int8_rows = all.rows()?.expect("a hybrid file stores rows");
+    // The rows as the runtime returns them (each row quantised alone, so the first K' of the
+    // whole table are the truncated table's).
+    let precision = inputs.rows_precision;
+    let all = hybrid(&student, &teacher, teacher.len(), precision)?;
+    let stored_rows = all.rows()?.expect("a hybrid file stores rows");
     let mut points = Vec::new();
     for &k in &inputs.keep {
-        let file = hybrid(&student, &teacher, k, inputs.rows_precision)?;
+        let file = hybrid(&student, &teacher, k, precision)?;
         let vectors = embed(&file, &bench.words)?;
         let bytes = file.file_size();
         points.push(bench.score(Series::Hybrid, k, bytes, &vectors));
-        let rows = truncated_rows(&teacher, bytes);
+        let rows = truncated_rows(&teacher, bytes, precision);
         let dim = teacher.dim();
         let table = WordMatrix::new(
             teacher.words()[..rows].to_vec(),
-            int8_rows[..rows * dim].to_vec(),
+            stored_rows[..rows * dim].to_vec(),
             dim,
         );
-        let size = table_bytes(&teacher, rows, 1, 4);
+        let size = table_bytes(&teacher, rows, precision);
         points.push(bench.score(Series::Truncated, rows, size, &table));
         eprintln!("K = {k}: {bytes} bytes; the truncated table at those bytes keeps {rows} rows");
     }
@@ -177,7 +179,7 @@ pub fn build(inputs: &CurveInputs) -> Result<Curve> {
         teacher.vectors().to_vec(),
         teacher.dim(),
     );
-    let size = table_bytes(&teacher, teacher.len(), 4, 0);
+    let size = table_bytes(&teacher, teacher.len(), RowPrecision::F32);
     points.push(bench.score(Series::Full, teacher.len(), size, &full));
     Ok(Curve {
         teacher: crate::table::file_name(&inputs.teacher),
@@ -212,7 +214,7 @@ fn hybrid(
     student: &Artifact,
     teacher: &Teacher,
     k: usize,
-    precision: Precision,
+    precision: RowPrecision,
 ) -> Result<Artifact> {
     let mut manifest = student.manifest().clone();
     let keep = (k > 0).then_some(Keep {
@@ -239,16 +241,16 @@ fn embed(file: &Artifact, words: &[String]) -> Result<WordMatrix> {
     Ok(WordMatrix::new(words.to_vec(), values, dim))
 }
 
-/// Bytes of the teacher's first `rows` rows at `width` bytes per value plus `scale` bytes per
-/// row, with their words (a byte per UTF-8 byte plus a separator).
-fn table_bytes(teacher: &Teacher, rows: usize, width: u64, scale: u64) -> u64 {
+/// Bytes of the teacher's first `rows` rows stored at `precision` (scales included), with
+/// their words (a byte per UTF-8 byte plus a separator).
+fn table_bytes(teacher: &Teacher, rows: usize, precision: RowPrecision) -> u64 {
     let words: usize = teacher.words()[..rows].iter().map(|w| w.len() + 1).sum();
-    rows as u64 * (teacher.dim() as u64 * width + scale) + words as u64
+    (rows * precision.row_bytes(teacher.dim()) + words) as u64
 }
 
-/// The most int8 rows (with their words) that fit in `budget` bytes.
-fn truncated_rows(teacher: &Teacher, budget: u64) -> usize {
-    let row = teacher.dim() as u64 + 4;
+/// The most rows at `precision` (with their words) that fit in `budget` bytes.
+fn truncated_rows(teacher: &Teacher, budget: u64, precision: RowPrecision) -> usize {
+    let row = precision.row_bytes(teacher.dim()) as u64;
     let mut used = 0u64;
     for (i, word) in teacher.words().iter().enumerate() {
         used += row + word.len() as u64 + 1;
@@ -263,7 +265,7 @@ fn truncated_rows(teacher: &Teacher, budget: u64) -> usize {
 pub fn markdown(curve: &Curve) -> String {
     use std::fmt::Write;
     let mut s = format!(
-        "Quality per byte: {} (hybrid rows at {}) against {}, every pair and question scored\n\n",
+        "Quality per byte: {} (hybrid and truncated table rows at {}) against {}, every pair and question scored\n\n",
         curve.student, curve.rows_precision, curve.teacher
     );
     let sets = curve.similarity_sets.join(" | ");
@@ -294,7 +296,7 @@ pub fn markdown(curve: &Curve) -> String {
 pub fn series_name(series: Series) -> &'static str {
     match series {
         Series::Hybrid => "hybrid",
-        Series::Truncated => "truncated int8 table",
+        Series::Truncated => "truncated table",
         Series::Full => "full f32 table",
     }
 }
@@ -314,11 +316,15 @@ mod tests {
         let t = axes();
         // A row: 3 int8 values and a 4-byte scale; its word and a separator.
         let (the, of) = (7 + 4, 7 + 3);
-        assert_eq!(truncated_rows(&t, 0), 0);
-        assert_eq!(truncated_rows(&t, the - 1), 0);
-        assert_eq!(truncated_rows(&t, the + of), 2);
-        assert_eq!(table_bytes(&t, 2, 1, 4), the + of);
-        assert_eq!(truncated_rows(&t, 1 << 20), 5);
+        let int8 = RowPrecision::Int8;
+        assert_eq!(truncated_rows(&t, 0, int8), 0);
+        assert_eq!(truncated_rows(&t, the - 1, int8), 0);
+        assert_eq!(truncated_rows(&t, the + of, int8), 2);
+        assert_eq!(table_bytes(&t, 2, int8), the + of);
+        assert_eq!(truncated_rows(&t, 1 << 20, int8), 5);
+        // int4: two values per byte, so 3 values take 2 bytes.
+        assert_eq!(table_bytes(&t, 2, RowPrecision::Int4), the + of - 2);
+        assert_eq!(table_bytes(&t, 1, RowPrecision::F32), 12 + 4);
     }
 
     #[test]

@@ -57,6 +57,7 @@ fn model(dir: &Path, name: &str, seed: u64, similarity: f64) -> PathBuf {
         temperature: None,
         holdout: 0.0,
         frequency_weight: 0.0,
+        hard_negatives: None,
         epochs: 1,
         seed,
     };
@@ -322,7 +323,7 @@ fn the_curve_scores_every_pair_and_sizes_the_truncated_table_to_the_hybrid() {
         teacher,
         student: student.clone(),
         keep: vec![0, 5],
-        rows_precision: Precision::Int8,
+        rows_precision: sublex_runtime::RowPrecision::Int8,
         similarity: vec![pairs],
         analogy: vec![],
         analogy_vocab: 5,

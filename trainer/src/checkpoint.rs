@@ -6,6 +6,7 @@
 //! `checkpoint-N/` holding a model directory and Adam's state, `metrics.jsonl`) and snapshots
 //! `epochs/N/`.
 
+use crate::batches::HardNegatives;
 use crate::distance::Distance;
 use crate::model::{CharModel, CharModelConfig};
 use anyhow::{bail, Context, Result};
@@ -38,6 +39,9 @@ pub struct ModelInfo {
     /// `--frequency-weight`: each word's loss weighted by `(rank + 1)^-a` (0: unweighted).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub frequency_weight: f64,
+    /// `--hard-negatives`: each length's words batched in spelling order (none: row order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hard_negatives: Option<HardNegatives>,
     pub epochs: usize,
     pub seed: u64,
 }
@@ -165,5 +169,42 @@ mod tests {
             meta.permissions().mode() & 0o777
         };
         assert_eq!(mode("model.onnx"), mode("plain"));
+    }
+
+    /// `hard_negatives` is written only when set, so a `model.json` from before it reads as
+    /// none, and a set value round-trips.
+    #[test]
+    fn model_json_without_hard_negatives_still_reads() {
+        let info = ModelInfo {
+            format_version: FORMAT_VERSION,
+            model: CharModelConfig {
+                vocab: sublex_runtime::CharVocab::from("ab".to_string()),
+                char_dim: 2,
+                dim: 3,
+                highway: false,
+                dropout: 0.0,
+            },
+            teacher: "tiny.txt".into(),
+            teacher_words: 5,
+            loss: Distance::Contrastive,
+            temperature: Some(0.2),
+            holdout: 0.05,
+            frequency_weight: 0.25,
+            hard_negatives: None,
+            epochs: 1,
+            seed: 1,
+        };
+        let old = serde_json::to_string(&info).unwrap();
+        assert!(!old.contains("hard_negatives"), "{old}");
+        let read: ModelInfo = serde_json::from_str(&old).unwrap();
+        assert_eq!(read.hard_negatives, None);
+        let hard = ModelInfo {
+            hard_negatives: Some(HardNegatives::Suffix),
+            ..info
+        };
+        let text = serde_json::to_string(&hard).unwrap();
+        assert!(text.contains(r#""hard_negatives":"suffix""#), "{text}");
+        let read: ModelInfo = serde_json::from_str(&text).unwrap();
+        assert_eq!(read.hard_negatives, Some(HardNegatives::Suffix));
     }
 }

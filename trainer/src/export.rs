@@ -17,10 +17,12 @@ use rand::{Rng, SeedableRng};
 use std::path::Path;
 use sublex_kernel::layout::{transpose_into, LstmDirection};
 use sublex_runtime::artifact::{
-    encode_embedder, encode_hybrid, CharModelWeights, Kind, Manifest, Precision, RowsMeta,
-    WordList, FORMAT_VERSION, MAX_ROWS,
+    encode_embedder, encode_hybrid, CharModelWeights, Kind, Manifest, Precision, RowPrecision,
+    RowsMeta, WordList, FORMAT_VERSION, MAX_ROWS,
 };
-use sublex_runtime::parity::{max_abs_diff, tolerance, tolerance_for};
+use sublex_runtime::parity::{
+    max_abs_diff, relative_errors, tolerance, INT8_MAX_RELATIVE, INT8_MEAN_RELATIVE,
+};
 use sublex_runtime::{reference, Artifact, BackendChoice, CharVocab, Embedder};
 
 /// What `export` wrote and measured.
@@ -33,6 +35,10 @@ pub struct ExportReport {
     pub max_diff_tract: f32,
     pub max_diff_kernel: f32,
     pub max_diff_burn: f32,
+    /// The kernel against the f64 reference, per word `|diff| / |exact|`: the largest and
+    /// the mean (the rule at int8, `parity::INT8_MAX_RELATIVE`).
+    pub kernel_max_relative: f32,
+    pub kernel_mean_relative: f32,
     /// The largest output component (the tolerance scales with it).
     pub max_abs_value: f32,
     /// The file's vectors against the f32 model's (both f64 references): what the storage
@@ -50,7 +56,7 @@ pub struct ExportReport {
 pub struct Keep<'a> {
     pub teacher: &'a crate::teacher::Teacher,
     pub rows: usize,
-    pub precision: Precision,
+    pub precision: RowPrecision,
 }
 
 pub(crate) fn data(t: Tensor<2>) -> Vec<f32> {
@@ -214,6 +220,7 @@ pub fn export(
     let kernel = runtime_vectors(&artifact, BackendChoice::Kernel, &words)?;
     let max_abs_value = exact.iter().fold(0f32, |m, x| m.max(x.abs()));
     let dim = info.model.dim;
+    let relative = relative_errors(&kernel, &exact, dim);
     let cosines: Vec<f32> = exact
         .chunks(dim)
         .zip(exact_f32_model.chunks(dim))
@@ -225,6 +232,8 @@ pub fn export(
         words_checked: words.len(),
         max_diff_tract: max_abs_diff(&tract, &exact),
         max_diff_kernel: max_abs_diff(&kernel, &exact),
+        kernel_max_relative: relative.iter().copied().fold(0.0, f32::max),
+        kernel_mean_relative: relative.iter().sum::<f32>() / relative.len().max(1) as f32,
         max_diff_burn: max_abs_diff(&burn, &exact),
         max_abs_value,
         precision_max_diff: max_abs_diff(&exact, &exact_f32_model),
@@ -233,22 +242,34 @@ pub fn export(
         stored_rows: manifest.rows.as_ref().map_or(0, |r| r.words.len()),
         stored_rows_checked,
     };
-    // tract and burn compute the file's weights in f32; the kernel keeps an int8 file int8.
-    let allowed = tolerance(max_abs_value);
-    let kernel_allowed = tolerance_for(precision, max_abs_value);
-    if report.max_diff_tract > allowed
-        || report.max_diff_burn > allowed
-        || report.max_diff_kernel > kernel_allowed
-    {
+    check_parity(out, precision, &report)?;
+    Ok(report)
+}
+
+/// Fails unless every engine computed the file as the f64 reference does: tract and burn
+/// within f32 rounding, the kernel too, or at int8 (which it keeps int8) within
+/// `parity::INT8_MAX_RELATIVE` and `INT8_MEAN_RELATIVE`.
+fn check_parity(out: &Path, precision: Precision, report: &ExportReport) -> Result<()> {
+    let allowed = tolerance(report.max_abs_value);
+    let kernel_ok = match precision {
+        Precision::Int8 => {
+            report.kernel_max_relative <= INT8_MAX_RELATIVE
+                && report.kernel_mean_relative <= INT8_MEAN_RELATIVE
+        }
+        _ => report.max_diff_kernel <= allowed,
+    };
+    if report.max_diff_tract > allowed || report.max_diff_burn > allowed || !kernel_ok {
         bail!(
-            "{}: vectors differ from the f64 reference by more than {allowed:e} (kernel: {kernel_allowed:e}) (max |diff| tract {:e}, kernel {:e}, burn {:e}): the export is wrong",
+            "{}: vectors differ from the f64 reference by more than {allowed:e} (max |diff| tract {:e}, kernel {:e}, burn {:e}; the kernel's relative error per word: largest {:.3}, mean {:.4}, allowed at int8 {INT8_MAX_RELATIVE} and {INT8_MEAN_RELATIVE}): the export is wrong",
             out.display(),
             report.max_diff_tract,
             report.max_diff_kernel,
-            report.max_diff_burn
+            report.max_diff_burn,
+            report.kernel_max_relative,
+            report.kernel_mean_relative,
         );
     }
-    Ok(report)
+    Ok(())
 }
 
 /// The file's bytes: the character model, and with `keep` the kept rows (added to

@@ -12,7 +12,7 @@ use crate::train::{self, ReconstructOptions};
 use anyhow::Result;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
-use sublex_runtime::{BackendChoice, Embedder, Precision};
+use sublex_runtime::{BackendChoice, Embedder, Precision, RowPrecision};
 
 /// The data a quickstart uses: the shared data set when it is beside the project, else the
 /// small sample shipped in `data/`.
@@ -172,7 +172,7 @@ fn hybrid(out: &Path, teacher: &Teacher, data: &DefaultData, summary: &mut Strin
     let keep = Keep {
         teacher,
         rows: data.keep_top.min(teacher.len()),
-        precision: Precision::Int8,
+        precision: RowPrecision::Int8,
     };
     let report = export::export(out, &path, Precision::F32, &[], Some(keep))?;
     let sets = (data.similarity.iter())

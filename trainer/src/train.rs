@@ -1,7 +1,7 @@
 //! `sublex-train reconstruct`: fit the character model to a teacher table (paper eq. 1).
 
 use crate::adam::FusedAdam;
-use crate::batches::length_batches;
+use crate::batches::{length_batches, length_batches_by, HardNegatives};
 use crate::checkpoint::{self, save_model, ModelInfo, FORMAT_VERSION};
 use crate::distance::{Distance, DEFAULT_TEMPERATURE};
 use crate::harness::{Harness, Progress};
@@ -26,6 +26,9 @@ pub struct ReconstructOptions {
     /// Weights each word's loss by `(rank + 1)^-a`, the teacher's rows being in frequency
     /// order, normalised to a mean of 1 over the training rows (0: every word alike).
     pub frequency_weight: f64,
+    /// Orders each length's words by spelling before batching, so the contrastive loss's
+    /// in-batch negatives are words spelled alike (none: teacher row order, the paper's).
+    pub hard_negatives: Option<HardNegatives>,
     pub highway: bool,
     pub epochs: usize,
     pub batch: usize,
@@ -48,6 +51,7 @@ impl Default for ReconstructOptions {
             temperature: DEFAULT_TEMPERATURE,
             holdout: 0.0,
             frequency_weight: 0.0,
+            hard_negatives: None,
             highway: false,
             epochs: 10,
             batch: 64,
@@ -106,6 +110,7 @@ pub fn fresh_model(
         temperature: fresh_temperature(opts),
         holdout: opts.holdout,
         frequency_weight: opts.frequency_weight,
+        hard_negatives: opts.hard_negatives,
         epochs: 0,
         seed: opts.seed,
     };
@@ -188,7 +193,8 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
 }
 
 /// The training rows (every teacher word outside the held-out share) and their
-/// length-sorted batches, as teacher row numbers.
+/// length-sorted batches, as teacher row numbers: inside a length in row order, or by
+/// spelling with `--hard-negatives`.
 fn training_batches(
     teacher: &Teacher,
     encoded: &[Vec<u32>],
@@ -198,7 +204,13 @@ fn training_batches(
         .filter(|&i| !held_out(&teacher.words()[i], opts.holdout))
         .collect();
     let lengths: Vec<usize> = rows.iter().map(|&i| encoded[i].len()).collect();
-    let batches = length_batches(&lengths, opts.batch)
+    let batches = match opts.hard_negatives {
+        None => length_batches(&lengths, opts.batch),
+        Some(hard) => length_batches_by(&lengths, opts.batch, |j| {
+            hard.key(&teacher.words()[rows[j]])
+        }),
+    };
+    let batches = batches
         .into_iter()
         .map(|batch| batch.into_iter().map(|i| rows[i]).collect())
         .collect();
@@ -271,6 +283,11 @@ fn fresh_temperature(opts: &ReconstructOptions) -> Option<f32> {
     (opts.loss == Distance::Contrastive).then_some(opts.temperature)
 }
 
+/// `--hard-negatives`' value, or "none".
+fn hard_name(hard: Option<HardNegatives>) -> &'static str {
+    hard.map_or("none", HardNegatives::cli_name)
+}
+
 fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions) -> Result<()> {
     let same = info.teacher == teacher.name()
         && info.teacher_words == teacher.len()
@@ -278,12 +295,13 @@ fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions
         && info.temperature == fresh_temperature(opts)
         && info.holdout == opts.holdout
         && info.frequency_weight == opts.frequency_weight
+        && info.hard_negatives == opts.hard_negatives
         && info.model.highway == opts.highway
         && info.seed == opts.seed;
     if !same {
         bail!(
-            "--resume: the run in {} used teacher {} ({} words, held out {}), loss {} (temperature {:?}, frequency weight {}), highway {}, seed {}; \
-             this command asks for {} ({} words, held out {}), {} ({:?}, {}), {}, {}",
+            "--resume: the run in {} used teacher {} ({} words, held out {}), loss {} (temperature {:?}, frequency weight {}, hard negatives {}), highway {}, seed {}; \
+             this command asks for {} ({} words, held out {}), {} ({:?}, {}, {}), {}, {}",
             opts.out.display(),
             info.teacher,
             info.teacher_words,
@@ -291,6 +309,7 @@ fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions
             info.loss.cli_name(),
             info.temperature,
             info.frequency_weight,
+            hard_name(info.hard_negatives),
             info.model.highway,
             info.seed,
             teacher.name(),
@@ -299,6 +318,7 @@ fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions
             opts.loss.cli_name(),
             fresh_temperature(opts),
             opts.frequency_weight,
+            hard_name(opts.hard_negatives),
             opts.highway,
             opts.seed
         );

@@ -5,6 +5,7 @@ use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 use std::path::PathBuf;
 use sublex_runtime::parity::max_abs_diff;
+use sublex_trainer::batches::HardNegatives;
 use sublex_trainer::checkpoint;
 use sublex_trainer::distance::Distance;
 use sublex_trainer::embed::embed_words;
@@ -265,6 +266,28 @@ fn held_out_words_stay_out_of_training_and_are_scored() {
     };
     let err = train::reconstruct(&t, &other).unwrap_err().to_string();
     assert!(err.contains("held out 0.2"), "{err}");
+    assert_eq!(info.hard_negatives, None);
+    let other = ReconstructOptions {
+        resume: true,
+        hard_negatives: Some(HardNegatives::Suffix),
+        ..opts.clone()
+    };
+    let err = train::reconstruct(&t, &other).unwrap_err().to_string();
+    assert!(err.contains("hard negatives none"), "{err}");
+    // A hard-negative run trains on the same words and records its key.
+    let hard = ReconstructOptions {
+        hard_negatives: Some(HardNegatives::Suffix),
+        ..options(dir.path().join("hard"), 1)
+    };
+    let hard = ReconstructOptions {
+        loss: Distance::Contrastive,
+        holdout: 0.2,
+        ..hard
+    };
+    let hard_info = train::reconstruct(&t, &hard).unwrap();
+    assert_eq!(hard_info.hard_negatives, Some(HardNegatives::Suffix));
+    let saved = checkpoint::load_info(&dir.path().join("hard")).unwrap();
+    assert_eq!(saved.hard_negatives, Some(HardNegatives::Suffix));
 
     let (model, info) = checkpoint::load_model(&out, &Device::flex()).unwrap();
     let student = Student {

@@ -65,7 +65,44 @@ pub struct Manifest {
 pub struct RowsMeta {
     /// Shared: the manifest and every engine opened from it read one list.
     pub words: Arc<WordList>,
-    pub precision: Precision,
+    pub precision: RowPrecision,
+}
+
+/// How a hybrid file stores its rows: a weight precision, or int4, which only rows take
+/// (no graph node reads the rows, so they need no ONNX type that can compute).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum RowPrecision {
+    F32,
+    F16,
+    /// Symmetric int8 with one f32 scale per row (the default).
+    #[default]
+    Int8,
+    /// Symmetric 4-bit values in -7..=7, two per byte (even column in the low nibble), with
+    /// one f32 scale per row: half int8's bytes, for the budgets where more rows beat finer
+    /// ones.
+    Int4,
+}
+
+impl RowPrecision {
+    /// The weight storage that stores these rows too; `None` for int4 (rows only).
+    pub fn as_weights(self) -> Option<Precision> {
+        match self {
+            RowPrecision::F32 => Some(Precision::F32),
+            RowPrecision::F16 => Some(Precision::F16),
+            RowPrecision::Int8 => Some(Precision::Int8),
+            RowPrecision::Int4 => None,
+        }
+    }
+
+    /// Bytes one row of `dim` values takes in a file, its scale included.
+    pub fn row_bytes(self, dim: usize) -> usize {
+        match self {
+            RowPrecision::F32 => 4 * dim,
+            RowPrecision::F16 => 2 * dim,
+            RowPrecision::Int8 => dim + 4,
+            RowPrecision::Int4 => dim.div_ceil(2) + 4,
+        }
+    }
 }
 
 /// Keys of a hybrid file. Words are joined by newlines (teacher words never hold one).
@@ -271,6 +308,30 @@ impl fmt::Display for Precision {
             Precision::F16 => "f16",
             Precision::Int8 => "int8",
         })
+    }
+}
+
+impl fmt::Display for RowPrecision {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self.as_weights() {
+            Some(p) => p.fmt(f),
+            None => f.write_str("int4"),
+        }
+    }
+}
+
+impl FromStr for RowPrecision {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "f32" => Ok(RowPrecision::F32),
+            "f16" => Ok(RowPrecision::F16),
+            "int8" => Ok(RowPrecision::Int8),
+            "int4" => Ok(RowPrecision::Int4),
+            _ => Err(format!(
+                "unknown row precision {s:?} (expected f32, f16, int8 or int4)"
+            )),
+        }
     }
 }
 

@@ -11,7 +11,9 @@ mod weights;
 mod words;
 mod write;
 
-pub use manifest::{Kind, Manifest, Precision, RowsMeta, TaggerDims, FORMAT_VERSION, MAX_ROWS};
+pub use manifest::{
+    Kind, Manifest, Precision, RowPrecision, RowsMeta, TaggerDims, FORMAT_VERSION, MAX_ROWS,
+};
 pub use read::Artifact;
 pub use weights::{CharModelWeights, Shapes, TaggerShapes, TaggerWeights};
 pub use words::{WordList, WordListError};
@@ -79,6 +81,53 @@ fn quantize_rows(data: &[f32], row_len: usize) -> (Vec<i8>, Vec<f32>) {
     (q, scales)
 }
 
+/// Symmetric int4 quantisation of rows of `row_len` values, two values per byte (column
+/// `2i` in the low nibble of byte `i`, a zero nibble after an odd row's last value) and one
+/// scale per row. Four bits leave a coarse grid, so each row's scale is the one of
+/// `max|x| / 7 · r`, r in 1.0, 0.98, ..., 0.60, with the least squared error (clipping a
+/// few large values buys a finer step for all the others); ties keep the larger scale.
+fn quantize_rows_int4(data: &[f32], row_len: usize) -> (Vec<u8>, Vec<f32>) {
+    let row_len = row_len.max(1);
+    let mut packed = Vec::with_capacity(data.len().div_ceil(2));
+    let mut scales = Vec::with_capacity(data.len() / row_len);
+    let q = |x: f32, scale: f32| (x / scale).round().clamp(-7.0, 7.0);
+    for row in data.chunks(row_len) {
+        let max = row.iter().fold(0f32, |m, x| m.max(x.abs()));
+        let scale = if max > 0.0 {
+            let error = |s: f32| row.iter().map(|&x| (q(x, s) * s - x).powi(2)).sum::<f32>();
+            (0..=20)
+                .map(|i| max / 7.0 * (1.0 - 0.02 * i as f32))
+                .fold((f32::INFINITY, 1.0), |best, s| {
+                    let e = error(s);
+                    if e < best.0 {
+                        (e, s)
+                    } else {
+                        best
+                    }
+                })
+                .1
+        } else {
+            1.0
+        };
+        packed.extend(row.chunks(2).map(|pair| {
+            let lo = q(pair[0], scale) as i8 as u8 & 0x0f;
+            let hi = pair.get(1).map_or(0, |&x| q(x, scale) as i8 as u8 & 0x0f);
+            lo | hi << 4
+        }));
+        scales.push(scale);
+    }
+    (packed, scales)
+}
+
+/// Value `col` of an int4 row (`packed`, as [`quantize_rows_int4`] lays it out).
+#[inline]
+pub(crate) fn int4_at(packed: &[u8], col: usize) -> i8 {
+    let byte = packed[col / 2];
+    let nibble = if col % 2 == 0 { byte << 4 } else { byte & 0xf0 };
+    // The nibble in the high half, then an arithmetic shift: its sign extended.
+    nibble as i8 >> 4
+}
+
 impl Manifest {
     /// The weight shapes this manifest describes.
     pub fn shapes(&self) -> Shapes {
@@ -105,6 +154,27 @@ impl Manifest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn int4_rows_pack_two_per_byte_and_round_trip() {
+        let data = [0.7, -0.7, 0.1, 0.0, 0.35, -0.2, 0.0, 0.0, 0.0];
+        let (packed, scales) = quantize_rows_int4(&data, 3);
+        assert_eq!(packed.len(), 6, "two bytes per row of three");
+        assert_eq!(scales[2], 1.0, "an all-zero row keeps scale 1");
+        for (r, row) in data.chunks(3).enumerate() {
+            let bytes = &packed[2 * r..2 * r + 2];
+            assert_eq!(bytes[1] >> 4, 0, "the padding nibble is zero");
+            for (c, &x) in row.iter().enumerate() {
+                let v = int4_at(bytes, c);
+                assert!((-7..=7).contains(&v));
+                let back = v as f32 * scales[r];
+                assert!((back - x).abs() <= scales[r] / 2.0 + 1e-6, "{x} -> {back}");
+            }
+        }
+        assert_eq!(int4_at(&[0x9f], 0), -1);
+        assert_eq!(int4_at(&[0x9f], 1), -7);
+        assert_eq!(int4_at(&[0x70], 1), 7);
+    }
 
     #[test]
     fn int8_rows_round_trip_within_half_a_step() {

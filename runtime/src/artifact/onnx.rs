@@ -19,6 +19,7 @@ use prost::DecodeError;
 #[repr(i32)]
 pub enum DataType {
     Float = 1,
+    Uint8 = 2,
     Int8 = 3,
     Int64 = 7,
     Float16 = 10,

@@ -6,7 +6,7 @@ use super::onnx::DataType;
 use super::onnx::{ModelProto, TensorProto};
 use super::weights::{CharModelWeights, Shapes, TaggerWeights};
 use super::write::Int8Data;
-use super::{validate, Kind};
+use super::{validate, Kind, RowPrecision};
 use crate::error::{Error, FileProblem, Result, WeightError, WeightProblem};
 use prost::Message;
 use std::path::{Path, PathBuf};
@@ -146,20 +146,30 @@ impl Artifact {
     }
 
     /// What the validator needs of the stored rows: f32 and f16 rows as f32 (the writer's
-    /// model is rebuilt from them); int8 rows only checked (the writer's model leaves int8
-    /// data out), through their scales without widening every value: the largest |q| of a
-    /// row times its scale is its largest |value|.
+    /// model is rebuilt from them); int8 and int4 rows only checked (the writer's model
+    /// leaves quantised data out), through their scales without widening every value: the
+    /// largest |q| of a row times its scale is its largest |value|.
     fn rows_for_validation(&self) -> Result<Vec<f32>> {
         let Some(meta) = self.manifest.rows.as_ref() else {
             return Ok(Vec::new());
         };
-        if meta.precision != super::Precision::Int8 {
-            return Ok(self.rows()?.unwrap_or_default());
-        }
         let (k, dim) = (meta.words.len(), self.manifest.dim);
-        let q = self.stored("rows.q", &[k, dim], DataType::Int8)?;
-        let scale = self.stored("rows.scale", &[k, 1], DataType::Float)?;
-        bound_int8_rows(q, scale, dim).map_err(|problem| {
+        let checked = match meta.precision {
+            RowPrecision::F32 | RowPrecision::F16 => return Ok(self.rows()?.unwrap_or_default()),
+            RowPrecision::Int8 => {
+                let q = self.stored("rows.q", &[k, dim], DataType::Int8)?;
+                let scale = self.stored("rows.scale", &[k, 1], DataType::Float)?;
+                bound_rows(q.chunks_exact(dim), scale, dim, |q, i| q[i] as i8)
+            }
+            RowPrecision::Int4 => {
+                let q = self.stored("rows.q4", &[k, dim.div_ceil(2)], DataType::Uint8)?;
+                let scale = self.stored("rows.scale", &[k, 1], DataType::Float)?;
+                let rows = q.chunks_exact(dim.div_ceil(2));
+                int4_padding(rows.clone(), dim)
+                    .and_then(|()| bound_rows(rows, scale, dim, super::int4_at))
+            }
+        };
+        checked.map_err(|problem| {
             let name = super::write::ROWS.into();
             Error::file(&self.path, WeightError { name, problem })
         })?;
@@ -228,6 +238,22 @@ impl Artifact {
                 .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
                 .collect());
         }
+        if let (Some(q), Some(scale)) =
+            (find(&format!("{name}.q4")), find(&format!("{name}.scale")))
+        {
+            // Stored rows only: `[rows, cols]`, two values per byte.
+            let [rows, cols] = *dims else {
+                return Err(WeightProblem::Missing);
+            };
+            let q = decode(q, &[rows, cols.div_ceil(2)], DataType::Uint8, 1)?;
+            let scales = decode(scale, &[rows, 1], DataType::Float, 4)?;
+            let rows = q.chunks_exact(cols.div_ceil(2)).zip(scales.chunks_exact(4));
+            return Ok(rows
+                .flat_map(|(q, s)| {
+                    (0..cols).map(move |i| f32::from(super::int4_at(q, i)) * le_f32(s))
+                })
+                .collect());
+        }
         if let (Some(q), Some(scale)) = (find(&format!("{name}.q")), find(&format!("{name}.scale")))
         {
             let row = dims.last().copied().unwrap_or(1).max(1);
@@ -255,24 +281,45 @@ impl Artifact {
     }
 }
 
-/// Every int8 row's largest |value| (its largest |q| times its scale) is finite and within
-/// the weight bound.
-fn bound_int8_rows(q: &[u8], scales: &[u8], dim: usize) -> Result<(), WeightProblem> {
-    for (row, (q, scale)) in q.chunks_exact(dim).zip(scales.chunks_exact(4)).enumerate() {
+/// Every quantised row's largest |value| (its largest |q| times its scale) is finite and
+/// within the weight bound; `value(row, i)` is a row's `i`-th stored integer.
+fn bound_rows<'a>(
+    rows: impl Iterator<Item = &'a [u8]>,
+    scales: &[u8],
+    dim: usize,
+    value: impl Fn(&[u8], usize) -> i8,
+) -> Result<(), WeightProblem> {
+    for (row, (q, scale)) in rows.zip(scales.chunks_exact(4)).enumerate() {
         let scale = le_f32(scale);
-        let (at, largest) = (q.iter().enumerate())
-            .map(|(i, &v)| (i, (v as i8 as f32).abs()))
+        let (at, largest) = (0..dim)
+            .map(|i| (i, f32::from(value(q, i)).abs()))
             .fold((0, 0.0), |m, x| if x.1 > m.1 { x } else { m });
-        let value = largest * scale.abs();
-        if !scale.is_finite() || !value.is_finite() || value > validate::WEIGHT_BOUND {
+        let largest = largest * scale.abs();
+        if !scale.is_finite() || !largest.is_finite() || largest > validate::WEIGHT_BOUND {
             return Err(WeightProblem::Value {
                 index: row * dim + at,
-                value: q[at] as i8 as f32 * scale,
+                value: f32::from(value(q, at)) * scale,
                 bound: validate::WEIGHT_BOUND,
             });
         }
     }
     Ok(())
+}
+
+/// An odd-length int4 row ends in a zero nibble, as the writer leaves it: a file is the
+/// writer's bytes or it is rejected.
+fn int4_padding<'a>(
+    mut rows: impl Iterator<Item = &'a [u8]>,
+    dim: usize,
+) -> Result<(), WeightProblem> {
+    let unused = |q: &[u8]| dim % 2 == 1 && q.last().is_some_and(|b| b >> 4 != 0);
+    match rows.position(unused) {
+        Some(row) => Err(WeightProblem::Padding {
+            tensor: "rows.q4".into(),
+            row,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The stored checksum is the one the graph and the manifest give.
@@ -347,4 +394,31 @@ fn decode<'t>(
         });
     }
     Ok(&t.raw_data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_odd_int4_row_must_end_in_a_zero_nibble() {
+        let rows = [[0x71u8, 0x09], [0x12, 0x0f]];
+        assert!(int4_padding(rows.iter().map(|r| &r[..]), 3).is_ok());
+        let bad = [[0x71u8, 0x09], [0x12, 0x1f]];
+        let err = int4_padding(bad.iter().map(|r| &r[..]), 3).unwrap_err();
+        assert!(err.to_string().contains("row 1"), "{err}");
+        // Even rows use every nibble.
+        assert!(int4_padding(bad.iter().map(|r| &r[..]), 4).is_ok());
+    }
+
+    #[test]
+    fn a_row_beyond_the_bound_names_its_value() {
+        let q = [0x07u8, 0x00];
+        let scale = (validate::WEIGHT_BOUND).to_le_bytes();
+        let err = bound_rows(std::iter::once(&q[..]), &scale, 3, super::super::int4_at);
+        assert!(
+            matches!(err, Err(WeightProblem::Value { index: 0, .. })),
+            "{err:?}"
+        );
+    }
 }

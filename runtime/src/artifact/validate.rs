@@ -46,15 +46,18 @@ pub(super) fn canonical_encoding(proto: &ModelProto, bytes: &[u8]) -> Result<(),
     }
 }
 
-/// The weights the manifest declares fit in the file (at least a byte each): checked before
-/// anything is sized from the manifest, so a hostile manifest cannot ask for a huge buffer.
+/// The weights the manifest declares fit in the file (at least a byte each, a stored row its
+/// stored bytes): checked before anything is sized from the manifest, so a hostile manifest
+/// cannot ask for a huge buffer.
 pub(super) fn declared_size(manifest: &Manifest, file_len: usize) -> Result<(), FileProblem> {
-    let rows = manifest.rows.as_ref().map_or(0, |r| r.words.len() as u64);
+    let rows = (manifest.rows.as_ref()).map_or(0, |r| {
+        (r.words.len() as u64).saturating_mul(r.precision.row_bytes(manifest.dim) as u64)
+    });
     let declared = match manifest.tagger_shapes() {
         Some(t) => t.declared_params(),
         None => manifest.shapes().declared_params(),
     }
-    .saturating_add(rows.saturating_mul(manifest.dim as u64));
+    .saturating_add(rows);
     if declared > file_len as u64 {
         return Err(FileProblem::TooSmall {
             declared,
@@ -78,7 +81,7 @@ pub(super) fn check_values(values: &[f32]) -> Result<(), WeightProblem> {
 
 /// `file` is the model the writer produces (`canon`, from the file's manifest and weights).
 /// Free in the comparison: the producer (informational), the checksum's value (checked
-/// before) and, at int8, the stored rows and scales (the writer would quantise the widened
+/// before) and, at int8 and int4, the stored values and scales (the writer would quantise the widened
 /// values again, not always to the same bytes; their types, shapes and values are checked
 /// when they are read).
 pub(super) fn same_structure(
@@ -92,7 +95,9 @@ pub(super) fn same_structure(
             c.value.clone_from(&f.value);
         }
     }
-    let quantized = |t: &TensorProto| t.name.ends_with(".q") || t.name.ends_with(".scale");
+    let quantized = |t: &TensorProto| {
+        t.name.ends_with(".q") || t.name.ends_with(".q4") || t.name.ends_with(".scale")
+    };
     if let Some(g) = canon.graph.as_mut() {
         g.initializer
             .iter_mut()

@@ -4,7 +4,8 @@ use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use sublex_runtime::Precision;
+use sublex_runtime::{Precision, RowPrecision};
+use sublex_trainer::batches::HardNegatives;
 use sublex_trainer::checkpoint;
 use sublex_trainer::distance::{Distance, DEFAULT_TEMPERATURE};
 use sublex_trainer::eval::{self, EvalRequest, Student};
@@ -89,6 +90,11 @@ struct ReconstructArgs {
     /// (normalised to a mean of 1; 0: every word alike, as in the paper).
     #[arg(long, default_value_t = 0.0)]
     frequency_weight: f64,
+    /// Hard negatives for --loss contrastive: batch each length's words in spelling order,
+    /// by the word (prefix) or the word reversed (suffix), instead of frequency order, so a
+    /// batch's words share beginnings or endings.
+    #[arg(long, value_enum)]
+    hard_negatives: Option<HardNegatives>,
     /// Add the highway layer (eq. 3).
     #[arg(long)]
     highway: bool,
@@ -139,9 +145,10 @@ struct ExportArgs {
     /// returns them for those words and the character model's vector for any other.
     #[arg(long)]
     keep_top: Option<usize>,
-    /// Storage of the kept rows: int8 (a scale per row), f16 or f32.
+    /// Storage of the kept rows: int8 (a scale per row), int4 (a scale per row, two values
+    /// per byte), f16 or f32.
     #[arg(long, default_value = "int8")]
-    rows_precision: Precision,
+    rows_precision: RowPrecision,
 }
 
 #[derive(Args)]
@@ -220,6 +227,7 @@ fn main() -> Result<()> {
                 temperature: a.temperature,
                 holdout: a.holdout,
                 frequency_weight: a.frequency_weight,
+                hard_negatives: a.hard_negatives,
                 highway: a.highway,
                 epochs: a.epochs,
                 batch: a.batch,
@@ -307,13 +315,15 @@ fn export_command(a: ExportArgs) -> Result<()> {
         );
     }
     eprintln!(
-        "wrote {} ({} bytes, {}); on {} words against the f64 reference: max |diff| kernel {:.1e}, tract {:.1e}, burn {:.1e} (largest component {:.2}); \
+        "wrote {} ({} bytes, {}); on {} words against the f64 reference: max |diff| kernel {:.1e} (relative per word: largest {:.1e}, mean {:.1e}), tract {:.1e}, burn {:.1e} (largest component {:.2}); \
          {} storage vs the f32 model: max |diff| {:.1e}, cosine min {:.6} mean {:.6}",
         a.out.display(),
         report.bytes,
         report.precision,
         report.words_checked,
         report.max_diff_kernel,
+        report.kernel_max_relative,
+        report.kernel_mean_relative,
         report.max_diff_tract,
         report.max_diff_burn,
         report.max_abs_value,

@@ -17,6 +17,8 @@ use super::weights::{CharModelWeights, Shapes, TaggerShapes, TaggerWeights};
 use super::Precision;
 use prost::Message;
 
+mod tagger;
+
 const INPUT: &str = "chars";
 const OUTPUT: &str = "vectors";
 const OPSET: i64 = 17;
@@ -28,7 +30,7 @@ pub fn encode_embedder(manifest: &Manifest, weights: &CharModelWeights) -> Vec<u
     embedder_model(manifest, weights, &[], Int8Data::Quantize).encode_to_vec()
 }
 
-/// What int8 tensors (`.q`, `.scale`) hold: the quantised values (a file), or nothing (the
+/// What quantised tensors (`.q`, `.q4`, `.scale`) hold: the quantised values (a file), or nothing (the
 /// validator's model, which leaves them out of its comparison and checks them when it reads
 /// them: quantising a large table again only to discard it made up a fifth of opening a
 /// hybrid file).
@@ -40,8 +42,8 @@ pub(crate) enum Int8Data {
 
 /// A hybrid embedder (issue 15): [`encode_embedder`] plus the teacher rows `rows`
 /// (`[words, dim]` row-major, row `i` that of `manifest.rows`' word `i`), stored at the rows'
-/// precision as initializers named `rows` (f32), `rows.f16`, or `rows.q` + `rows.scale`
-/// (int8, one scale per row) that no graph node reads: any ONNX runtime runs the character
+/// precision as initializers named `rows` (f32), `rows.f16`, `rows.q` + `rows.scale` (int8,
+/// one scale per row) or `rows.q4` + `rows.scale` (int4) that no graph node reads: any ONNX runtime runs the character
 /// model and leaves them alone. Call [`check_rows`] first.
 pub fn encode_hybrid(manifest: &Manifest, weights: &CharModelWeights, rows: &[f32]) -> Vec<u8> {
     embedder_model(manifest, weights, rows, Int8Data::Quantize).encode_to_vec()
@@ -73,7 +75,10 @@ pub(crate) fn embedder_model(
     g.embedder(&shapes, weights);
     if let Some(meta) = &manifest.rows {
         let dims = [meta.words.len(), shapes.dim];
-        g.store(ROWS, &dims, rows, meta.precision);
+        match meta.precision.as_weights() {
+            Some(precision) => g.store(ROWS, &dims, rows, precision),
+            None => g.store_int4(ROWS, dims, rows),
+        }
     }
     let inputs = vec![value_info(
         INPUT,
@@ -244,6 +249,31 @@ impl GraphBuilder {
         }
     }
 
+    /// `name.q4` (uint8 `[rows, ceil(cols / 2)]`, two int4 values per byte) and `name.scale`
+    /// (f32 `[rows, 1]`): stored rows only, which no node reads.
+    fn store_int4(&mut self, name: &str, [rows, cols]: [usize; 2], data: &[f32]) {
+        let (packed, scales) = match self.int8 {
+            Int8Data::Skip => (Vec::new(), Vec::new()),
+            Int8Data::Quantize => {
+                let (packed, scales) = super::quantize_rows_int4(data, cols);
+                (
+                    packed,
+                    scales.iter().flat_map(|s| s.to_le_bytes()).collect(),
+                )
+            }
+        };
+        let q4_dims = [rows, cols.div_ceil(2)];
+        self.initializers.extend([
+            raw_tensor(&format!("{name}.q4"), &q4_dims, DataType::Uint8, packed),
+            raw_tensor(
+                &format!("{name}.scale"),
+                &[rows, 1],
+                DataType::Float,
+                scales,
+            ),
+        ]);
+    }
+
     /// The character model's weights (the highway layer's come with its nodes), under the
     /// same names in every kind of file.
     fn char_weights(&mut self, s: &Shapes, w: &CharModelWeights) {
@@ -361,130 +391,5 @@ impl GraphBuilder {
             "c0",
             vec![attr_ints("perm", &[1, 0, 2])],
         );
-    }
-
-    fn tagger(&mut self, s: &TaggerShapes, w: &TaggerWeights) {
-        let c = &s.chars;
-        self.tagger_initializers(s, w);
-        // tract needs initial states when the batch (here: words) is symbolic.
-        self.zero_states(TAGGER_CHARS, "dir0", "one_1d", "char_hidden_1d");
-        self.tagger_char_states(c.hidden);
-        self.char_vector(c, &w.chars, "word_vectors");
-        self.tagger_sentence(s);
-    }
-
-    /// The weights and the index constants of a tagger graph.
-    fn tagger_initializers(&mut self, s: &TaggerShapes, w: &TaggerWeights) {
-        let c = &s.chars;
-        self.char_weights(c, &w.chars);
-        self.weight("word_W", &s.w(), &w.w);
-        self.weight("word_R", &s.r(), &w.r);
-        self.initializers.push(f32_tensor("word_B", &s.b(), &w.b));
-        self.weight("mlp_weight", &s.mlp_weight(), &w.mlp_weight);
-        self.initializers
-            .push(f32_tensor("mlp_bias", &[s.mlp], &w.mlp_bias));
-        self.weight("out_weight", &s.out_weight(), &w.out_weight);
-        self.initializers
-            .push(f32_tensor("out_bias", &[s.tags], &w.out_bias));
-        self.initializers.extend([
-            i64_tensor("dir0", &[1], &[0]),
-            i64_tensor("dir1", &[1], &[1]),
-            i64_tensor("dir2", &[1], &[2]),
-            i64_tensor("axis0", &[1], &[0]),
-            i64_tensor("axes_time_dir", &[2], &[0, 1]),
-            i64_tensor("axes_mask", &[2], &[1, 3]),
-            i64_tensor("axis1", &[1], &[1]),
-            i64_tensor("rows", &[2], &[-1, 2 * s.word_hidden as i64]),
-            i64_tensor("one_1d", &[1], &[1]),
-            i64_tensor("char_hidden_1d", &[1], &[c.hidden as i64]),
-        ]);
-    }
-
-    /// The character BiLSTM over a sentence's padded words: its final states `f` and `b`.
-    fn tagger_char_states(&mut self, hidden: usize) {
-        // Each direction of the character BiLSTM runs as a forward LSTM of its own.
-        for (dir, start, end) in [("fwd", "dir0", "dir1"), ("bwd", "dir1", "dir2")] {
-            for weight in ["W", "R", "B"] {
-                self.add(
-                    "Slice",
-                    &[weight, start, end, "axis0"],
-                    &format!("{weight}_{dir}"),
-                    vec![],
-                );
-            }
-        }
-        self.add(
-            "Transpose",
-            &[TAGGER_LAST],
-            "last_t",
-            vec![attr_ints("perm", &[1, 0])],
-        );
-        self.add("Unsqueeze", &["last_t", "axes_mask"], "mask", vec![]);
-        for (input, dir, state) in [(TAGGER_CHARS, "fwd", "f"), (TAGGER_REVERSED, "bwd", "b")] {
-            let name = |part: &str| format!("{part}_{dir}");
-            self.add(
-                "Gather",
-                &["chars_table", input],
-                &name("embedded"),
-                vec![attr_int("axis", 0)],
-            );
-            self.add(
-                "Transpose",
-                &[&name("embedded")],
-                &name("x"),
-                vec![attr_ints("perm", &[1, 0, 2])],
-            );
-            self.nodes.push(node(
-                "LSTM",
-                &[
-                    &name("x"),
-                    &name("W"),
-                    &name("R"),
-                    &name("B"),
-                    "",
-                    "h0",
-                    "c0",
-                ],
-                &[&name("Y")],
-                vec![attr_int("hidden_size", hidden as i64)],
-            ));
-            // Y [time, 1, words, H] ⊙ mask [time, 1, words, 1], summed over time: the state
-            // after each word's last character.
-            self.add("Mul", &[&name("Y"), "mask"], &name("Y_last"), vec![]);
-            self.nodes.push(node(
-                "ReduceSum",
-                &[&name("Y_last"), "axes_time_dir"],
-                &[state],
-                vec![attr_int("keepdims", 0)],
-            ));
-        }
-    }
-
-    /// The word-level BiLSTM over the sentence's vectors, then the MLP.
-    fn tagger_sentence(&mut self, s: &TaggerShapes) {
-        // The sentence is one sequence: [words, 1, dim].
-        self.add("Unsqueeze", &["word_vectors", "axis1"], "sentence", vec![]);
-        self.nodes.push(node(
-            "LSTM",
-            &["sentence", "word_W", "word_R", "word_B"],
-            &["word_Y"],
-            vec![
-                attr_int("hidden_size", s.word_hidden as i64),
-                attr_string("direction", "bidirectional"),
-            ],
-        ));
-        // [words, 2, 1, Hw] -> [words, 1, 2, Hw] -> [words, 2 Hw]: forward then backward.
-        self.add(
-            "Transpose",
-            &["word_Y"],
-            "word_Y_t",
-            vec![attr_ints("perm", &[0, 2, 1, 3])],
-        );
-        self.add("Reshape", &["word_Y_t", "rows"], "h", vec![]);
-        self.add("MatMul", &["h", "mlp_weight"], "mlp_in", vec![]);
-        self.add("Add", &["mlp_in", "mlp_bias"], "mlp_pre", vec![]);
-        self.add("Relu", &["mlp_pre"], "mlp", vec![]);
-        self.add("MatMul", &["mlp", "out_weight"], "out_in", vec![]);
-        self.add("Add", &["out_in", "out_bias"], TAGGER_OUTPUT, vec![]);
     }
 }
