@@ -36,6 +36,8 @@ CONFIGS=(
   "nce-t0.2-freq0.25-hardsuffix=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --hard-negatives suffix"
   "nce-t0.2-freq0.25-hardprefix=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --hard-negatives prefix"
   "nce-t0.2-freq0.25-hardsuffix-e50=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --hard-negatives suffix --epochs 50"
+  "nce-t0.2-freq0.25-b256=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --batch 256"
+  "nce-t0.2-freq0.25-b32=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --batch 32"
 )
 for c in "${CONFIGS[@]}"; do
   name=${c%%=*} opts=${c#*=}
