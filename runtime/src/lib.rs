@@ -31,6 +31,7 @@ pub mod reference;
 mod rows;
 mod sentence;
 mod tagger;
+pub mod tokenize;
 #[cfg(feature = "tract")]
 mod tract_backend;
 pub mod vocab;

@@ -15,3 +15,4 @@ pub mod report;
 pub mod resident;
 pub mod runs;
 pub mod table;
+pub mod tokenize;

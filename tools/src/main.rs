@@ -5,6 +5,7 @@ use sublex_runtime::alloc_count::CountingAllocator;
 use sublex_tools::curve::{self, CurveInputs};
 use sublex_tools::int8::{self, Int8Inputs};
 use sublex_tools::report::{self, Inputs};
+use sublex_tools::tokenize::{self, TokenizeInputs};
 use sublex_tools::{plot, render};
 
 // Resident bytes are the heap a loaded model holds, so this binary counts its heap.
@@ -60,6 +61,14 @@ enum Command {
         #[command(flatten)]
         inputs: Int8Inputs,
     },
+    /// The raw-text tokenizer against a treebank's gold words (F1 by character offsets),
+    /// and with --tagger the accuracy on raw text beside the accuracy on gold words.
+    Tokenize {
+        #[command(flatten)]
+        inputs: TokenizeInputs,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Md)]
+        format: OutputFormat,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -99,6 +108,14 @@ fn run(command: Command) -> Result<()> {
         } => (inputs, format, plot),
         Command::Int8 { inputs } => {
             print!("{}", int8::report(&inputs)?);
+            return Ok(());
+        }
+        Command::Tokenize { inputs, format } => {
+            let report = tokenize::build(&inputs)?;
+            match format {
+                OutputFormat::Md => print!("{}", tokenize::markdown(&report, &inputs)),
+                OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+            }
             return Ok(());
         }
     };

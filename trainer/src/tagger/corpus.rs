@@ -2,7 +2,7 @@
 //!
 //! - CoNLL-U treebanks (UD English EWT): the word is FORM (column 2), the tag XPOS (column 5,
 //!   the Penn Treebank tag); `#` comments, multiword-token ranges `1-2` and empty nodes `1.1`
-//!   are skipped; a blank line ends a sentence.
+//!   are skipped; a blank line ends a sentence; `# text =` is kept as the sentence's text.
 //! - `word_TAG`: one sentence per line, whitespace-separated tokens, each split at its last
 //!   `_` (so words may contain `_`); blank lines are skipped.
 //! - `word<TAB>tag`: one token per line, a blank line between sentences (the WSJ sample in
@@ -18,6 +18,8 @@ use std::path::{Path, PathBuf};
 pub struct Sentence {
     pub words: Vec<String>,
     pub tags: Vec<String>,
+    /// The raw text the words were cut from (CoNLL-U's `# text =`), where the file has it.
+    pub text: Option<String>,
 }
 
 /// Layout of a corpus file.
@@ -269,6 +271,7 @@ struct Collector {
     sentences: Vec<Sentence>,
     words: Vec<String>,
     tags: Vec<String>,
+    text: Option<String>,
 }
 
 impl Collector {
@@ -282,8 +285,10 @@ impl Collector {
             self.sentences.push(Sentence {
                 words: std::mem::take(&mut self.words),
                 tags: std::mem::take(&mut self.tags),
+                text: self.text.take(),
             });
         }
+        self.text = None;
     }
 }
 
@@ -382,6 +387,9 @@ impl Conllu {
     fn line(&mut self, n: usize, line: &str) -> Result<(), LineError> {
         if line.trim().is_empty() {
             return self.end_sentence();
+        }
+        if let Some(text) = line.strip_prefix("# text = ") {
+            self.collector.text = Some(text.to_owned());
         }
         if line.starts_with('#') {
             return Ok(());

@@ -119,10 +119,12 @@ mod tests {
         let sentences = vec![Sentence {
             words: vec!["the".into(), "cat".into(), "sat".into(), "Ann".into()],
             tags: vec!["DT".into(), "NN".into(), "VBD".into(), "XX".into()],
+            text: None,
         }];
         let tags = TagSet::build(&[Sentence {
             words: vec!["a".into(), "b".into(), "c".into()],
             tags: vec!["DT".into(), "NN".into(), "VBD".into()],
+            text: None,
         }]);
         let seen: HashSet<String> = ["the", "cat"].iter().map(|s| s.to_string()).collect();
         // DT NN VBD: the, cat right; sat -> NN wrong; Ann (gold tag unknown) -> DT wrong.

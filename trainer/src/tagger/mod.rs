@@ -97,6 +97,7 @@ mod tests {
         Sentence {
             words: pairs.iter().map(|p| p.0.to_owned()).collect(),
             tags: pairs.iter().map(|p| p.1.to_owned()).collect(),
+            text: None,
         }
     }
 

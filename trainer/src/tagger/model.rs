@@ -334,10 +334,12 @@ mod tests {
             .map(|w| Sentence {
                 words: w.clone(),
                 tags: w.iter().map(|_| "X".to_string()).collect(),
+                text: None,
             })
             .chain([Sentence {
                 words: vec!["y".into()],
                 tags: vec!["Y".into()],
+                text: None,
             }])
             .collect();
         let config = TaggerConfig {
