@@ -214,22 +214,11 @@ fn char_d_tagger_trains_resumes_exports_and_the_runtime_agrees_with_burn() {
     );
 
     // `sublex tag`: one `word/TAG` token per word, tags from the training set.
-    let mut child = sublex()
-        .arg("tag")
-        .arg(&onnx)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"The quick brown fox jumps over the lazy dog .\n\nOK\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = tag_lines(
+        &onnx,
+        &[],
+        "The quick brown fox jumps over the lazy dog .\n\nOK\n",
+    );
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "{text}");
     let tokens: Vec<&str> = lines[0].split(' ').collect();
@@ -239,6 +228,22 @@ fn char_d_tagger_trains_resumes_exports_and_the_runtime_agrees_with_burn() {
         "{text}"
     );
     assert!(lines[1].is_empty() && lines[2].starts_with("OK/"), "{text}");
+    // Raw text is cut as the treebank cuts it; --pretokenized takes the words as they are.
+    let words = |text: &str| -> Vec<String> {
+        let words = text
+            .split_whitespace()
+            .map(|t| t.rsplit_once('/').unwrap().0);
+        words.map(String::from).collect()
+    };
+    let raw = "I can't believe it's not butter.\n";
+    assert_eq!(
+        words(&tag_lines(&onnx, &[], raw)),
+        ["I", "ca", "n't", "believe", "it", "'s", "not", "butter", "."]
+    );
+    assert_eq!(
+        words(&tag_lines(&onnx, &["--pretokenized"], raw)),
+        ["I", "can't", "believe", "it's", "not", "butter."]
+    );
 
     // --conllu: the same file back, XPOS filled, everything else untouched.
     let conllu = std::fs::read_to_string(ewt("test")).unwrap();
@@ -482,4 +487,25 @@ fn successive_halving_continues_the_better_half() {
     let epochs_first: Vec<usize> = report.points.iter().map(|p| p.epochs).collect();
     assert_eq!(epochs_again, epochs_first);
     assert_eq!(again.dev_eval.accuracy, report.dev_eval.accuracy);
+}
+
+/// `sublex tag MODEL ARGS` on `input`: its standard output.
+fn tag_lines(model: &std::path::Path, args: &[&str], input: &str) -> String {
+    let mut child = sublex()
+        .arg("tag")
+        .arg(model)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
 }

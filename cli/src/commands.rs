@@ -5,7 +5,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::HashSet;
 use std::io::{BufRead, BufWriter, Write};
 use std::path::Path;
-use sublex_runtime::{Artifact, BackendChoice, Embedder, Neighbors, TagId, Tagger};
+use sublex_runtime::{tokenize, Artifact, BackendChoice, Embedder, Neighbors, TagId, Tagger};
 
 use crate::word2vec::{self, Layout};
 
@@ -199,9 +199,16 @@ fn read_word_list(path: &Path) -> Result<Vec<String>> {
     Ok(words)
 }
 
-/// Tags one whitespace-tokenised sentence per stdin line, printing `word/TAG` tokens (an
-/// empty line stays empty); or, with `conllu`, fills the XPOS column of a CoNLL-U file.
-pub fn tag(path: &Path, backend: BackendChoice, conllu: Option<&Path>) -> Result<()> {
+/// Tags one sentence per stdin line, printing `word/TAG` tokens (an empty line stays
+/// empty): raw text cut into the treebank's words by `sublex_runtime::tokenize`, or with
+/// `pretokenized` words separated by whitespace; or, with `conllu`, fills the XPOS column of
+/// a CoNLL-U file.
+pub fn tag(
+    path: &Path,
+    backend: BackendChoice,
+    conllu: Option<&Path>,
+    pretokenized: bool,
+) -> Result<()> {
     let mut tagger = Tagger::open(path, backend)?;
     let mut stdout = BufWriter::new(std::io::stdout().lock());
     match conllu {
@@ -210,7 +217,11 @@ pub fn tag(path: &Path, backend: BackendChoice, conllu: Option<&Path>) -> Result
             let mut tags: Vec<TagId> = Vec::new();
             for (i, line) in std::io::stdin().lock().lines().enumerate() {
                 let line = line.with_context(|| format!("stdin line {}: not UTF-8 text", i + 1))?;
-                let words: Vec<&str> = line.split_whitespace().collect();
+                let words: Vec<&str> = if pretokenized {
+                    line.split_whitespace().collect()
+                } else {
+                    tokenize::words(&line).map(|r| &line[r]).collect()
+                };
                 tags.resize(words.len(), 0);
                 tagger
                     .tag_into(&words, &mut tags)

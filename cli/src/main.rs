@@ -84,14 +84,18 @@ enum Command {
         #[arg(long, default_value_t = 1.0)]
         seconds: f64,
     },
-    /// Tag one whitespace-tokenised sentence per stdin line, printing `word/TAG` tokens; or,
-    /// with --conllu, print FILE with its XPOS column filled.
+    /// Tag one sentence of raw text per stdin line (cut into words as the treebank does:
+    /// `can't` -> `ca` `n't`, punctuation apart), printing `word/TAG` tokens; or, with
+    /// --conllu, print FILE with its XPOS column filled.
     Tag {
         /// An exported tagger (`sublex-train export --model TAGGER_DIR`).
         #[command(flatten)]
         model: ModelArgs,
-        #[arg(long)]
+        #[arg(long, conflicts_with = "pretokenized")]
         conllu: Option<PathBuf>,
+        /// Lines are words separated by whitespace, taken as they are.
+        #[arg(long)]
+        pretokenized: bool,
     },
 }
 
@@ -141,8 +145,10 @@ fn run(args: Args) -> Result<()> {
             let time = std::time::Duration::try_from_secs_f64(seconds).context("--seconds")?;
             bench::bench(&model, &words, time)
         }
-        Command::Tag { model, conllu } => {
-            commands::tag(&model.model, model.backend, conllu.as_deref())
-        }
+        Command::Tag {
+            model,
+            conllu,
+            pretokenized,
+        } => commands::tag(&model.model, model.backend, conllu.as_deref(), pretokenized),
     }
 }

@@ -230,13 +230,17 @@ fn clitic_len(text: &str) -> Option<usize> {
 }
 
 /// Where EWT splits a word written without its apostrophe or space: `cannot` -> `can`
-/// `not`, `gonna` -> `gon` `na`, `dont` -> `do` `nt`; the whole word otherwise.
+/// `not`, `gonna` -> `gon` `na`, `dont` -> `do` `nt`, `im` -> `i` `m`; the whole word
+/// otherwise. (`its` stays whole: in EWT it is far more often the possessive; `Its`, at the
+/// start of a sentence, more often `It` `s`.)
 fn split_contraction(word: &str) -> usize {
     let is = |w: &&str| w.eq_ignore_ascii_case(word);
     if word.eq_ignore_ascii_case("cannot") {
         3
-    } else if ["gonna", "gotta", "wanna"].iter().any(is) || NT_WITHOUT_APOSTROPHE.iter().any(is) {
-        word.len() - 2
+    } else if word == "Its" {
+        2
+    } else if let Some((_, clitic)) = NO_APOSTROPHE.iter().find(|(w, _)| is(w)) {
+        word.len() - clitic
     } else {
         word.len()
     }
@@ -316,10 +320,36 @@ const CLITICS: [&str; 6] = ["s", "re", "ll", "m", "ve", "d"];
 
 const EMOTICONS: [&str; 8] = [":)", ":(", ":-)", ":-(", ";)", ";-)", ":D", ":P"];
 
-/// Words EWT writes as `do` `nt` (a multiword token without its apostrophe).
-const NT_WITHOUT_APOSTROPHE: [&str; 15] = [
-    "dont", "didnt", "doesnt", "cant", "wont", "isnt", "wasnt", "arent", "werent", "couldnt",
-    "wouldnt", "shouldnt", "havent", "hasnt", "hadnt",
+/// Words EWT splits though written without an apostrophe, and the length of their second
+/// part (`dont` -> `do` `nt`).
+const NO_APOSTROPHE: [(&str, usize); 27] = [
+    ("gonna", 2),
+    ("gotta", 2),
+    ("wanna", 2),
+    ("dont", 2),
+    ("didnt", 2),
+    ("doesnt", 2),
+    ("cant", 2),
+    ("wont", 2),
+    ("isnt", 2),
+    ("wasnt", 2),
+    ("arent", 2),
+    ("werent", 2),
+    ("couldnt", 2),
+    ("wouldnt", 2),
+    ("shouldnt", 2),
+    ("havent", 2),
+    ("hasnt", 2),
+    ("hadnt", 2),
+    ("im", 1),
+    ("ive", 2),
+    ("youre", 2),
+    ("thats", 1),
+    ("whats", 1),
+    ("theres", 1),
+    ("hes", 1),
+    ("lets", 1),
+    ("outta", 2),
 ];
 
 /// Prefixes after which EWT keeps a hyphen inside the word (`e-mail`, `non-commercial`):
