@@ -169,6 +169,13 @@ impl Tagger {
         self.tag_tokens(&tokens).map_err(js_error)
     }
 
+    /// The tag of each word of one sentence of raw text, the words being
+    /// [`tokenize`]`(text)`'s.
+    #[wasm_bindgen(js_name = tagText)]
+    pub fn tag_text(&mut self, text: &str) -> Result<Vec<String>, JsError> {
+        self.tag_tokens(&tokenize(text)).map_err(js_error)
+    }
+
     /// Every tag's score for every token, one `Float32Array` `[tokens.length, tags]` in
     /// the order of [`Tagger::tags`]; the tag is the highest (the first of equals).
     pub fn scores(&mut self, tokens: Vec<String>) -> Result<Vec<f32>, JsError> {
@@ -179,4 +186,13 @@ impl Tagger {
     pub fn tags(&self) -> Vec<String> {
         self.inner.tags().to_vec()
     }
+}
+
+/// The words of raw text as the taggers' treebank (UD English EWT) cuts them: punctuation
+/// apart, `can't` -> `ca` `n't`, URLs and abbreviations whole.
+#[wasm_bindgen]
+pub fn tokenize(text: &str) -> Vec<String> {
+    rt::tokenize::words(text)
+        .map(|r| text[r].to_string())
+        .collect()
 }

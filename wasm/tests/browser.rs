@@ -7,7 +7,7 @@
 use serde_json::Value;
 use sublex_runtime::parity::{isa_tolerance, max_abs_diff, tolerance};
 use sublex_runtime::Precision;
-use sublex_wasm::{Embedder, Tagger};
+use sublex_wasm::{tokenize, Embedder, Tagger};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -84,6 +84,17 @@ fn tags_equal_the_native_runtimes() {
     let largest = native.iter().fold(0f32, |m, x| m.max(x.abs()));
     // The tagger fixture is int8, which the kernel computes at int8 on every ISA.
     assert!(max_abs_diff(&got, &native) <= isa_tolerance(Precision::Int8, largest));
+}
+
+#[wasm_bindgen_test]
+fn raw_text_is_cut_and_tagged_as_natively() {
+    let words = tokenize("The fox doesn't jump.");
+    assert_eq!(words, ["The", "fox", "does", "n't", "jump", "."]);
+    let mut tagger = Tagger::from_bytes(TAGGER).unwrap();
+    assert_eq!(
+        tagger.tag_text("The fox doesn't jump.").unwrap(),
+        tagger.tag(words).unwrap()
+    );
 }
 
 #[wasm_bindgen_test]

@@ -1,6 +1,6 @@
 // The demo page: loads the WebAssembly module (built by scripts/wasm-demo.sh into pkg/), the
 // two models and the word list, then answers the two forms. Everything runs in this page.
-import init, { Embedder, Tagger } from "./pkg/sublex_wasm.js";
+import init, { Embedder, Tagger, tokenize } from "./pkg/sublex_wasm.js";
 
 const NEIGHBOURS = 10;
 // performance.now() is coarsened (to 5-100 µs, by browser and isolation), far coarser than
@@ -120,7 +120,8 @@ function neighbours({ embedder, among }) {
 }
 
 function tags({ tagger }) {
-  const tokens = $("sentence").value.split(/\s+/).filter((t) => t.length > 0);
+  // Raw text, cut into words as the tagger's treebank cuts it (`can't` -> `ca` `n't`).
+  const tokens = tokenize($("sentence").value);
   const found = tagger.tag(tokens);
   const items = tokens.map((token, i) => {
     const span = document.createElement("span");

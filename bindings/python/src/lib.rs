@@ -199,6 +199,14 @@ impl Tagger {
             .collect())
     }
 
+    /// Tags one sentence of raw text, cut into words as the treebank does (see
+    /// `tokenize`): `(word, tag)` pairs.
+    fn tag_text(&mut self, py: Python<'_>, text: &str) -> PyResult<Vec<(String, String)>> {
+        let words = tokenize(text);
+        let tags = self.tag(py, words.clone())?;
+        Ok(words.into_iter().zip(tags).collect())
+    }
+
     /// Every tag's score for every token: a float32 array `(len(tokens), len(tags))`.
     fn scores<'py>(
         &mut self,
@@ -229,10 +237,20 @@ impl Tagger {
     }
 }
 
+/// The words of raw text as the taggers' treebank (UD English EWT) cuts them: punctuation
+/// apart, `can't` -> `ca` `n't`, URLs and abbreviations whole.
+#[pyfunction]
+fn tokenize(text: &str) -> Vec<String> {
+    sublex_runtime::tokenize::words(text)
+        .map(|r| text[r].to_string())
+        .collect()
+}
+
 #[pymodule]
 fn _sublex(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Embedder>()?;
     m.add_class::<Tagger>()?;
+    m.add_function(wrap_pyfunction!(tokenize, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -128,6 +128,18 @@ def test_the_tagger_tags_as_the_cli_does(files, precision):
     assert t.tag([]) == [] and t.info["kind"] == "tagger"
 
 
+def test_raw_text_is_cut_as_the_treebank_does(files):
+    text = "I can't believe it's not butter."
+    words = ["I", "ca", "n't", "believe", "it", "'s", "not", "butter", "."]
+    assert sublex.tokenize(text) == words
+    assert sublex.tokenize("") == []
+    t = sublex.Tagger(files["tagger-f32"])
+    pairs = t.tag_text(text)
+    assert [w for w, _ in pairs] == words
+    assert [tag for _, tag in pairs] == t.tag(words)
+    assert cli("tag", files["tagger-f32"], input_text=text).split() == [f"{w}/{g}" for w, g in pairs]
+
+
 def test_keyed_vectors_round_trip(files, words):
     need("gensim")
     e = sublex.Embedder(files["embedder-f32"])

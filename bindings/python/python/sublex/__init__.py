@@ -2,12 +2,13 @@
 
 The runtime of the sublex toolkit (Rust, behind PyO3): ``Embedder`` turns words into float32
 numpy vectors with the character model that ``sublex-train`` exported (a hybrid file also
-returns the teacher rows it stores), ``Tagger`` tags tokenised sentences.
+returns the teacher rows it stores), ``Tagger`` tags sentences (``tag_text`` raw text, cut
+into words by ``tokenize`` as the treebank does; ``tag`` words already split).
 """
 
-from ._sublex import Embedder, Tagger, __version__
+from ._sublex import Embedder, Tagger, __version__, tokenize
 
-__all__ = ["Embedder", "Tagger", "to_keyed_vectors", "__version__"]
+__all__ = ["Embedder", "Tagger", "to_keyed_vectors", "tokenize", "__version__"]
 
 
 def to_keyed_vectors(embedder, words):

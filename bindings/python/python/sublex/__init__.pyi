@@ -35,6 +35,8 @@ class Tagger:
 
     def __init__(self, path: _Path, backend: str = "auto") -> None: ...
     def tag(self, tokens: Sequence[str]) -> list[str]: ...
+    def tag_text(self, text: str) -> list[tuple[str, str]]:
+        """Tags one sentence of raw text, cut into words by ``tokenize``."""
     def scores(self, tokens: Sequence[str]) -> npt.NDArray[np.float32]:
         """Every tag's score for every token: shape ``(len(tokens), len(tags))``."""
     @property
@@ -43,6 +45,9 @@ class Tagger:
     def backend(self) -> str: ...
     @property
     def info(self) -> dict[str, Any]: ...
+
+def tokenize(text: str) -> list[str]:
+    """The words of raw text as the taggers' treebank (UD English EWT) cuts them."""
 
 def to_keyed_vectors(embedder: Embedder, words: Iterable[str]) -> Any:
     """A gensim ``KeyedVectors`` of ``words`` (needs gensim)."""
