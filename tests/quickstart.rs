@@ -25,6 +25,12 @@ fn quickstart_trains_evaluates_and_resumes_on_the_shipped_data() {
     let embedder = Embedder::open(&hybrid, BackendChoice::Kernel).unwrap();
     assert_eq!(embedder.stored_rows(), 300);
     assert!(summary.contains("hybrid file"), "{summary}");
+    // Then the trained models data/models/ ships, on the demo's words and sentences.
+    assert!(summary.contains("the shipped models"), "{summary}");
+    assert!(
+        summary.contains("The/DT cat/NN sat/VBD on/IN the/DT mat/NN ./."),
+        "{summary}"
+    );
     let report: EvalReport =
         serde_json::from_str(&std::fs::read_to_string(out.join("eval.json")).unwrap()).unwrap();
     assert_eq!(report.epochs, 2);

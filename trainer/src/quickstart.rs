@@ -12,7 +12,9 @@ use crate::train::{self, ReconstructOptions};
 use anyhow::Result;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
-use sublex_runtime::{BackendChoice, Embedder, Precision, RowPrecision};
+use sublex_runtime::{
+    tokenize, Artifact, BackendChoice, Embedder, Neighbors, Precision, RowPrecision, Tagger,
+};
 
 /// The data a quickstart uses: the shared data set when it is beside the project, else the
 /// small sample shipped in `data/`.
@@ -24,6 +26,8 @@ pub struct DefaultData {
     pub analogy: Vec<PathBuf>,
     /// Teacher rows the hybrid file stores beside the character model.
     pub keep_top: usize,
+    /// `data/models/`, when it holds the trained models the repository ships.
+    pub models: Option<PathBuf>,
 }
 
 impl DefaultData {
@@ -60,6 +64,7 @@ impl DefaultData {
                     shared.join("analogy/msr.txt"),
                 ],
                 keep_top: 10_000,
+                models: shipped_models(root),
             });
         }
         None
@@ -77,6 +82,7 @@ impl DefaultData {
                 similarity: vec![data.join("wordsim353.tsv"), data.join("simlex999.txt")],
                 analogy: vec![data.join("questions-words.txt")],
                 keep_top: 500,
+                models: shipped_models(root),
             })
     }
 }
@@ -145,7 +151,60 @@ pub fn run(data: DefaultData, out: &Path, progress: bool) -> Result<String> {
         "files: {}/ (model.json, model.bpk, metrics.jsonl, eval.json, model.onnx, model-hybrid.onnx)",
         out.display()
     )?;
+    if let Some(dir) = &data.models {
+        shipped(dir, &mut summary)?;
+    }
     Ok(summary)
+}
+
+const SHIPPED_TAGGER: &str = "tagger-ewt-char.int8.onnx";
+const SHIPPED_EMBEDDER: &str = "embedder-glove-hybrid.onnx";
+
+/// `root/data/models` when it holds both shipped models.
+fn shipped_models(root: &Path) -> Option<PathBuf> {
+    let dir = root.join("data/models");
+    let both = [SHIPPED_TAGGER, SHIPPED_EMBEDDER]
+        .iter()
+        .all(|m| dir.join(m).is_file());
+    both.then_some(dir)
+}
+
+/// What the trained models shipped in `data/models/` make of the demo's words (their
+/// neighbours among the embedder's stored words) and of two raw sentences.
+fn shipped(dir: &Path, summary: &mut String) -> Result<()> {
+    let artifact = Artifact::open(dir.join(SHIPPED_EMBEDDER))?;
+    let stored = (artifact.manifest().rows.as_ref())
+        .map_or_else(Vec::new, |r| r.words.iter().map(String::from).collect());
+    let mut embedder = Embedder::from_artifact(&artifact, BackendChoice::Auto)?;
+    let neighbors = Neighbors::new(&mut embedder, stored)?;
+    writeln!(
+        summary,
+        "\nthe shipped models (data/models/, no training needed):\n{}:",
+        SHIPPED_EMBEDDER
+    )?;
+    for word in ["unfriendliest", "kitten", "wrld"] {
+        let found = neighbors.similar(&mut embedder, word, 5)?;
+        let names: Vec<&str> = found
+            .iter()
+            .map(|&(i, _)| neighbors.words()[i].as_str())
+            .collect();
+        writeln!(summary, "  {word} -> {}", names.join(" "))?;
+    }
+    let mut tagger = Tagger::open(dir.join(SHIPPED_TAGGER), BackendChoice::Auto)?;
+    writeln!(summary, "{SHIPPED_TAGGER}:")?;
+    for text in [
+        "I can't believe it's not butter.",
+        "The cat sat on the mat.",
+    ] {
+        let words: Vec<&str> = tokenize::words(text).map(|r| &text[r]).collect();
+        let mut ids = vec![0; words.len()];
+        tagger.tag_into(&words, &mut ids)?;
+        let tagged: Vec<String> = (words.iter().zip(&ids))
+            .map(|(w, &t)| format!("{w}/{}", tagger.tag_name(t)))
+            .collect();
+        writeln!(summary, "  {}", tagged.join(" "))?;
+    }
+    Ok(())
 }
 
 fn student<'a>(
