@@ -121,7 +121,8 @@ function neighbours({ embedder, among }) {
 
 function tags({ tagger }) {
   // Raw text, cut into words as the tagger's treebank cuts it (`can't` -> `ca` `n't`).
-  const tokens = tokenize($("sentence").value);
+  const text = $("sentence").value;
+  const tokens = tokenize(text);
   const found = tagger.tag(tokens);
   const items = tokens.map((token, i) => {
     const span = document.createElement("span");
@@ -137,7 +138,7 @@ function tags({ tagger }) {
   });
   $("tags").replaceChildren(...items);
   const timing = perCall(() => tagger.tag(tokens));
-  showTiming($("sentence-time"), tokens.join(" "), `tagging ${tokens.length} tokens`, timing);
+  showTiming($("sentence-time"), text, `tagging ${tokens.length} tokens`, timing);
 }
 
 function answer(formId, handler, models) {
