@@ -51,7 +51,7 @@ fn hybrid(c: &mut Criterion) {
     let rows = Keep {
         teacher: &teacher,
         rows: keep,
-        precision: Precision::Int8,
+        precision: sublex_runtime::RowPrecision::Int8,
     };
     export(&model_dir, &hybrid, Precision::F32, &[], Some(rows)).unwrap();
 

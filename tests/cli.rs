@@ -3,6 +3,7 @@
 mod common;
 
 use common::{fixture, sublex};
+use std::path::Path;
 use std::process::{Command, Output};
 use sublex_runtime::parity::tolerance_for;
 use sublex_runtime::Precision;
@@ -123,6 +124,29 @@ fn info_and_similar_answer() {
     assert_eq!(ranked.len(), 4, "{out}");
     assert!(ranked.iter().all(|&(w, _)| w != "runs"), "{out}");
     assert!(ranked.windows(2).all(|p| p[0].1 >= p[1].1), "{out}");
+    // Without --among: a hybrid file's stored words (the shipped one's 28,000), and a
+    // character-only file says what to give.
+    let shipped =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("data/models/embedder-glove-hybrid.onnx");
+    let out = run(sublex()
+        .arg("similar")
+        .arg(&shipped)
+        .arg("king")
+        .args(["-k", "3"]));
+    let words: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.split('\t').next().unwrap().to_string())
+        .collect();
+    assert!(words.contains(&"queen".to_string()), "{words:?}");
+    let out = sublex()
+        .arg("similar")
+        .arg(f.onnx(Precision::F32))
+        .arg("runs")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--among"));
 }
 
 #[test]
@@ -217,7 +241,7 @@ fn a_hybrid_file_serves_kept_rows_and_the_character_model() {
     let keep = |rows| Keep {
         teacher: &f.teacher,
         rows,
-        precision: Precision::F16,
+        precision: sublex_runtime::RowPrecision::F16,
     };
     let report = export(&f.model_dir, &path, Precision::F32, &[], Some(keep(500))).unwrap();
     assert_eq!((report.stored_rows, report.stored_rows_checked), (500, 500));

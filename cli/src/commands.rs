@@ -5,7 +5,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::HashSet;
 use std::io::{BufRead, BufWriter, Write};
 use std::path::Path;
-use sublex_runtime::{tokenize, Artifact, BackendChoice, Embedder, Neighbors, TagId, Tagger};
+use sublex_runtime::{tokenize, Artifact, BackendChoice, Embedder, Kind, Neighbors, TagId, Tagger};
 
 use crate::word2vec::{self, Layout};
 
@@ -154,11 +154,21 @@ pub fn similar(
     path: &Path,
     backend: BackendChoice,
     word: &str,
-    among: &Path,
+    among: Option<&Path>,
     k: usize,
 ) -> Result<()> {
-    let mut embedder = Embedder::open(path, backend)?;
-    let neighbors = Neighbors::new(&mut embedder, read_word_list(among)?)?;
+    let artifact = Artifact::open(path)?;
+    artifact.expect_kind(Kind::Embedder)?;
+    let candidates = match (among, &artifact.manifest().rows) {
+        (Some(list), _) => read_word_list(list)?,
+        (None, Some(rows)) => rows.words.iter().map(String::from).collect(),
+        (None, None) => bail!(
+            "{}: stores no words to search; give the candidates with --among FILE",
+            path.display()
+        ),
+    };
+    let mut embedder = Embedder::from_artifact(&artifact, backend)?;
+    let neighbors = Neighbors::new(&mut embedder, candidates)?;
     for (i, cosine) in neighbors.similar(&mut embedder, word, k)? {
         println!("{}\t{cosine:.4}", neighbors.words()[i]);
     }

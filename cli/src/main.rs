@@ -68,8 +68,10 @@ enum Command {
         #[command(flatten)]
         model: ModelArgs,
         word: String,
+        /// The candidates: a word list (the first field of each line). Default: a hybrid
+        /// file's stored words.
         #[arg(long)]
-        among: PathBuf,
+        among: Option<PathBuf>,
         #[arg(short, long, default_value_t = 10)]
         k: usize,
     },
@@ -136,7 +138,7 @@ fn run(args: Args) -> Result<()> {
             word,
             among,
             k,
-        } => commands::similar(&model.model, model.backend, &word, &among, k),
+        } => commands::similar(&model.model, model.backend, &word, among.as_deref(), k),
         Command::Bench {
             model,
             words,
