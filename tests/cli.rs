@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{fixture, sublex};
+use common::{fixture, stdout_with_input, sublex};
 use std::path::Path;
 use std::process::{Command, Output};
 use sublex_runtime::parity::tolerance_for;
@@ -33,22 +33,13 @@ fn embed_prints_one_vector_per_word() {
         assert!(fields[1..].iter().all(|x| x.parse::<f32>().is_ok()));
     }
     // Same vectors from stdin and from the tract backend.
-    let mut child = sublex()
-        .arg("embed")
-        .arg(model)
-        .args(["--backend", "tract"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"hello\n\n  wrld \n")
-        .unwrap();
-    let piped = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
+    let piped = stdout_with_input(
+        sublex()
+            .arg("embed")
+            .arg(model)
+            .args(["--backend", "tract"]),
+        "hello\n\n  wrld \n",
+    );
     // The blank line gives nothing, the padded word is trimmed: the same two lines.
     assert_eq!(piped.lines().count(), 2, "{piped}");
     for (a, b) in piped.lines().zip(text.lines()) {

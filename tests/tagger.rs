@@ -4,10 +4,8 @@
 
 mod common;
 
-use common::{binary, fixture, sublex};
-use std::io::Write;
+use common::{binary, fixture, stdout_with_input, sublex};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use sublex_runtime::Precision;
 use sublex_trainer::tagger::export::{export_tagger, SCORE_TOLERANCE};
 use sublex_trainer::tagger::model::Variant;
@@ -491,21 +489,5 @@ fn successive_halving_continues_the_better_half() {
 
 /// `sublex tag MODEL ARGS` on `input`: its standard output.
 fn tag_lines(model: &std::path::Path, args: &[&str], input: &str) -> String {
-    let mut child = sublex()
-        .arg("tag")
-        .arg(model)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap()
+    stdout_with_input(sublex().arg("tag").arg(model).args(args), input)
 }

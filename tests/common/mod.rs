@@ -96,6 +96,28 @@ pub fn sublex() -> std::process::Command {
     binary("sublex")
 }
 
+/// Runs `command` with `input` on its standard input; its standard output, which must
+/// come from a successful run.
+#[allow(dead_code)]
+pub fn stdout_with_input(command: &mut std::process::Command, input: &str) -> String {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{command:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// A binary of the workspace (`sublex`, `sublex-report`): `cargo test --workspace` builds
 /// them into the parent of the test executables' directory.
 pub fn binary(name: &str) -> std::process::Command {
