@@ -47,15 +47,14 @@ pub const INT8_MEAN_RELATIVE: f32 = 0.05;
 /// `b` is).
 pub fn relative_errors(a: &[f32], b: &[f32], dim: usize) -> Vec<f32> {
     assert_eq!(a.len(), b.len(), "comparing outputs of different lengths");
-    let norm = |v: &mut dyn Iterator<Item = f32>| v.map(|x| x * x).sum::<f32>().sqrt();
     (a.chunks(dim.max(1)).zip(b.chunks(dim.max(1))))
         .map(|(a, b)| {
-            let diff = norm(&mut a.iter().zip(b).map(|(x, y)| x - y));
-            let base = norm(&mut b.iter().copied());
+            let diff: f32 = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum();
+            let base: f32 = b.iter().map(|y| y * y).sum();
             match (diff, base) {
                 (d, _) if d == 0.0 => 0.0,
                 (_, b) if b == 0.0 => 1.0,
-                (d, b) => d / b,
+                (d, b) => (d / b).sqrt(),
             }
         })
         .collect()

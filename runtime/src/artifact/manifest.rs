@@ -320,17 +320,24 @@ impl fmt::Display for RowPrecision {
     }
 }
 
+impl From<Precision> for RowPrecision {
+    fn from(p: Precision) -> Self {
+        match p {
+            Precision::F32 => RowPrecision::F32,
+            Precision::F16 => RowPrecision::F16,
+            Precision::Int8 => RowPrecision::Int8,
+        }
+    }
+}
+
 impl FromStr for RowPrecision {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         match s {
-            "f32" => Ok(RowPrecision::F32),
-            "f16" => Ok(RowPrecision::F16),
-            "int8" => Ok(RowPrecision::Int8),
             "int4" => Ok(RowPrecision::Int4),
-            _ => Err(format!(
-                "unknown row precision {s:?} (expected f32, f16, int8 or int4)"
-            )),
+            _ => s.parse::<Precision>().map(RowPrecision::from).map_err(|_| {
+                format!("unknown row precision {s:?} (expected f32, f16, int8 or int4)")
+            }),
         }
     }
 }
