@@ -5,6 +5,7 @@
 # Usage: scripts/objectives.sh [EPOCHS] [RUNS_DIR]   (defaults: 10 runs/objectives)
 # One run at a time at priority NICE (default 19: other jobs keep the cores); resumable;
 # prints a Markdown table. A config naming its own --epochs trains that long.
+# ONLY="name ..." trains only those configs (the table still lists every finished run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EPOCHS=${1:-10}
@@ -38,10 +39,14 @@ CONFIGS=(
   "nce-t0.2-freq0.25-hardsuffix-e50=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --hard-negatives suffix --epochs 50"
   "nce-t0.2-freq0.25-b256=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --batch 256"
   "nce-t0.2-freq0.25-b32=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --batch 32"
+  "nce-t0.2-freq0.25-cos0.5=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --cos-weight 0.5"
+  "nce-t0.2-freq0.25-cos1=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --cos-weight 1"
+  "nce-t0.2-freq0.25-decay-e50=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --cosine-decay --epochs 50"
 )
 for c in "${CONFIGS[@]}"; do
   name=${c%%=*} opts=${c#*=}
   [ -e "$RUNS/$name/eval.json" ] && continue
+  [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $name "* ]] || continue
   [[ $opts == *--epochs* ]] || opts="$opts --epochs $EPOCHS"
   # shellcheck disable=SC2086
   nice -n "$NICE" "$BIN" reconstruct --teacher "$GLOVE" $opts --holdout 0.05 \

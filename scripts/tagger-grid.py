@@ -225,8 +225,11 @@ def table(runs, names):
             base = runs.result(f"{name}-seed1")
             first = {**first, "points": base["points"] + first["points"],
                      "halving": first.get("halving", [])}
-        cell = lambda key, split: "{:.2f} ± {:.2f}".format(
-            *(100 * v for v in mean_sd([r[split][key] for r in reports])))
+        def cell(key, split):
+            # One seed has no spread: print its value alone rather than "± nan".
+            m, sd = mean_sd([100 * r[split][key] for r in reports])
+            return f"{m:.2f}" if len(reports) == 1 else f"{m:.2f} ± {sd:.2f}"
+
         chosen = next(p for p in first["points"]
                       if p["lr"] == first["chosen_lr"] and p["dropout"] == first["chosen_dropout"])
         halving = ",".join(map(str, first.get("halving", []))) or "none"

@@ -42,6 +42,12 @@ pub struct ModelInfo {
     /// `--hard-negatives`: each length's words batched in spelling order (none: row order).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hard_negatives: Option<HardNegatives>,
+    /// `--cos-weight`: the multiple of Dcos added to each word's loss (0: none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cos_weight: f64,
+    /// `--cosine-decay`: the epochs the learning rate decays over (none: constant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cosine_decay_epochs: Option<usize>,
     pub epochs: usize,
     pub seed: u64,
 }
@@ -171,10 +177,11 @@ mod tests {
         assert_eq!(mode("model.onnx"), mode("plain"));
     }
 
-    /// `hard_negatives` is written only when set, so a `model.json` from before it reads as
-    /// none, and a set value round-trips.
+    /// The options added after the format (`hard_negatives`, `cos_weight`,
+    /// `cosine_decay_epochs`) are written only when set, so a `model.json` from before them
+    /// reads as unset, and set values round-trip.
     #[test]
-    fn model_json_without_hard_negatives_still_reads() {
+    fn model_json_without_later_options_still_reads() {
         let info = ModelInfo {
             format_version: FORMAT_VERSION,
             model: CharModelConfig {
@@ -191,20 +198,27 @@ mod tests {
             holdout: 0.05,
             frequency_weight: 0.25,
             hard_negatives: None,
+            cos_weight: 0.0,
+            cosine_decay_epochs: None,
             epochs: 1,
             seed: 1,
         };
         let old = serde_json::to_string(&info).unwrap();
-        assert!(!old.contains("hard_negatives"), "{old}");
+        for later in ["hard_negatives", "cos_weight", "cosine_decay_epochs"] {
+            assert!(!old.contains(later), "{old}");
+        }
         let read: ModelInfo = serde_json::from_str(&old).unwrap();
         assert_eq!(read.hard_negatives, None);
         let hard = ModelInfo {
             hard_negatives: Some(HardNegatives::Suffix),
+            cos_weight: 0.5,
+            cosine_decay_epochs: Some(50),
             ..info
         };
         let text = serde_json::to_string(&hard).unwrap();
         assert!(text.contains(r#""hard_negatives":"suffix""#), "{text}");
         let read: ModelInfo = serde_json::from_str(&text).unwrap();
         assert_eq!(read.hard_negatives, Some(HardNegatives::Suffix));
+        assert_eq!((read.cos_weight, read.cosine_decay_epochs), (0.5, Some(50)));
     }
 }

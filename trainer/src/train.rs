@@ -29,6 +29,12 @@ pub struct ReconstructOptions {
     /// Orders each length's words by spelling before batching, so the contrastive loss's
     /// in-batch negatives are words spelled alike (none: teacher row order, the paper's).
     pub hard_negatives: Option<HardNegatives>,
+    /// Adds this multiple of Dcos to each word's loss (0: the loss alone), so that a
+    /// contrastive student also reconstructs its teacher vector's direction.
+    pub cos_weight: f64,
+    /// Decays the learning rate to zero over `epochs` along a half cosine, one value per
+    /// epoch (false: constant, the paper's).
+    pub cosine_decay: bool,
     pub highway: bool,
     pub epochs: usize,
     pub batch: usize,
@@ -52,6 +58,8 @@ impl Default for ReconstructOptions {
             holdout: 0.0,
             frequency_weight: 0.0,
             hard_negatives: None,
+            cos_weight: 0.0,
+            cosine_decay: false,
             highway: false,
             epochs: 10,
             batch: 64,
@@ -111,6 +119,8 @@ pub fn fresh_model(
         holdout: opts.holdout,
         frequency_weight: opts.frequency_weight,
         hard_negatives: opts.hard_negatives,
+        cos_weight: opts.cos_weight,
+        cosine_decay_epochs: opts.cosine_decay.then_some(opts.epochs),
         epochs: 0,
         seed: opts.seed,
     };
@@ -136,6 +146,7 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
         label: String::new(),
     };
     for epoch in info.epochs + 1..=opts.epochs {
+        let lr = epoch_lr(opts, epoch);
         let step = |model: CharModel, batch: &[usize], rng: &mut ChaCha8Rng| {
             let words: Vec<&[u32]> = batch.iter().map(|&i| &encoded[i][..]).collect();
             let target: Vec<f32> = batch
@@ -147,11 +158,11 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
                 &device,
             );
             let output = model.forward_train(&words, rng);
-            let per_word = opts.loss.per_word(target, output, opts.temperature);
+            let per_word = word_losses(opts, target, output);
             let loss = weighted_sum(per_word, weight.as_deref(), batch, &device);
             let total = loss.clone().into_scalar::<f32>() as f64;
             let grads = GradientsParams::from_grads(loss.backward(), &model);
-            Ok((optim.step(opts.lr, model, grads), total, batch.len()))
+            Ok((optim.step(lr, model, grads), total, batch.len()))
         };
         let (trained, loss) =
             harness.epoch((epoch, opts.epochs), model, &batches, rows.len(), step)?;
@@ -278,6 +289,26 @@ fn frequency_weights(len: usize, rows: &[usize], a: f64) -> Option<Vec<f32>> {
     Some((0..len).map(|i| (raw(i) / mean) as f32).collect())
 }
 
+/// Each word's loss: `--loss`, plus `--cos-weight` times Dcos when set.
+fn word_losses(opts: &ReconstructOptions, target: Tensor<2>, output: Tensor<2>) -> Tensor<1> {
+    if opts.cos_weight == 0.0 {
+        return opts.loss.per_word(target, output, opts.temperature);
+    }
+    let cos = Distance::Cos.per_word(target.clone(), output.clone(), 0.0);
+    opts.loss.per_word(target, output, opts.temperature) + cos * opts.cos_weight as f32
+}
+
+/// The learning rate of `epoch` (1-based): `--lr`, or with `--cosine-decay` `--lr` times
+/// `(1 + cos(pi (epoch - 1/2) / epochs)) / 2`, the half cosine sampled at the epoch's middle
+/// so that the last epoch still learns.
+fn epoch_lr(opts: &ReconstructOptions, epoch: usize) -> f64 {
+    if !opts.cosine_decay {
+        return opts.lr;
+    }
+    let t = (epoch as f64 - 0.5) / opts.epochs as f64;
+    opts.lr * 0.5 * (1.0 + (std::f64::consts::PI * t).cos())
+}
+
 /// What a run started with `opts` records as its temperature.
 fn fresh_temperature(opts: &ReconstructOptions) -> Option<f32> {
     (opts.loss == Distance::Contrastive).then_some(opts.temperature)
@@ -296,12 +327,14 @@ fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions
         && info.holdout == opts.holdout
         && info.frequency_weight == opts.frequency_weight
         && info.hard_negatives == opts.hard_negatives
+        && info.cos_weight == opts.cos_weight
+        && info.cosine_decay_epochs == opts.cosine_decay.then_some(opts.epochs)
         && info.model.highway == opts.highway
         && info.seed == opts.seed;
     if !same {
         bail!(
-            "--resume: the run in {} used teacher {} ({} words, held out {}), loss {} (temperature {:?}, frequency weight {}, hard negatives {}), highway {}, seed {}; \
-             this command asks for {} ({} words, held out {}), {} ({:?}, {}, {}), {}, {}",
+            "--resume: the run in {} used teacher {} ({} words, held out {}), loss {} (temperature {:?}, frequency weight {}, hard negatives {}, cos weight {}, cosine decay over {:?} epochs), highway {}, seed {}; \
+             this command asks for {} ({} words, held out {}), {} ({:?}, {}, {}, {}, {:?}), {}, {}",
             opts.out.display(),
             info.teacher,
             info.teacher_words,
@@ -310,6 +343,8 @@ fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions
             info.temperature,
             info.frequency_weight,
             hard_name(info.hard_negatives),
+            info.cos_weight,
+            info.cosine_decay_epochs,
             info.model.highway,
             info.seed,
             teacher.name(),
@@ -319,6 +354,8 @@ fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions
             fresh_temperature(opts),
             opts.frequency_weight,
             hard_name(opts.hard_negatives),
+            opts.cos_weight,
+            opts.cosine_decay.then_some(opts.epochs),
             opts.highway,
             opts.seed
         );
@@ -328,7 +365,53 @@ fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions
 
 #[cfg(test)]
 mod tests {
-    use super::frequency_weights;
+    use super::*;
+
+    #[test]
+    fn cosine_decay_halves_at_the_middle_and_ends_near_zero() {
+        let mut opts = ReconstructOptions {
+            epochs: 10,
+            lr: 1e-3,
+            ..ReconstructOptions::default()
+        };
+        assert_eq!(epoch_lr(&opts, 7), 1e-3);
+        opts.cosine_decay = true;
+        let lrs: Vec<f64> = (1..=10).map(|e| epoch_lr(&opts, e)).collect();
+        assert!(lrs.windows(2).all(|w| w[1] < w[0]), "{lrs:?}");
+        assert!(lrs[0] < 1e-3 && lrs[0] > 0.99e-3, "{lrs:?}");
+        // Epochs 5 and 6 straddle the middle: their rates sum to lr.
+        assert!((lrs[4] + lrs[5] - 1e-3).abs() < 1e-12, "{lrs:?}");
+        assert!(lrs[9] > 0.0 && lrs[9] < 0.01e-3, "{lrs:?}");
+    }
+
+    /// `--cos-weight` adds that multiple of Dcos to each word's loss, to the value.
+    #[test]
+    fn cos_weight_adds_dcos() {
+        let device = Device::flex();
+        let rows = |v: Vec<f32>| Tensor::<2>::from_data(TensorData::new(v, [2, 2]), &device);
+        let (teacher, student) = (
+            rows(vec![1.0, 0.0, 0.0, 1.0]),
+            rows(vec![1.0, 1.0, 0.0, 2.0]),
+        );
+        let mut opts = ReconstructOptions {
+            loss: Distance::Contrastive,
+            ..ReconstructOptions::default()
+        };
+        let loss = |opts: &ReconstructOptions| -> Vec<f32> {
+            word_losses(opts, teacher.clone(), student.clone())
+                .into_data()
+                .try_into_vec::<f32>()
+                .unwrap()
+        };
+        let alone = loss(&opts);
+        opts.cos_weight = 0.5;
+        let mixed = loss(&opts);
+        // Dcos: -cos((1, 0), (1, 1)) = -1/√2 and -cos((0, 1), (0, 2)) = -1.
+        let expected = [alone[0] - 0.5 / 2f32.sqrt(), alone[1] - 0.5];
+        for (got, want) in mixed.iter().zip(expected) {
+            assert!((got - want).abs() < 1e-6, "{mixed:?} vs {expected:?}");
+        }
+    }
 
     #[test]
     fn frequency_weights_fall_with_rank_and_average_one() {

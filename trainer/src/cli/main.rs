@@ -95,6 +95,14 @@ struct ReconstructArgs {
     /// batch's words share beginnings or endings.
     #[arg(long, value_enum)]
     hard_negatives: Option<HardNegatives>,
+    /// Add this multiple of Dcos to each word's loss (e.g. with --loss contrastive, so the
+    /// student also reconstructs its teacher vector's direction).
+    #[arg(long, default_value_t = 0.0)]
+    cos_weight: f64,
+    /// Decay the learning rate to zero over --epochs along a half cosine (one value per
+    /// epoch); resuming then needs the same --epochs.
+    #[arg(long)]
+    cosine_decay: bool,
     /// Add the highway layer (eq. 3).
     #[arg(long)]
     highway: bool,
@@ -228,6 +236,8 @@ fn main() -> Result<()> {
                 holdout: a.holdout,
                 frequency_weight: a.frequency_weight,
                 hard_negatives: a.hard_negatives,
+                cos_weight: a.cos_weight,
+                cosine_decay: a.cosine_decay,
                 highway: a.highway,
                 epochs: a.epochs,
                 batch: a.batch,
