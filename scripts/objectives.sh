@@ -42,6 +42,13 @@ CONFIGS=(
   "nce-t0.2-freq0.25-cos0.5=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --cos-weight 0.5"
   "nce-t0.2-freq0.25-cos1=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --cos-weight 1"
   "nce-t0.2-freq0.25-decay-e50=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --cosine-decay --epochs 50"
+  "nce-t0.2-freq0.25-cos0.5-e50=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --cos-weight 0.5 --epochs 50"
+  "nce-t0.2-freq0.25-cos0.5-decay-e50=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --cos-weight 0.5 --cosine-decay --epochs 50"
+  "nce-t0.2-freq0.25-cos1-decay-e50=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --cos-weight 1 --cosine-decay --epochs 50"
+  "nce-t0.2-freq0.25-cos1-decay-e50-seed2=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --cos-weight 1 --cosine-decay --epochs 50 --seed 2"
+  "nce-t0.2-freq0.25-cos1-decay-e50-seed3=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --cos-weight 1 --cosine-decay --epochs 50 --seed 3"
+  "nce-t0.2-freq0.25-cos0.5-decay-e50-seed2=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --cos-weight 0.5 --cosine-decay --epochs 50 --seed 2"
+  "nce-t0.2-freq0.25-cos0.5-decay-e50-seed3=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --cos-weight 0.5 --cosine-decay --epochs 50 --seed 3"
 )
 for c in "${CONFIGS[@]}"; do
   name=${c%%=*} opts=${c#*=}

@@ -165,6 +165,61 @@ fn training_is_deterministic_and_resume_equals_an_uninterrupted_run() {
     assert!(err.contains("loss l1"), "{err}");
 }
 
+/// `--cos-weight` and `--cosine-decay` each change what is trained, a run with both is
+/// deterministic and records them, and resuming it under another schedule or weight is
+/// refused (the rate of each epoch depends on the planned epochs, so extending a decaying
+/// run would silently change its schedule).
+#[test]
+fn a_mixed_decaying_run_records_its_schedule_and_refuses_another() {
+    let t = teacher(120);
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, cos_weight: f64, cosine_decay: bool| {
+        let out = dir.path().join(name);
+        let opts = ReconstructOptions {
+            loss: Distance::Contrastive,
+            cos_weight,
+            cosine_decay,
+            ..options(out.clone(), 2)
+        };
+        let info = train::reconstruct(&t, &opts).unwrap();
+        (weights(&out), info, opts)
+    };
+    let (mixed, info, opts) = run("mixed", 1.0, true);
+    assert_eq!((info.cos_weight, info.cosine_decay_epochs), (1.0, Some(2)));
+    assert_eq!(
+        mixed,
+        run("again", 1.0, true).0,
+        "same seed, different models"
+    );
+    assert_ne!(
+        mixed,
+        run("constant", 1.0, false).0,
+        "--cosine-decay had no effect"
+    );
+    assert_ne!(
+        mixed,
+        run("plain", 0.0, true).0,
+        "--cos-weight had no effect"
+    );
+    let refused = |changed: ReconstructOptions| {
+        let resumed = ReconstructOptions {
+            resume: true,
+            ..changed
+        };
+        train::reconstruct(&t, &resumed).unwrap_err().to_string()
+    };
+    let err = refused(ReconstructOptions {
+        epochs: 3,
+        ..opts.clone()
+    });
+    assert!(err.contains("cosine decay over Some(2) epochs"), "{err}");
+    let err = refused(ReconstructOptions {
+        cos_weight: 0.5,
+        ..opts
+    });
+    assert!(err.contains("cos weight 1,"), "{err}");
+}
+
 #[test]
 fn damaged_model_files_give_clear_errors() {
     let t = teacher(40);
