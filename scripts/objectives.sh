@@ -6,12 +6,14 @@
 # One run at a time at priority NICE (default 19: other jobs keep the cores); resumable;
 # prints a Markdown table. A config naming its own --epochs trains that long.
 # ONLY="name ..." trains only those configs (the table still lists every finished run).
+# TEACHER=FILE reconstructs another teacher (e.g. the MiniLM contrast row, into its own
+# RUNS_DIR); the default is the 100k GloVe table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EPOCHS=${1:-10}
 RUNS=${2:-runs/objectives}
 DATA=../shared/data
-GLOVE=$DATA/teacher/glove-6b-100d.top100k.txt
+TEACHER=${TEACHER:-$DATA/teacher/glove-6b-100d.top100k.txt}
 SIM=("$DATA/similarity/EN-WS-353-ALL.txt" "$DATA/similarity/EN-MEN-TR-3k.txt" "$DATA/similarity/EN-RW-STANFORD.txt")
 BIN=${TRAINER:-target/release/sublex-train}
 NICE=${NICE:-19}
@@ -56,9 +58,9 @@ for c in "${CONFIGS[@]}"; do
   [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $name "* ]] || continue
   [[ $opts == *--epochs* ]] || opts="$opts --epochs $EPOCHS"
   # shellcheck disable=SC2086
-  nice -n "$NICE" "$BIN" reconstruct --teacher "$GLOVE" $opts --holdout 0.05 \
+  nice -n "$NICE" "$BIN" reconstruct --teacher "$TEACHER" $opts --holdout 0.05 \
     --keep-every 0 --out "$RUNS/$name" --resume >>"$RUNS/$name.log" 2>&1
-  nice -n "$NICE" "$BIN" eval --model "$RUNS/$name" --teacher "$GLOVE" --held-out 0.05 \
+  nice -n "$NICE" "$BIN" eval --model "$RUNS/$name" --teacher "$TEACHER" --held-out 0.05 \
     --similarity "${SIM[@]}" --json >/dev/null
 done
 python3 - "$RUNS" "${CONFIGS[@]}" <<'PY'

@@ -129,6 +129,12 @@ pub fn fresh_model(
 
 /// Trains (or resumes) and returns the final model's description.
 pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<ModelInfo> {
+    if !(opts.cos_weight.is_finite() && opts.cos_weight >= 0.0) {
+        bail!(
+            "--cos-weight must be a finite number >= 0, not {}",
+            opts.cos_weight
+        );
+    }
     let device = train_device();
     let (mut model, mut info, mut optim, mut progress) = start(teacher, opts, &device)?;
     let encoded: Vec<Vec<u32>> = teacher

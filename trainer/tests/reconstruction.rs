@@ -218,6 +218,16 @@ fn a_mixed_decaying_run_records_its_schedule_and_refuses_another() {
         ..opts
     });
     assert!(err.contains("cos weight 1,"), "{err}");
+    let err = train::reconstruct(
+        &t,
+        &ReconstructOptions {
+            cos_weight: -1.0,
+            ..options(dir.path().join("negative"), 1)
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("--cos-weight must be"), "{err}");
 }
 
 #[test]
