@@ -120,7 +120,7 @@ pub fn fresh_model(
         frequency_weight: opts.frequency_weight,
         hard_negatives: opts.hard_negatives,
         cos_weight: opts.cos_weight,
-        cosine_decay_epochs: opts.cosine_decay.then_some(opts.epochs),
+        cosine_decay_epochs: fresh_decay_epochs(opts),
         epochs: 0,
         seed: opts.seed,
     };
@@ -315,6 +315,12 @@ fn epoch_lr(opts: &ReconstructOptions, epoch: usize) -> f64 {
     opts.lr * 0.5 * (1.0 + (std::f64::consts::PI * t).cos())
 }
 
+/// What a run started with `opts` records as its decay's span: `--epochs` with
+/// `--cosine-decay`, else none.
+fn fresh_decay_epochs(opts: &ReconstructOptions) -> Option<usize> {
+    opts.cosine_decay.then_some(opts.epochs)
+}
+
 /// What a run started with `opts` records as its temperature.
 fn fresh_temperature(opts: &ReconstructOptions) -> Option<f32> {
     (opts.loss == Distance::Contrastive).then_some(opts.temperature)
@@ -334,7 +340,7 @@ fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions
         && info.frequency_weight == opts.frequency_weight
         && info.hard_negatives == opts.hard_negatives
         && info.cos_weight == opts.cos_weight
-        && info.cosine_decay_epochs == opts.cosine_decay.then_some(opts.epochs)
+        && info.cosine_decay_epochs == fresh_decay_epochs(opts)
         && info.model.highway == opts.highway
         && info.seed == opts.seed;
     if !same {
@@ -361,7 +367,7 @@ fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions
             opts.frequency_weight,
             hard_name(opts.hard_negatives),
             opts.cos_weight,
-            opts.cosine_decay.then_some(opts.epochs),
+            fresh_decay_epochs(opts),
             opts.highway,
             opts.seed
         );
