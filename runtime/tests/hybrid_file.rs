@@ -7,6 +7,7 @@ mod common;
 use prost::Message;
 use sublex_runtime::artifact::onnx::ModelProto;
 use sublex_runtime::artifact::{encode_embedder, encode_hybrid, sign, RowsMeta, WordList};
+use sublex_runtime::parity::max_abs_diff;
 use sublex_runtime::{Artifact, BackendChoice, Embedder, Error, Precision, RowPrecision};
 
 const WORDS: [&str; 6] = ["the", "of", "city", "ünïcode", "a", "zebra"];
@@ -62,8 +63,24 @@ fn stored_words_get_their_rows_and_others_the_character_model() {
                     Some(r) => &stored[r * dim..(r + 1) * dim],
                     None => &character[i * dim..(i + 1) * dim],
                 };
-                assert_eq!(row, want, "{precision} {backend:?} {word:?}");
-                assert_eq!(row, &embed(&hybrid, backend, &[word])[..], "{word:?} alone");
+                // The kernel is batch-independent bit for bit; tract picks its matrix kernels
+                // by shape (a hybrid call sends it only the words it does not store, and one
+                // word is a matrix-vector product), so it keeps model_file.rs's 1e-6 rule.
+                let stored_word = WORDS.contains(word);
+                let slack = if backend == BackendChoice::Kernel || stored_word {
+                    0.0
+                } else {
+                    1e-6
+                };
+                assert!(
+                    max_abs_diff(row, want) <= slack,
+                    "{precision} {backend:?} {word:?}"
+                );
+                let alone = embed(&hybrid, backend, &[word]);
+                assert!(
+                    max_abs_diff(row, &alone) <= slack,
+                    "{precision} {backend:?} {word:?} alone"
+                );
             }
         }
     }
