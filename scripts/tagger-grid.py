@@ -18,6 +18,10 @@ usage: tagger-grid.py {ewt,wsj} [--runs DIR] [--jobs N] [--commit] [--table | --
   CHAR chose 4e-4, 0.2, inside it), so `dcos-wide` searches beyond it (lr 7e-4, 1e-3 x
   dropout 0.05, 0.1). Its seeds 2 and 3 run only when its seed 1 beats the base grid's on
   dev, and the table then reports the wide point (the union of both grids, chosen on dev).
+- The best CHAR(D) changed at convergence (CHAR(D2) on dev, after only its 3x3 sub-grid), so
+  `dsq-full` runs its whole 25-point grid; the table reports it once its seeds are in. Its
+  seeds 2 and 3 are the sub-grid's own seed runs when both grids choose the same point (the
+  same options, point and seed: the same run), else they train.
 """
 import argparse
 import json
@@ -42,22 +46,27 @@ SUB = ["--lr", "1e-4", "3e-4", "5e-4", "--dropout", "0.1", "0.3", "0.5"]
 WIDE = ["--lr", "7e-4", "1e-3", "--dropout", "0.05", "0.1"]
 # A variant searched past the paper's grid, and its base.
 WIDE_OF = {"dcos-wide": "dcos"}
-BEST_D = "cos"  # CHAR(D) with the best dev accuracy in the 8-epoch Table 3 (docs/RESULTS.md)
+# A variant's whole grid, and the sub-grid it replaces.
+FULL_OF = {"dsq-full": "dsq"}
 
 # name -> (variant options, grid), in the order they run (the 25-point grids first); the
 # table lists them in the paper's order.
+D2 = ["--variant", "char", "--init", "runs/table1/sq/epochs/10"]
 EWT = {
     "char": (["--variant", "char"], FULL),
     "dcos": (["--variant", "char", "--init", "runs/table1/cos/epochs/10"], FULL),
     "dcos-wide": (["--variant", "char", "--init", "runs/table1/cos/epochs/10"], WIDE),
+    "dsq-full": (D2, FULL),
     "fullemb": (["--variant", "full-emb", "--teacher", GLOVE], SUB),
     "full": (["--variant", "full"], SUB),
     "d1": (["--variant", "char", "--init", "runs/table1/l1/epochs/10"], SUB),
     "dl2": (["--variant", "char", "--init", "runs/table1/l2/epochs/10"], SUB),
-    "dsq": (["--variant", "char", "--init", "runs/table1/sq/epochs/10"], SUB),
+    "dsq": (D2, SUB),
     "dlinf": (["--variant", "char", "--init", "runs/table1/linf/epochs/10"], SUB),
 }
-WSJ = {k: EWT[k] for k in ["char", "dcos", "fullemb", "d1"]}
+# CHAR(best D) is CHAR(D2), the best CHAR(D) on EWT dev at convergence: its whole grid.
+WSJ = {k: EWT[k] for k in ["char", "fullemb", "d1"]}
+WSJ["dsq"] = (D2, FULL)
 TABLE = ["full", "fullemb", "char", "d1", "dl2", "dsq", "dlinf", "dcos"]
 SEEDS = [1, 2, 3]
 
@@ -93,10 +102,23 @@ class Runs:
         self.lock = threading.Lock()
 
     def result(self, run):
+        name, seed = run.rsplit("-seed", 1)
+        if name in FULL_OF and seed != "1":
+            base = self.same_point_run(name, seed)
+            if base:
+                run = base
         path = os.path.join(self.results, f"{run}.json")
         if os.path.exists(path):
             with open(path, encoding="utf-8") as f:
                 return json.load(f)
+        return None
+
+    def same_point_run(self, name, seed):
+        """The base sub-grid's seed run when `name`'s grid chose the base's point (None if not
+        known yet or another point)."""
+        full, base = self.result(f"{name}-seed1"), self.result(f"{FULL_OF[name]}-seed1")
+        if full and base and all(full[k] == base[k] for k in ("chosen_lr", "chosen_dropout")):
+            return f"{FULL_OF[name]}-seed{seed}"
         return None
 
     def dev(self, run):
@@ -111,7 +133,12 @@ class Runs:
     def shown(self, name):
         """The run name whose seeds the table shows for variant `name`."""
         wide = f"{name}-wide"
-        return wide if wide in WIDE_OF and self.wide_wins(wide) else name
+        if wide in WIDE_OF and self.wide_wins(wide):
+            return wide
+        full = f"{name}-full"
+        if full in FULL_OF and self.corpus == "ewt" and self.result(f"{full}-seed1"):
+            return full
+        return name
 
     def train(self, name, seed):
         run = f"{name}-seed{seed}"
@@ -169,8 +196,11 @@ def schedule(runs, names, jobs):
         return seed == 1 or (runs.result(f"{name}-seed1") is not None)
 
     def skipped(job):
-        """A wide variant's seeds 2 and 3 when its seed 1 lost: never needed."""
+        """A wide variant's seeds 2 and 3 when its seed 1 lost, or a run that another run
+        turned out to be (FULL_OF): never needed."""
         name, seed = job
+        if runs.result(f"{name}-seed{seed}"):
+            return True
         return name in WIDE_OF and seed != 1 and runs.wide_wins(name) is False
 
     def worker():
