@@ -239,8 +239,9 @@ mod dsp {
     use crate::isa_ops::RawQGemm;
     use core::arch::asm;
 
-    /// Columns per tile: the four accumulators, the two activation pairs, a weight word, its
-    /// odd bytes and three pointers take 11 of the registers inline assembly may use.
+    /// Columns per tile: the four accumulators, the two activation pairs, two weight words
+    /// (one `ldrd`), the odd bytes and three pointers take 12 of the registers inline
+    /// assembly may use.
     const W: usize = SW / 2;
     const _: () = assert!(W == 4, "the assembly below does four columns");
 
@@ -261,32 +262,32 @@ mod dsp {
             // (`k <= kb`, `k > 0` a multiple of 4, `j0 + W <= n`). Both are word aligned, as
             // `ldrd` needs: the scratch and packed regions are, and every offset is a
             // multiple of 4 bytes. Written in assembly because LLVM's version of this loop
-            // spilled accumulators (30 instructions per group instead of 24).
+            // spilled accumulators (30 instructions per group); here a group is 21: two
+            // columns' weights per `ldrd`, and the post-indexed load moves the pointer.
             unsafe {
                 asm!(
                     "2:",
                     "ldrd {a02}, {a13}, [{pa}], #8",
-                    "ldr {w}, [{pb}]",
-                    "sxtb16 {t}, {w}, ror #8",
-                    "sxtb16 {w}, {w}",
-                    "smlad {c0}, {w}, {a02}, {c0}",
+                    // Columns 0 and 1; the pointer moves to the next group's line.
+                    "ldrd {w0}, {w1}, [{pb}], #64",
+                    "sxtb16 {t}, {w0}, ror #8",
+                    "sxtb16 {w0}, {w0}",
+                    "smlad {c0}, {w0}, {a02}, {c0}",
                     "smlad {c0}, {t}, {a13}, {c0}",
-                    "ldr {w}, [{pb}, #4]",
-                    "sxtb16 {t}, {w}, ror #8",
-                    "sxtb16 {w}, {w}",
-                    "smlad {c1}, {w}, {a02}, {c1}",
+                    "sxtb16 {t}, {w1}, ror #8",
+                    "sxtb16 {w1}, {w1}",
+                    "smlad {c1}, {w1}, {a02}, {c1}",
                     "smlad {c1}, {t}, {a13}, {c1}",
-                    "ldr {w}, [{pb}, #8]",
-                    "sxtb16 {t}, {w}, ror #8",
-                    "sxtb16 {w}, {w}",
-                    "smlad {c2}, {w}, {a02}, {c2}",
+                    // Columns 2 and 3, at the old pointer + 8.
+                    "ldrd {w0}, {w1}, [{pb}, #-56]",
+                    "sxtb16 {t}, {w0}, ror #8",
+                    "sxtb16 {w0}, {w0}",
+                    "smlad {c2}, {w0}, {a02}, {c2}",
                     "smlad {c2}, {t}, {a13}, {c2}",
-                    "ldr {w}, [{pb}, #12]",
-                    "sxtb16 {t}, {w}, ror #8",
-                    "sxtb16 {w}, {w}",
-                    "smlad {c3}, {w}, {a02}, {c3}",
+                    "sxtb16 {t}, {w1}, ror #8",
+                    "sxtb16 {w1}, {w1}",
+                    "smlad {c3}, {w1}, {a02}, {c3}",
                     "smlad {c3}, {t}, {a13}, {c3}",
-                    "add {pb}, {pb}, #64",
                     "cmp {pa}, {end}",
                     "bne 2b",
                     pa = inout(reg) a => _,
@@ -294,7 +295,8 @@ mod dsp {
                     end = in(reg) a.add(p.k),
                     a02 = out(reg) _,
                     a13 = out(reg) _,
-                    w = out(reg) _,
+                    w0 = out(reg) _,
+                    w1 = out(reg) _,
                     t = out(reg) _,
                     c0 = inout(reg) acc[0],
                     c1 = inout(reg) acc[1],
