@@ -18,7 +18,7 @@ pub enum Isa {
     /// 256-bit AVX2 with fused multiply-add (x86_64).
     #[cfg(target_arch = "x86_64")]
     Avx2Fma,
-    /// 512-bit AVX-512F with fused multiply-add (x86_64).
+    /// 512-bit AVX-512F and AVX-512BW (the int8 product) with fused multiply-add (x86_64).
     #[cfg(target_arch = "x86_64")]
     Avx512,
     /// 128-bit Advanced SIMD (aarch64, where it is part of the baseline).
@@ -118,6 +118,7 @@ fn avx2_fma_available() -> bool {
 fn avx512_available() -> bool {
     if cfg!(all(
         target_feature = "avx512f",
+        target_feature = "avx512bw",
         target_feature = "avx2",
         target_feature = "fma"
     )) {
@@ -126,6 +127,7 @@ fn avx512_available() -> bool {
     #[cfg(feature = "std")]
     {
         std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx512bw")
             && std::is_x86_feature_detected!("avx2")
             && std::is_x86_feature_detected!("fma")
     }

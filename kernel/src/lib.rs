@@ -102,7 +102,8 @@ impl<'a> Kernel<'a> {
     ///
     /// # Safety
     /// The CPU that runs [`Kernel::embed`] on the result must support `isa`
-    /// (AVX2 and FMA for [`Isa::Avx2Fma`]; AVX-512F, AVX2 and FMA for [`Isa::Avx512`]).
+    /// (AVX2 and FMA for [`Isa::Avx2Fma`]; AVX-512F, AVX-512BW, AVX2 and FMA for
+    /// [`Isa::Avx512`]).
     pub unsafe fn new_unchecked(
         dims: Dims,
         packed: &'a [f32],

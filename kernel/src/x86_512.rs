@@ -1,4 +1,4 @@
-//! The AVX-512F + FMA path (x86_64).
+//! The AVX-512F + AVX-512BW + FMA path (x86_64).
 //!
 //! Same structure as the AVX2 path (`x86`), with 16-lane zmm vectors: one zmm is exactly
 //! one 16-column weight panel row (64 bytes, one cache line), so the packed layout is the
@@ -16,16 +16,17 @@
 use core::arch::x86_64::*;
 
 use crate::dims::{LANES, PANEL};
-use crate::isa_ops::{Cells, Gemm, IsaOps, QGemm, RawCells, RawGemm};
+use crate::isa_ops::{Cells, Gemm, IsaOps, QGemm, RawCells, RawGemm, RawQGemm};
 use crate::math::{TANH_ALPHA, TANH_BETA, TANH_CLAMP};
 
-/// Proof that AVX-512F, AVX2 and FMA are usable: only [`Avx512::new_unchecked`] makes one.
+/// Proof that AVX-512F, AVX-512BW, AVX2 and FMA are usable: only [`Avx512::new_unchecked`]
+/// makes one.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Avx512(());
 
 impl Avx512 {
     /// # Safety
-    /// The CPU running this code supports AVX-512F, AVX2 and FMA.
+    /// The CPU running this code supports AVX-512F, AVX-512BW, AVX2 and FMA.
     pub(crate) unsafe fn new_unchecked() -> Self {
         Avx512(())
     }
@@ -54,10 +55,20 @@ impl IsaOps for Avx512 {
         unsafe { highway(t.as_mut_ptr(), act.as_ptr(), z.as_ptr(), n) }
     }
 
-    /// The AVX2 int8 product: this path's CPUs have AVX2 too (no AVX-512 int8 form yet).
     fn matmul_i8(&self, mut m: QGemm<'_>) {
-        // SAFETY: `self` proves AVX2 and FMA as well; `raw` carries `QGemm::new`'s bounds.
-        unsafe { crate::x86::matmul_i8(&m.raw()) }
+        // SAFETY: `self` proves AVX-512F+BW and FMA; `raw` carries `QGemm::new`'s bounds.
+        unsafe { matmul_i8(&m.raw()) }
+    }
+
+    /// The AVX2 forms: this path's CPUs have AVX2 too, and these are a small part of a step.
+    fn dequantize(&self, q: &[i8], scale: f32, out: &mut [f32]) {
+        // SAFETY: `self` proves AVX2 as well.
+        unsafe { crate::x86::dequantize(q, scale, out) }
+    }
+
+    fn quantize(&self, x: &[f32], to_int: f32, amax: f32, q: &mut [i16]) {
+        // SAFETY: `self` proves AVX2 as well.
+        unsafe { crate::x86::quantize(x, to_int, amax, q) }
     }
 }
 
@@ -98,11 +109,12 @@ fn panel_blocks(n: usize, pmax: usize) -> impl Iterator<Item = (usize, usize)> {
     (0..blocks).map(move |b| (b * base + b.min(extra), base + usize::from(b < extra)))
 }
 
-/// Runs `tile::<R, C>` for the `(rows, cols)` pairs listed, without a panic path.
+/// Runs `$tile::<R, C>` for the `(rows, cols)` pairs listed, without a panic path.
 macro_rules! dispatch_tile {
-    ($rows:expr, $cols:expr, $p:ident, $p0:ident, $m:ident; $($r:literal => [$($c:literal),*]),* $(,)?) => {
+    ($tile:ident, $rows:expr, $cols:expr, $p:ident, $p0:ident, $m:ident;
+     $($r:literal => [$($c:literal),*]),* $(,)?) => {
         match ($rows, $cols) {
-            $($( ($r, $c) => tile::<$r, $c>($p, $p0, $m), )*)*
+            $($( ($r, $c) => $tile::<$r, $c>($p, $p0, $m), )*)*
             _ => debug_assert!(false, "no tile for this shape"),
         }
     };
@@ -117,7 +129,7 @@ unsafe fn matmul(p: &RawGemm) {
         // SAFETY: `cols <= cmax(rows)` so the pair is listed; the tile's panels lie
         // within `ceil(n/16)` and its last panel's valid lanes are masked by `last`.
         unsafe {
-            dispatch_tile!(p.rows, cols, p, p0, last;
+            dispatch_tile!(tile, p.rows, cols, p, p0, last;
                 1 => [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
                       21, 22, 23, 24],
                 2 => [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
@@ -178,6 +190,100 @@ unsafe fn tile<const R: usize, const C: usize>(p: &RawGemm, p0: usize, last: __m
         for (c, acc) in acc.iter().enumerate() {
             // SAFETY: `r < rows`; unmasked columns are below `n <= ldo`.
             unsafe { _mm512_mask_storeu_ps(p.out.add(r * p.ldo + j0 + PANEL * c), mask(c), *acc) };
+        }
+    }
+}
+
+/// Widest int8 tile (in panels) for each row count: two accumulators per row and panel, at
+/// most 24, leave the other 8 zmm registers for the widened weights and the broadcasts.
+const fn qmax(rows: usize) -> usize {
+    match rows {
+        1 => 12,
+        2 => 6,
+        3 => 4,
+        4 => 3,
+        _ => 2,
+    }
+}
+
+/// The int8 product (see `isa_ops::QGemm`) on 512-bit vectors: `vpmaddwd` (AVX-512BW) on
+/// int16 activations and sign-extended int8 weights. A quad-panel line is one panel's 16
+/// columns x four `k` (64 bytes): widened in two halves (columns 0-7, 8-15), each is
+/// multiplied pairwise with a row's four broadcast activations, so each column gets two
+/// int32 partial sums. The sums are exact, and the epilogue is the AVX2 path's, so the two
+/// paths give the same bits.
+///
+/// # Safety
+/// AVX-512F+BW, AVX2 and FMA available; `p` satisfies the [`RawQGemm`] invariant.
+#[target_feature(enable = "avx512f,avx512bw,avx2,fma")]
+unsafe fn matmul_i8(p: &RawQGemm) {
+    for (p0, cols) in panel_blocks(p.n, qmax(p.rows)) {
+        let last = chunk_mask((p0 + cols - 1) * PANEL, p.n);
+        // SAFETY: `cols <= qmax(rows)` so the pair is listed; the tile's panels lie within
+        // `ceil(n/16)` (whole lines may be read, see `RawQGemm`) and `last` masks the
+        // columns of its last panel that do not exist.
+        unsafe {
+            dispatch_tile!(qtile, p.rows, cols, p, p0, last;
+                1 => [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+                2 => [1, 2, 3, 4, 5, 6],
+                3 => [1, 2, 3, 4],
+                4 => [1, 2, 3],
+                5 => [1, 2],
+                6 => [1, 2],
+            )
+        }
+    }
+}
+
+/// One `R x 16C` int8 tile from panel `p0`; `last` masks the last panel's columns.
+///
+/// # Safety
+/// AVX-512F+BW, AVX2 and FMA available; `R <= p.rows`; `16*(p0 + C - 1) < p.n`, and
+/// `last` keeps only lanes below `n` of the last panel; `p` satisfies [`RawQGemm`]'s
+/// invariant.
+#[target_feature(enable = "avx512f,avx512bw,avx2,fma")]
+#[inline]
+unsafe fn qtile<const R: usize, const C: usize>(p: &RawQGemm, p0: usize, last: __mmask16) {
+    let mut acc = [[[_mm512_setzero_si512(); 2]; C]; R];
+    let panel = p.kb * PANEL;
+    let b: [*const i8; C] = core::array::from_fn(|c| p.b.wrapping_add((p0 + c) * panel));
+    let a: [*const i16; R] = core::array::from_fn(|r| p.a.wrapping_add(r * p.lda));
+    for kq in (0..p.k).step_by(4) {
+        // SAFETY: rows `r < rows`, `kq + 4 <= k`: inside the validated `a` span; line
+        // `kq / 4` of a panel below `ceil(n/16)` is inside the validated `b` span.
+        unsafe {
+            for (c, b) in b.iter().enumerate() {
+                let line = b.add(kq * PANEL);
+                let w0 = _mm512_cvtepi8_epi16(_mm256_loadu_si256(line.cast()));
+                let w1 = _mm512_cvtepi8_epi16(_mm256_loadu_si256(line.add(32).cast()));
+                for (acc, a) in acc.iter_mut().zip(&a) {
+                    let av = _mm512_set1_epi64(a.add(kq).cast::<i64>().read_unaligned());
+                    acc[c][0] = _mm512_add_epi32(acc[c][0], _mm512_madd_epi16(w0, av));
+                    acc[c][1] = _mm512_add_epi32(acc[c][1], _mm512_madd_epi16(w1, av));
+                }
+            }
+        }
+    }
+    // Column `c`'s partial sums are lanes `2c`, `2c + 1` of `[lo, hi]`.
+    let even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    let odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    for (r, acc) in acc.iter().enumerate() {
+        let ascale = _mm512_set1_ps(p.ascale[r]);
+        for (c, [lo, hi]) in acc.iter().enumerate() {
+            let sums = _mm512_add_epi32(
+                _mm512_permutex2var_epi32(*lo, even, *hi),
+                _mm512_permutex2var_epi32(*lo, odd, *hi),
+            );
+            let m = if c + 1 == C { last } else { FULL };
+            let j = PANEL * (p0 + c);
+            // SAFETY: `r < rows`; unmasked columns are below `n <= ldo` and the scales'.
+            unsafe {
+                let scale = _mm512_maskz_loadu_ps(m, p.scale.add(j));
+                let t = _mm512_mul_ps(_mm512_cvtepi32_ps(sums), scale);
+                let out = p.out.add(r * p.ldo + j);
+                let sum = _mm512_fmadd_ps(t, ascale, _mm512_maskz_loadu_ps(m, out));
+                _mm512_mask_storeu_ps(out, m, sum);
+            }
         }
     }
 }

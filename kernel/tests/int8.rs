@@ -69,3 +69,31 @@ fn int8_is_a_quarter_of_f32() {
     println!("packed floats: f32 {f32_len}, int8 {int8_len}");
     assert!(int8_len * 100 <= f32_len * 27, "{int8_len} vs {f32_len}");
 }
+
+/// The AVX-512 int8 product sums exactly what AVX2's does and shares its epilogue and gate
+/// math, so the two paths give the same bits, whatever the batch (one word, a partial tile,
+/// several tiles) and also for widths that end in a half panel.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn avx512_int8_equals_avx2_bit_for_bit() {
+    use sublex_kernel::Isa;
+    let isas = available_isas();
+    if !isas.contains(&Isa::Avx512) {
+        println!("no AVX-512 on this CPU: nothing to compare");
+        return;
+    }
+    for (d, seed) in [
+        (dims(100, 100, 100, 100, true), 31),
+        (dims(30, 10, 13, 11, false), 32),
+        (dims(20, 9, 6, 7, true), 33),
+    ] {
+        let mut rng = Rng::new(seed);
+        let packed = Model::random(&mut rng, d).packed_int8();
+        for (batch, len) in [(1, 8), (3, 5), (9, 1), (17, 12)] {
+            let ids = rng.ids(batch * len, d.vocab);
+            let avx2 = embed(&kernel(d, &packed, Isa::Avx2Fma), &ids, batch, len);
+            let avx512 = embed(&kernel(d, &packed, Isa::Avx512), &ids, batch, len);
+            assert_eq!(avx2, avx512, "{d:?}, {batch} words of {len}");
+        }
+    }
+}

@@ -101,21 +101,7 @@ impl Model {
 
 /// Every ISA this CPU can run, Scalar first.
 pub fn available_isas() -> Vec<Isa> {
-    let mut isas = vec![Isa::Scalar];
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-        isas.push(Isa::Avx2Fma);
-    }
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx512f")
-        && std::is_x86_feature_detected!("avx2")
-        && std::is_x86_feature_detected!("fma")
-    {
-        isas.push(Isa::Avx512);
-    }
-    #[cfg(target_arch = "aarch64")]
-    isas.push(Isa::Neon);
-    isas
+    Isa::ALL.iter().copied().filter(|isa| isa.is_available()).collect()
 }
 
 /// A kernel for `isa`, which `available_isas` reported (so `new_unchecked` is sound even
