@@ -149,7 +149,7 @@ class Runs:
         if wide in WIDE_OF and self.wide_wins(wide):
             return wide
         full = f"{name}-full"
-        if full in FULL_OF and self.corpus == "ewt" and self.result(f"{full}-seed1"):
+        if full in FULL_OF and self.result(f"{full}-seed1"):
             return full
         return name
 
