@@ -2,7 +2,7 @@
 # The browser tests of wasm/ (issue 17): the wasm-bindgen-test suite in headless Chromium
 # for each build of scripts/wasm-builds.sh (scalar, SIMD128, relaxed SIMD); then the demo
 # page end to end (wasm/tests/page.py, selenium) with the build it picks and with each one,
-# its screenshots in target/wasm-demo-e2e/.
+# its screenshots in target/wasm-demo-e2e/; and each module under 300 KB (300,000 bytes).
 # Needs the wasm32 target, wasm-bindgen-cli at exactly the wasm-bindgen version of
 # Cargo.lock, Debian's chromium + chromium-driver and selenium; SUBLEX_WASM_INSTALL=1
 # installs what is missing first (as CI does). SUBLEX_BIN_DIR names built sublex binaries
@@ -52,6 +52,15 @@ fi
 echo "--- wasm: the demo page end to end in headless Chromium"
 out="$target/wasm-demo-e2e"
 scripts/wasm-demo.sh --no-serve --out "$out"
+# Issue 17's size target: each module the page may download, without the model.
+for module in "$out"/pkg/*.wasm; do
+  bytes=$(stat -c %s "$module")
+  echo "$(basename "$module"): $bytes bytes"
+  if [ "$bytes" -ge 300000 ]; then
+    echo "$module is $bytes bytes: over the 300 KB budget" >&2
+    exit 1
+  fi
+done
 for build in "" $WASM_BUILDS; do
   python3 wasm/tests/page.py "$out" --sublex "$bin/sublex" ${build:+--build "$build"} \
     --screenshot "$out/${build:-auto}.png" --timings "$out/${build:-auto}.json"

@@ -43,6 +43,7 @@ mod pack;
 #[cfg(feature = "reference")]
 pub mod reference;
 mod scalar;
+pub mod sentence;
 
 #[cfg(target_arch = "aarch64")]
 mod neon;
