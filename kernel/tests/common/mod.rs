@@ -101,7 +101,11 @@ impl Model {
 
 /// Every ISA this CPU can run, Scalar first.
 pub fn available_isas() -> Vec<Isa> {
-    Isa::ALL.iter().copied().filter(|isa| isa.is_available()).collect()
+    Isa::ALL
+        .iter()
+        .copied()
+        .filter(|isa| isa.is_available())
+        .collect()
 }
 
 /// A kernel for `isa`, which `available_isas` reported (so `new_unchecked` is sound even
