@@ -263,7 +263,7 @@ def table(runs, names):
         if not reports:
             continue
         first = reports[0]
-        if shown != name:
+        if shown in WIDE_OF:
             # The union of both grids: the base's points, then the wide ones (chosen).
             base = runs.result(f"{name}-seed1")
             first = {**first, "points": base["points"] + first["points"],
