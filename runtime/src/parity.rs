@@ -14,6 +14,12 @@ pub fn tolerance(max_abs_value: f32) -> f32 {
     PARITY_TOLERANCE * max_abs_value.max(1.0)
 }
 
+/// Largest difference allowed between a word's vector computed alone and in a batch by tract,
+/// which picks its matrix kernels by shape (one word is a matrix-vector product); on
+/// AVX-512 they differ in the 7th digit. The kernel's are bit-identical (`hybrid_file.rs`
+/// asserts it).
+pub const TRACT_BATCH_TOLERANCE: f32 = 1e-6;
+
 /// Largest difference allowed at int8 storage between the kernel (which computes from int8
 /// weights and int16 activations, with one scale per output column) and an engine that
 /// computes the file's weights in f32 (tract, onnxruntime, the f64 reference), for outputs of

@@ -7,7 +7,7 @@ mod common;
 use prost::Message;
 use sublex_runtime::artifact::onnx::ModelProto;
 use sublex_runtime::artifact::{encode_embedder, encode_hybrid, sign, RowsMeta, WordList};
-use sublex_runtime::parity::max_abs_diff;
+use sublex_runtime::parity::{max_abs_diff, TRACT_BATCH_TOLERANCE};
 use sublex_runtime::{Artifact, BackendChoice, Embedder, Error, Precision, RowPrecision};
 
 const WORDS: [&str; 6] = ["the", "of", "city", "ünïcode", "a", "zebra"];
@@ -65,12 +65,12 @@ fn stored_words_get_their_rows_and_others_the_character_model() {
                 };
                 // The kernel is batch-independent bit for bit; tract picks its matrix kernels
                 // by shape (a hybrid call sends it only the words it does not store, and one
-                // word is a matrix-vector product), so it keeps model_file.rs's 1e-6 rule.
+                // word is a matrix-vector product), so it keeps the batch rule of parity.rs.
                 let stored_word = WORDS.contains(word);
                 let slack = if backend == BackendChoice::Kernel || stored_word {
                     0.0
                 } else {
-                    1e-6
+                    TRACT_BATCH_TOLERANCE
                 };
                 assert!(
                     max_abs_diff(row, want) <= slack,
