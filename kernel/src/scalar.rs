@@ -211,8 +211,12 @@ pub(crate) fn quantize(x: &[f32], to_int: f32, amax: f32, q: &mut [i16]) {
         [0, 1, 2, 3]
     };
     for (i, &x) in x.iter().enumerate() {
-        // `max`/`min` also map NaN to a bound, so the value is finite and in range.
-        let v = round_even((x * to_int).max(-amax).min(amax));
+        // Compares rather than `f32::max`/`min`, which are library calls on Cortex-M. A NaN
+        // fails the first and takes the lower bound (as `max` then `min` gave), so the value
+        // is finite and in range.
+        let v = x * to_int;
+        let v = if v >= -amax { v } else { -amax };
+        let v = round_even(if v <= amax { v } else { amax });
         if let Some(q) = q.get_mut(i / 4 * 4 + ORDER[i % 4]) {
             // SAFETY: `v` is an integer within ±32767, so it fits in i32 (and i16).
             *q = unsafe { v.to_int_unchecked::<i32>() } as i16;
@@ -245,6 +249,36 @@ mod dsp {
     const W: usize = SW / 2;
     const _: () = assert!(W == 4, "the assembly below does four columns");
 
+    /// One group of four `k` for the four columns (19 instructions): the activation pairs,
+    /// then two columns' weight words per `ldrd`, widened by `sxtb16` and summed by `smlad`.
+    /// The first `ldrd` moves the weight pointer to the next group's 64-byte line.
+    macro_rules! group {
+        () => {
+            concat!(
+                "ldrd {a02}, {a13}, [{pa}], #8\n",
+                "ldrd {w0}, {w1}, [{pb}], #64\n",
+                "sxtb16 {t}, {w0}, ror #8\n",
+                "sxtb16 {w0}, {w0}\n",
+                "smlad {c0}, {w0}, {a02}, {c0}\n",
+                "smlad {c0}, {t}, {a13}, {c0}\n",
+                "sxtb16 {t}, {w1}, ror #8\n",
+                "sxtb16 {w1}, {w1}\n",
+                "smlad {c1}, {w1}, {a02}, {c1}\n",
+                "smlad {c1}, {t}, {a13}, {c1}\n",
+                // Columns 2 and 3, at the old pointer + 8.
+                "ldrd {w0}, {w1}, [{pb}, #-56]\n",
+                "sxtb16 {t}, {w0}, ror #8\n",
+                "sxtb16 {w0}, {w0}\n",
+                "smlad {c2}, {w0}, {a02}, {c2}\n",
+                "smlad {c2}, {t}, {a13}, {c2}\n",
+                "sxtb16 {t}, {w1}, ror #8\n",
+                "sxtb16 {w1}, {w1}\n",
+                "smlad {c3}, {w1}, {a02}, {c3}\n",
+                "smlad {c3}, {t}, {a13}, {c3}\n",
+            )
+        };
+    }
+
     /// Row `r`, columns `j0 .. j0 + W`.
     ///
     /// # Safety
@@ -262,32 +296,19 @@ mod dsp {
             // (`k <= kb`, `k > 0` a multiple of 4, `j0 + W <= n`). Both are word aligned, as
             // `ldrd` needs: the scratch and packed regions are, and every offset is a
             // multiple of 4 bytes. Written in assembly because LLVM's version of this loop
-            // spilled accumulators (30 instructions per group); here a group is 21: two
-            // columns' weights per `ldrd`, and the post-indexed load moves the pointer.
+            // spilled accumulators (30 instructions per group); here a group is 19, and the
+            // loop adds 2 per pair of groups.
             unsafe {
                 asm!(
+                    // Two groups per pass, so the loop's compare and branch are paid once per
+                    // 32 multiply-adds; an odd number of groups enters at the second.
+                    "sub {t}, {end}, {pa}",
+                    "tst {t}, #8",
+                    "bne 3f",
                     "2:",
-                    "ldrd {a02}, {a13}, [{pa}], #8",
-                    // Columns 0 and 1; the pointer moves to the next group's line.
-                    "ldrd {w0}, {w1}, [{pb}], #64",
-                    "sxtb16 {t}, {w0}, ror #8",
-                    "sxtb16 {w0}, {w0}",
-                    "smlad {c0}, {w0}, {a02}, {c0}",
-                    "smlad {c0}, {t}, {a13}, {c0}",
-                    "sxtb16 {t}, {w1}, ror #8",
-                    "sxtb16 {w1}, {w1}",
-                    "smlad {c1}, {w1}, {a02}, {c1}",
-                    "smlad {c1}, {t}, {a13}, {c1}",
-                    // Columns 2 and 3, at the old pointer + 8.
-                    "ldrd {w0}, {w1}, [{pb}, #-56]",
-                    "sxtb16 {t}, {w0}, ror #8",
-                    "sxtb16 {w0}, {w0}",
-                    "smlad {c2}, {w0}, {a02}, {c2}",
-                    "smlad {c2}, {t}, {a13}, {c2}",
-                    "sxtb16 {t}, {w1}, ror #8",
-                    "sxtb16 {w1}, {w1}",
-                    "smlad {c3}, {w1}, {a02}, {c3}",
-                    "smlad {c3}, {t}, {a13}, {c3}",
+                    group!(),
+                    "3:",
+                    group!(),
                     "cmp {pa}, {end}",
                     "bne 2b",
                     pa = inout(reg) a => _,
