@@ -81,7 +81,7 @@ fn measure(
         precision: m.precision.to_string(),
         basis,
         lookup_rows: m.vocab.len(),
-        lookup_params: m.vocab.len() * m.char_dim,
+        lookup_params: Some(m.vocab.len() * m.char_dim),
         total_params,
         disk_bytes: artifact.file_size(),
         resident_bytes,

@@ -30,8 +30,9 @@ struct Cli {
     #[arg(long, num_args = 1..)]
     tagger: Vec<PathBuf>,
     /// Run directories whose scores to report: a model directory with `eval.json`, or a
-    /// `sublex-train tagger` output. A file carrying a run's exact weights gets its scores;
-    /// runs no file carries get a row of their own.
+    /// `sublex-train tagger` output, or only its `report.json` (as `scripts/tagger-grid.py`
+    /// commits them under docs/tagger/). A file carrying a run's exact weights gets its
+    /// scores; runs no file carries get a row of their own.
     #[arg(long, num_args = 1..)]
     runs: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = OutputFormat::Md)]

@@ -30,7 +30,8 @@ fn row(report: &Report, r: &Row) -> String {
         r.precision.clone(),
         r.basis.name().into(),
         thousands(r.lookup_rows as u64),
-        thousands(r.lookup_params as u64),
+        r.lookup_params
+            .map_or_else(|| "-".into(), |p| thousands(p as u64)),
         thousands(r.total_params as u64),
         thousands(r.disk_bytes),
         r.resident_bytes.map_or_else(|| "-".into(), thousands),

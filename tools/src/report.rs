@@ -15,7 +15,7 @@ pub struct Inputs {
     /// Exported tagger files.
     pub taggers: Vec<PathBuf>,
     /// Training and tagging run directories (their scores, and their models when no file
-    /// stands for them).
+    /// stands for them), or tagger runs' `report.json` files alone.
     pub runs: Vec<PathBuf>,
 }
 
@@ -72,8 +72,9 @@ pub struct Row {
     /// Rows of its lookup tables (words for a word table, characters for a character model;
     /// both for a word-table tagger).
     pub lookup_rows: usize,
-    /// Parameters in lookup tables (the paper's Table 3 "lookup" column).
-    pub lookup_params: usize,
+    /// Parameters in lookup tables (the paper's Table 3 "lookup" column); `None` for a run
+    /// known only by its report, which does not record the tables' widths.
+    pub lookup_params: Option<usize>,
     pub total_params: usize,
     pub disk_bytes: u64,
     /// Heap held after loading (measured rows: the runtime's default engine); `None` when

@@ -1,5 +1,5 @@
 //! Run directories: the scores a training or tagging run measured, and the model it made
-//! (to recognise the exported file that carries it).
+//! (to recognise the exported file that carries it); or a tagger run's report alone.
 
 use crate::report::{Basis, Quality, Row};
 use anyhow::Result;
@@ -13,6 +13,7 @@ use sublex_trainer::eval::analogy::AnalogyScore;
 use sublex_trainer::export::weights_of;
 use sublex_trainer::run_dir::RunDir;
 use sublex_trainer::tagger::export::tagger_weights_of;
+use sublex_trainer::tagger::train::TaggerReport;
 
 /// What a run trained, as far as matching files goes.
 #[derive(Debug)]
@@ -23,6 +24,9 @@ pub enum Trained {
     CharTagger(TaggerWeights),
     /// FULL or FULL+EMB: a word lookup no model file can carry.
     WordTagger,
+    /// A tagger known only by its `report.json` (the grid commits those, not the runs), so
+    /// no file can be matched to it.
+    Reported,
 }
 
 /// One run directory.
@@ -33,7 +37,7 @@ pub struct Run {
     pub name: String,
     pub trained: Trained,
     pub lookup_rows: usize,
-    pub lookup_params: usize,
+    pub lookup_params: Option<usize>,
     pub total_params: usize,
     pub quality: Quality,
     /// The teacher's scores on the same evaluation, when the run has them.
@@ -43,7 +47,11 @@ pub struct Run {
 }
 
 impl Run {
+    /// A run directory, or a tagger run's `report.json` on its own.
     pub fn read(dir: &Path) -> Result<Run> {
+        if dir.is_file() {
+            return Self::reported(dir);
+        }
         let run = RunDir::open(dir)?;
         match run {
             RunDir::Tagger(_) => Self::tagger(&run),
@@ -75,7 +83,7 @@ impl Run {
             ),
             trained: Trained::Embedder(weights_of(&model)),
             lookup_rows: vocab,
-            lookup_params: vocab * info.model.char_dim,
+            lookup_params: Some(vocab * info.model.char_dim),
             total_params: model.num_params(),
             quality: student.unwrap_or_default(),
             teacher_quality: teacher,
@@ -98,12 +106,31 @@ impl Run {
         };
         let chars = config.chars.vocab.len();
         let word_dim = config.words.as_ref().map_or(0, |w| w.dim);
-        Ok(Run {
-            dir: dir.to_path_buf(),
-            name: format!("{} tagger", config.name()),
+        let lookup = chars * config.chars.char_dim + (report.lookup_rows - chars) * word_dim;
+        let name = format!("{} tagger", config.name());
+        Ok(Self::from_report(dir, name, trained, Some(lookup), &report))
+    }
+
+    /// A tagger run known only by its report: the sizes and scores it records.
+    fn reported(path: &Path) -> Result<Run> {
+        let report: TaggerReport = checkpoint::read_json(path)?;
+        let name = format!("{} tagger", report.model);
+        Ok(Self::from_report(path, name, Trained::Reported, None, &report))
+    }
+
+    fn from_report(
+        path: &Path,
+        name: String,
+        trained: Trained,
+        lookup_params: Option<usize>,
+        report: &TaggerReport,
+    ) -> Run {
+        Run {
+            dir: path.to_path_buf(),
+            name,
             trained,
             lookup_rows: report.lookup_rows,
-            lookup_params: chars * config.chars.char_dim + (report.lookup_rows - chars) * word_dim,
+            lookup_params,
             total_params: report.parameters,
             quality: Quality {
                 tagging: Some(report.test_eval.accuracy),
@@ -112,7 +139,7 @@ impl Run {
             },
             teacher_quality: None,
             matched: false,
-        })
+        }
     }
 
     /// Whether `file` holds exactly this run's weights. Only f32 files can: a run's scores

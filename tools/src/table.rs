@@ -42,7 +42,7 @@ pub fn rows(name: &str, shape: TableShape) -> Vec<Row> {
                 precision: precision.into(),
                 basis: Basis::Counted,
                 lookup_rows: shape.rows,
-                lookup_params: params,
+                lookup_params: Some(params),
                 total_params: params,
                 disk_bytes: size,
                 resident_bytes: Some(size),

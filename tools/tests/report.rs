@@ -151,7 +151,7 @@ fn counts_sizes_and_scores_of_a_hand_made_teacher_and_model() {
         let row = find(&r, "tiny.txt", precision);
         assert_eq!(
             (row.lookup_rows, row.lookup_params, row.total_params),
-            (5, 15, 15)
+            (5, Some(15), 15)
         );
         assert_eq!((row.disk_bytes, row.resident_bytes), (bytes, Some(bytes)));
         assert_eq!(row.basis, Basis::Counted);
@@ -167,7 +167,7 @@ fn counts_sizes_and_scores_of_a_hand_made_teacher_and_model() {
     // The file: measured, and carrying the scores of the run whose weights it holds.
     let file = find(&r, "carried-f32.onnx", "f32");
     assert_eq!(file.basis, Basis::Measured);
-    assert_eq!((file.lookup_rows, file.lookup_params), (3, 6));
+    assert_eq!((file.lookup_rows, file.lookup_params), (3, Some(6)));
     assert_eq!(file.total_params, FILE_PARAMS);
     assert_eq!(file.disk_bytes, len(&f32_file));
     let held = file.resident_bytes.expect("this binary counts its heap");
@@ -198,6 +198,46 @@ fn counts_sizes_and_scores_of_a_hand_made_teacher_and_model() {
     assert_eq!(run.quality.similarity, Some(0.125));
     // The carried run has no row of its own.
     assert_eq!(r.rows.len(), 3 + 3 + 1, "{:#?}", r.rows);
+}
+
+#[test]
+fn a_tagger_report_alone_gives_a_counted_row_with_its_scores() {
+    let _turn = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let teacher = teacher(dir.path());
+    let eval = |accuracy: f64, unseen: f64| {
+        serde_json::json!({"tokens": 100, "correct": (100.0 * accuracy) as usize,
+            "accuracy": accuracy, "unseen_tokens": 10, "unseen_correct": (10.0 * unseen) as usize,
+            "unseen_accuracy": unseen, "confusions": []})
+    };
+    let report_json = serde_json::json!({
+        "model": "FULL+EMB", "train": "t", "dev": "d", "test": "e", "grid": "custom",
+        "halving": [3], "points": [], "chosen_lr": 5e-4, "chosen_dropout": 0.3,
+        "lookup_rows": 1234, "parameters": 56789, "train_sentences": 1, "train_tokens": 2,
+        "seconds": 3.0, "dev_eval": eval(0.9, 0.5), "test_eval": eval(0.95, 0.8),
+    });
+    let path = dir.path().join("fullemb-seed1.json");
+    std::fs::write(&path, report_json.to_string()).unwrap();
+    let r = report(&teacher, vec![], vec![path.clone()]);
+    let row = find(&r, &path.display().to_string(), "f32");
+    assert_eq!(row.label, "FULL+EMB tagger");
+    assert_eq!(row.basis, Basis::Counted);
+    // The report does not record the lookup tables' widths, so no lookup parameters.
+    assert_eq!((row.lookup_rows, row.lookup_params), (1234, None));
+    assert_eq!((row.total_params, row.disk_bytes), (56789, 4 * 56789));
+    assert_eq!(row.quality.tagging, Some(0.95));
+    assert_eq!(row.quality.tagging_unseen, Some(0.8));
+
+    // Not a report: the error names the file.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{}").unwrap();
+    let err = build(&Inputs {
+        teacher,
+        runs: vec![bad.clone()],
+        ..Inputs::default()
+    })
+    .unwrap_err();
+    assert!(format!("{err:#}").contains("bad.json"), "{err:#}");
 }
 
 #[test]
