@@ -3,7 +3,8 @@
 paper's grid with successive halving, then 3 seeds at its chosen point, on EWT or on the gold
 WSJ sample; prints the table (mean ± sd over seeds).
 
-usage: tagger-grid.py {ewt,wsj} [--runs DIR] [--jobs N] [--commit] [--table | --progress]
+usage: tagger-grid.py {ewt,wsj} [--runs DIR] [--jobs N] [--commit] [--only NAME ...]
+                      [--table | --progress]
 
 - The grid: all 25 points (lr 1e-4..5e-4 x dropout 0.1..0.5) for CHAR and the best CHAR(D),
   a 3x3 sub-grid (lr 1e-4, 3e-4, 5e-4 x dropout 0.1, 0.3, 0.5) for the others; successive
@@ -25,6 +26,11 @@ usage: tagger-grid.py {ewt,wsj} [--runs DIR] [--jobs N] [--commit] [--table | --
 - Beyond the paper (issue 15): `dnce` is CHAR(D) from the student the held-out words chose
   (contrastive + Dcos, cosine decay, 50 epochs; `scripts/objectives.sh`), on the sub-grid
   like the other CHAR(D) variants, so it is compared with CHAR(Dcos) at its own point.
+- Every CHAR(D) starts from a student reconstructed for 10 epochs. `dsq-e50` asks whether a
+  converged one tags better: CHAR(D2) from a D2 student of 50 epochs with a cosine-decayed
+  learning rate (`runs/students/sq-decay-e50`, made first when missing), at the point
+  CHAR(D2)'s grid chose. Like `dcos-wide`, its seeds 2 and 3 run only when its seed 1 beats
+  CHAR(D2)'s seed 1 on dev; it keeps a row of its own.
 """
 import argparse
 import json
@@ -49,6 +55,15 @@ SUB = ["--lr", "1e-4", "3e-4", "5e-4", "--dropout", "0.1", "0.3", "0.5"]
 WIDE = ["--lr", "7e-4", "1e-3", "--dropout", "0.05", "0.1"]
 # A variant searched past the paper's grid, and its base.
 WIDE_OF = {"dcos-wide": "dcos"}
+# A variant from another student at its base's chosen point (seeds 2 and 3 only if it wins).
+STUDENT_OF = {"dsq-e50": "dsq"}
+# Both kinds run seeds 2 and 3 only when seed 1 beats the base's seed 1 on dev.
+GATED_BY = {**WIDE_OF, **STUDENT_OF}
+# Row labels where the report's model name (from --variant and --init) is not enough.
+LABEL = {"dsq-e50": "CHAR(D2), 50-epoch student"}
+# Students a CHAR(D) variant starts from other than Table 1's 10-epoch ones: runs/students/NAME
+# is `sublex-train reconstruct` on the 100k GloVe teacher with these options.
+STUDENTS = {"sq-decay-e50": ["--loss", "sq", "--epochs", "50", "--cosine-decay"]}
 # A variant's whole grid, and the sub-grid it replaces.
 FULL_OF = {"dsq-full": "dsq"}
 
@@ -69,11 +84,13 @@ EWT = {
     "dsq": (D2, SUB),
     "dlinf": (["--variant", "char", "--init", "runs/table1/linf/epochs/10"], SUB),
     "dnce": (["--variant", "char", "--init", f"runs/objectives/{NCE}"], SUB),
+    # None: the base's chosen point (STUDENT_OF).
+    "dsq-e50": (["--variant", "char", "--init", "runs/students/sq-decay-e50"], None),
 }
 # CHAR(best D) is CHAR(D2), the best CHAR(D) on EWT dev at convergence: its whole grid.
 WSJ = {k: EWT[k] for k in ["char", "fullemb", "d1"]}
 WSJ["dsq"] = (D2, FULL)
-TABLE = ["full", "fullemb", "char", "d1", "dl2", "dsq", "dlinf", "dcos", "dnce"]
+TABLE = ["full", "fullemb", "char", "d1", "dl2", "dsq", "dsq-e50", "dlinf", "dcos", "dnce"]
 SEEDS = [1, 2, 3]
 
 
@@ -95,6 +112,11 @@ def ensure_init(options):
         return
     snapshot = os.path.join(ROOT, options[options.index("--init") + 1])
     if os.path.exists(os.path.join(snapshot, "model.json")):
+        return
+    if os.path.basename(os.path.dirname(snapshot)) == "students":
+        name = os.path.basename(snapshot)
+        subprocess.run([TRAINER, "reconstruct", "--teacher", GLOVE, *STUDENTS[name],
+                        "--keep-every", "0", "--out", snapshot, "--resume"], check=True, cwd=ROOT)
         return
     if os.path.basename(os.path.dirname(snapshot)) == "objectives":
         env = {**os.environ, "TRAINER": TRAINER, "NICE": "5",
@@ -138,15 +160,15 @@ class Runs:
         report = self.result(run)
         return report["dev_eval"]["accuracy"] if report else None
 
-    def wide_wins(self, name):
-        """Whether `<base>-wide`'s seed 1 beats its base grid's on dev (None: not known yet)."""
-        wide, base = self.dev(f"{name}-seed1"), self.dev(f"{WIDE_OF[name]}-seed1")
-        return None if wide is None or base is None else wide > base
+    def wins(self, name):
+        """Whether a gated variant's seed 1 beats its base's on dev (None: not known yet)."""
+        mine, base = self.dev(f"{name}-seed1"), self.dev(f"{GATED_BY[name]}-seed1")
+        return None if mine is None or base is None else mine > base
 
     def shown(self, name):
         """The run name whose seeds the table shows for variant `name`."""
         wide = f"{name}-wide"
-        if wide in WIDE_OF and self.wide_wins(wide):
+        if wide in WIDE_OF and self.wins(wide):
             return wide
         full = f"{name}-full"
         if full in FULL_OF and self.result(f"{full}-seed1"):
@@ -156,8 +178,8 @@ class Runs:
     def train(self, name, seed):
         run = f"{name}-seed{seed}"
         options, grid = (EWT if self.corpus == "ewt" else WSJ)[name]
-        if seed != 1:
-            chosen = self.result(f"{name}-seed1")
+        if seed != 1 or grid is None:
+            chosen = self.result(f"{name if seed != 1 else STUDENT_OF[name]}-seed1")
             grid = ["--lr", str(chosen["chosen_lr"]), "--dropout", str(chosen["chosen_dropout"])]
         with self.lock:
             ensure_init(options)
@@ -202,19 +224,19 @@ def schedule(runs, names, jobs):
 
     def ready(job):
         name, seed = job
-        if name in WIDE_OF and seed == 1:
-            return runs.result(f"{WIDE_OF[name]}-seed1") is not None
-        if name in WIDE_OF:
-            return runs.wide_wins(name) is True
+        if name in GATED_BY and seed == 1:
+            return runs.result(f"{GATED_BY[name]}-seed1") is not None
+        if name in GATED_BY:
+            return runs.wins(name) is True
         return seed == 1 or (runs.result(f"{name}-seed1") is not None)
 
     def skipped(job):
-        """A wide variant's seeds 2 and 3 when its seed 1 lost, or a run that another run
+        """A gated variant's seeds 2 and 3 when its seed 1 lost, or a run that another run
         turned out to be (FULL_OF): never needed."""
         name, seed = job
         if runs.result(f"{name}-seed{seed}"):
             return True
-        return name in WIDE_OF and seed != 1 and runs.wide_wins(name) is False
+        return name in GATED_BY and seed != 1 and runs.wins(name) is False
 
     def worker():
         while True:
@@ -276,7 +298,7 @@ def table(runs, names):
         chosen = next(p for p in first["points"]
                       if p["lr"] == first["chosen_lr"] and p["dropout"] == first["chosen_dropout"])
         halving = ",".join(map(str, first.get("halving", []))) or "none"
-        print(f"| {first['model']} | {cell('accuracy', 'test_eval')} "
+        print(f"| {LABEL.get(name, first['model'])} | {cell('accuracy', 'test_eval')} "
               f"| {cell('unseen_accuracy', 'test_eval')} | {cell('accuracy', 'dev_eval')} "
               f"| {len(reports)} | {first['lookup_rows']:,} | {first['parameters']:,} "
               f"| {len(first['points'])}; {halving} | {first['chosen_lr']:g}, {first['chosen_dropout']:g} "
@@ -313,6 +335,8 @@ def main():
     parser.add_argument("--runs", default=os.path.join(ROOT, "runs", "grid"))
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--commit", action="store_true")
+    parser.add_argument("--only", nargs="+", metavar="NAME",
+                        help="train only these variants (the table still lists every one)")
     parser.add_argument("--table", action="store_true", help="only print the table")
     parser.add_argument("--progress", action="store_true",
                         help="only print where each running grid stands")
@@ -327,7 +351,8 @@ def main():
         if "TRAINER" not in os.environ:
             subprocess.run(["cargo", "build", "--release", "-q", "-p", "sublex-trainer"],
                            check=True, cwd=ROOT)
-        failed = schedule(runs, names, args.jobs)
+        failed = schedule(runs, [n for n in names if not args.only or n in args.only],
+                          args.jobs)
     table(runs, [n for n in TABLE if n in names])
     sys.exit(1 if failed else 0)
 
