@@ -63,13 +63,20 @@ impl Dims {
     /// Number of `f32` in the packed weight buffer [`pack`](crate::pack) writes.
     /// `usize::MAX` when the dims are invalid (check with [`Dims::validate`]).
     pub fn packed_len(&self) -> usize {
-        self.layout().map_or(usize::MAX, |l| l.packed_len)
+        self.layout().map_or(usize::MAX, |l| l.f32.packed_len)
     }
 
     /// Number of `f32` in the int8 packed buffer [`pack_int8`](crate::pack_int8) writes (the
     /// int8 values four to a float). `usize::MAX` when the dims are invalid.
     pub fn packed_len_int8(&self) -> usize {
         self.layout().map_or(usize::MAX, |l| l.q.packed_len)
+    }
+
+    /// Number of `f32` in the f16 packed buffer [`pack_f16`](crate::pack_f16) writes (its
+    /// matrices' f16 values two to a float). `usize::MAX` when the dims are invalid.
+    #[cfg(target_arch = "x86_64")]
+    pub fn packed_len_f16(&self) -> usize {
+        self.layout().map_or(usize::MAX, |l| l.f16.packed_len)
     }
 
     /// Number of `f32` of scratch `embed` needs, whatever the storage. Depends only on the dims: not on the batch
@@ -173,14 +180,11 @@ pub(crate) struct Layout {
     pub dq: usize,
     pub highway: bool,
 
-    pub table: [usize; 2],
-    pub rec: [usize; 2],
-    pub proj: usize,
-    pub bias: usize,
-    pub hw_w: usize,
-    pub hw_b: usize,
-    /// Data length plus the header/alignment slack (see [`crate::pack`]).
-    pub packed_len: usize,
+    /// The f32 packed buffer's regions.
+    pub f32: FloatLayout,
+    /// The f16 packed buffer's regions: the same, with f16 matrices.
+    #[cfg(target_arch = "x86_64")]
+    pub f16: FloatLayout,
 
     pub s_gates: usize,
     pub s_state: usize,
@@ -226,18 +230,9 @@ impl Layout {
             .and_then(|_| d.checked_mul(d))
             .ok_or(overflow)?;
 
-        let mut p = Regions { next: 0 };
-        let table0 = p.take(dims.vocab.checked_mul(g4))?;
-        let table1 = p.take(dims.vocab.checked_mul(g4))?;
-        let rec0 = p.take(h.checked_mul(g4))?;
-        let rec1 = p.take(h.checked_mul(g4))?;
-        let proj = p.take(hp2.checked_mul(dq))?;
-        let bias = p.take(Some(dp))?;
-        let (hw_w, hw_b) = if dims.highway {
-            (p.take(d.checked_mul(dq))?, p.take(Some(dp))?)
-        } else {
-            (p.next, p.next)
-        };
+        let f32 = FloatLayout::new(dims, g4, dq, dp, 1)?;
+        #[cfg(target_arch = "x86_64")]
+        let f16 = FloatLayout::new(dims, g4, dq, dp, 2)?;
 
         let mut s = Regions { next: 0 };
         let s_gates = s.take(g4.checked_mul(MR))?;
@@ -260,13 +255,9 @@ impl Layout {
             dp,
             dq,
             highway: dims.highway,
-            table: [table0, table1],
-            rec: [rec0, rec1],
-            proj,
-            bias,
-            hw_w,
-            hw_b,
-            packed_len: p.len_with_slack(ALIGN)?,
+            f32,
+            #[cfg(target_arch = "x86_64")]
+            f16,
             s_gates,
             s_state,
             s_cell,
@@ -278,6 +269,61 @@ impl Layout {
             q,
             scratch_data: s.next,
             scratch_len: s.len_with_slack(ALIGN - 1)?,
+        })
+    }
+}
+
+/// The regions of a float packed buffer, in floats from the data start (see [`Layout`]):
+/// f32 storage ([`crate::pack`]), or f16 ([`crate::pack_f16`]), whose matrices (`rec`,
+/// `proj`, `hw_w`) hold two f16 values to a float and whose tables and biases stay f32.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FloatLayout {
+    pub table: [usize; 2],
+    pub rec: [usize; 2],
+    pub proj: usize,
+    pub bias: usize,
+    pub hw_w: usize,
+    pub hw_b: usize,
+    /// Data length plus the header/alignment slack (see [`crate::pack`]).
+    pub packed_len: usize,
+    /// Matrix values per float: 1 (f32) or 2 (f16).
+    pub per_float: usize,
+}
+
+impl FloatLayout {
+    /// `per_float`: matrix values per float (1 for f32, 2 for f16).
+    fn new(
+        dims: &Dims,
+        g4: usize,
+        dq: usize,
+        dp: usize,
+        per_float: usize,
+    ) -> Result<Self, KernelError> {
+        let (v, h, d) = (dims.vocab, dims.hidden, dims.dim);
+        let matrix =
+            |rows: usize, cols: usize| rows.checked_mul(cols).map(|n| n.div_ceil(per_float));
+        let hp2 = g4 / 2;
+        let mut p = Regions { next: 0 };
+        let table0 = p.take(v.checked_mul(g4))?;
+        let table1 = p.take(v.checked_mul(g4))?;
+        let rec0 = p.take(matrix(h, g4))?;
+        let rec1 = p.take(matrix(h, g4))?;
+        let proj = p.take(matrix(hp2, dq))?;
+        let bias = p.take(Some(dp))?;
+        let (hw_w, hw_b) = if dims.highway {
+            (p.take(matrix(d, dq))?, p.take(Some(dp))?)
+        } else {
+            (p.next, p.next)
+        };
+        Ok(FloatLayout {
+            table: [table0, table1],
+            rec: [rec0, rec1],
+            proj,
+            bias,
+            hw_w,
+            hw_b,
+            packed_len: p.len_with_slack(ALIGN)?,
+            per_float,
         })
     }
 }

@@ -5,8 +5,8 @@
 
 use crate::dims::{align_offset, quad_rows, Layout, MR};
 use crate::int8::{dequantize_row, quantize_rows, PackedInt8, QMatrix};
-use crate::isa_ops::{Cells, Gemm, IsaOps, MatmulArgs, QGemm, QMatmulArgs};
-use crate::pack::{Packed, PackedF32};
+use crate::isa_ops::{Cells, Gemm, IsaOps, MatmulArgs, QGemm, QMatmulArgs, Weight};
+use crate::pack::{Packed, PackedFloat};
 use crate::KernelError;
 
 /// Scratch regions for one tile, carved from the caller's buffer.
@@ -151,25 +151,9 @@ fn recurrent_step<B: IsaOps>(
     let (hp, g4) = (l.hp, l.g4);
     let chars = ids.chunks_exact(len).map(|word| word.get(t).copied());
     match w {
-        Packed::F32(w) => {
-            let mut init: [&[f32]; MR] = [&[]; MR];
-            for (slot, id) in init.iter_mut().zip(chars) {
-                *slot = table_row(w.table[dir], g4, id)?;
-            }
-            let h_prev = s.state.get(dir * hp..).ok_or(KernelError::Internal)?;
-            ops.matmul(Gemm::new(MatmulArgs {
-                rows,
-                a: h_prev,
-                lda: 2 * hp,
-                k: if first { 0 } else { l.h },
-                b: w.rec[dir],
-                kb: l.h,
-                n: g4,
-                init,
-                out: s.gates,
-                ldo: g4,
-            })?);
-        }
+        Packed::F32(w) => float_step(ops, l, w, dir, chars, first, rows, s)?,
+        #[cfg(target_arch = "x86_64")]
+        Packed::F16(w) => float_step(ops, l, w, dir, chars, first, rows, s)?,
         Packed::Int8(w) => {
             for (out, id) in s.gates.chunks_exact_mut(g4).zip(chars) {
                 let id = id.ok_or(KernelError::Internal)? as usize;
@@ -183,6 +167,42 @@ fn recurrent_step<B: IsaOps>(
             }
         }
     }
+    Ok(())
+}
+
+/// [`recurrent_step`] for float storage: the product starts from the table rows.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn float_step<B: IsaOps, W: Weight>(
+    ops: &B,
+    l: &Layout,
+    w: &PackedFloat<'_, W>,
+    dir: usize,
+    chars: impl Iterator<Item = Option<u32>>,
+    first: bool,
+    rows: usize,
+    s: &mut Scratch<'_>,
+) -> Result<(), KernelError> {
+    let mut init: [&[f32]; MR] = [&[]; MR];
+    for (slot, id) in init.iter_mut().zip(chars) {
+        *slot = table_row(w.table[dir], l.g4, id)?;
+    }
+    let h_prev = s.state.get(dir * l.hp..).ok_or(KernelError::Internal)?;
+    W::matmul(
+        ops,
+        Gemm::new(MatmulArgs {
+            rows,
+            a: h_prev,
+            lda: 2 * l.hp,
+            k: if first { 0 } else { l.h },
+            b: w.rec[dir],
+            kb: l.h,
+            n: l.g4,
+            init,
+            out: s.gates,
+            ldo: l.g4,
+        })?,
+    );
     Ok(())
 }
 
@@ -243,7 +263,9 @@ fn project<B: IsaOps>(
 ) -> Result<(), KernelError> {
     let dp = l.dp;
     match w {
-        Packed::F32(w) => project_f32(ops, l, w, rows, s)?,
+        Packed::F32(w) => project_float(ops, l, w, rows, s)?,
+        #[cfg(target_arch = "x86_64")]
+        Packed::F16(w) => project_float(ops, l, w, rows, s)?,
         Packed::Int8(w) => {
             fill_rows(s.z, dp, rows, w.bias);
             let a = (&*s.state, 2 * l.hp, 2 * l.hp, Some(1.0));
@@ -254,7 +276,9 @@ fn project<B: IsaOps>(
     let n = rows * dp;
     ops.relu(s.z.get(..n).ok_or(KernelError::Internal)?, s.act);
     let has_highway = match w {
-        Packed::F32(w) => highway_f32(ops, l, w, rows, s)?,
+        Packed::F32(w) => highway_float(ops, l, w, rows, s)?,
+        #[cfg(target_arch = "x86_64")]
+        Packed::F16(w) => highway_float(ops, l, w, rows, s)?,
         Packed::Int8(w) => highway_i8(ops, l, w, rows, s)?,
     };
     if has_highway {
@@ -263,14 +287,14 @@ fn project<B: IsaOps>(
     Ok(())
 }
 
-fn project_f32<B: IsaOps>(
+fn project_float<B: IsaOps, W: Weight>(
     ops: &B,
     l: &Layout,
-    w: &PackedF32<'_>,
+    w: &PackedFloat<'_, W>,
     rows: usize,
     s: &mut Scratch<'_>,
 ) -> Result<(), KernelError> {
-    ops.matmul(Gemm::new(MatmulArgs {
+    let args = MatmulArgs {
         rows,
         a: s.state,
         lda: 2 * l.hp,
@@ -281,22 +305,23 @@ fn project_f32<B: IsaOps>(
         init: [w.bias; MR],
         out: s.z,
         ldo: l.dp,
-    })?);
+    };
+    W::matmul(ops, Gemm::new(args)?);
     Ok(())
 }
 
 /// The highway's pre-activation `relu(z) · Wh + bh` into `s.hw`; false without a highway.
-fn highway_f32<B: IsaOps>(
+fn highway_float<B: IsaOps, W: Weight>(
     ops: &B,
     l: &Layout,
-    w: &PackedF32<'_>,
+    w: &PackedFloat<'_, W>,
     rows: usize,
     s: &mut Scratch<'_>,
 ) -> Result<bool, KernelError> {
     let Some((hw_w, hw_b)) = w.highway else {
         return Ok(false);
     };
-    ops.matmul(Gemm::new(MatmulArgs {
+    let args = MatmulArgs {
         rows,
         a: s.act,
         lda: l.dp,
@@ -307,11 +332,12 @@ fn highway_f32<B: IsaOps>(
         init: [hw_b; MR],
         out: s.hw,
         ldo: l.dp,
-    })?);
+    };
+    W::matmul(ops, Gemm::new(args)?);
     Ok(true)
 }
 
-/// As [`highway_f32`]; `relu(z)` is unbounded, so each row gets its own activation scale.
+/// As [`highway_float`]; `relu(z)` is unbounded, so each row gets its own activation scale.
 fn highway_i8<B: IsaOps>(
     ops: &B,
     l: &Layout,

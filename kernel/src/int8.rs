@@ -185,6 +185,7 @@ fn copy(src: &[f32], dst: &mut [f32]) {
 impl<'a> PackedInt8<'a> {
     /// Splits the data of an int8 packed buffer (after its header, `data` starting at the
     /// aligned offset).
+    #[inline(always)]
     pub fn split(l: &Layout, data: &'a [f32]) -> Result<Self, KernelError> {
         let q = &l.q;
         let region = |start: usize, len: usize| {

@@ -21,6 +21,13 @@ pub(crate) trait IsaOps {
     fn relu(&self, z: &[f32], act: &mut [f32]);
     /// `t := z + sigmoid(t) · (act - z)` (the highway mix `t·h + (1-t)·z`), same length rule.
     fn highway(&self, t: &mut [f32], act: &[f32], z: &[f32]);
+    /// [`IsaOps::matmul`] over f16 weights, each widened to f32 as it is loaded (exactly, so
+    /// the sums are those of the f32 product over the same values). The portable loop, which
+    /// converts in software, unless the ISA converts in hardware (F16C, AVX-512).
+    #[cfg(target_arch = "x86_64")]
+    fn matmul_f16(&self, mut m: Gemm<'_, crate::f16::F16>) {
+        crate::scalar::matmul(&m.raw());
+    }
     /// The int8 product (see [`QGemm`]); the portable loop unless an ISA has a faster one.
     fn matmul_i8(&self, mut m: QGemm<'_>) {
         crate::scalar::matmul_i8(&m.raw());
@@ -45,7 +52,7 @@ pub(crate) trait IsaOps {
 /// contiguous, so `b[k][j]` is at `(j / PANEL) * kb * PANEL + k * PANEL + j % PANEL`. A
 /// register tile then streams whole cache lines sequentially instead of striding down a
 /// row-major matrix, which is what keeps the L2 -> L1 traffic prefetchable.
-pub(crate) struct MatmulArgs<'a> {
+pub(crate) struct MatmulArgs<'a, W = f32> {
     /// Rows (words) in the product, `1..=MR`.
     pub rows: usize,
     /// Left operand, row `r` at `a[r * lda..]`.
@@ -54,7 +61,7 @@ pub(crate) struct MatmulArgs<'a> {
     /// Inner dimension; 0 makes the product a copy of `init`.
     pub k: usize,
     /// Right operand, panel-major with `kb >= k` rows per panel.
-    pub b: &'a [f32],
+    pub b: &'a [W],
     pub kb: usize,
     /// Output columns, a multiple of [`LANES`].
     pub n: usize,
@@ -65,21 +72,43 @@ pub(crate) struct MatmulArgs<'a> {
     pub ldo: usize,
 }
 
+/// A weight of a float product: f32, or f16 (`crate::f16::F16`).
+pub(crate) trait Weight: Copy {
+    /// Whether the weight is f16 bits, which the SIMD paths widen as they load them.
+    #[cfg(target_arch = "x86_64")]
+    const F16: bool;
+    /// The weight's value (exact).
+    fn to_f32(self) -> f32;
+    /// The ISA's product over weights of this kind.
+    fn matmul<B: IsaOps>(ops: &B, m: Gemm<'_, Self>);
+}
+
+impl Weight for f32 {
+    #[cfg(target_arch = "x86_64")]
+    const F16: bool = false;
+    fn to_f32(self) -> f32 {
+        self
+    }
+    fn matmul<B: IsaOps>(ops: &B, m: Gemm<'_, Self>) {
+        ops.matmul(m);
+    }
+}
+
 /// A validated [`MatmulArgs`] (see [`IsaOps::matmul`]).
-pub(crate) struct Gemm<'a>(MatmulArgs<'a>);
+pub(crate) struct Gemm<'a, W = f32>(MatmulArgs<'a, W>);
 
 /// Raw form of a [`Gemm`]. Invariant (established by [`Gemm::new`]): for `r < rows`,
 /// `kk < k`, `j < n`, the reads `a[r*lda + kk]`, `b[(j/PANEL)*kb*PANEL + kk*PANEL + j%PANEL]`
 /// (even for `j` up to `n` rounded up to a whole panel), `init[r][j]` and the write
 /// `out[r*ldo + j]` are in bounds; `1 <= rows <= MR`; `n` is a multiple of [`LANES`].
 #[derive(Clone, Copy)]
-pub(crate) struct RawGemm {
+pub(crate) struct RawGemm<W = f32> {
     pub rows: usize,
     pub k: usize,
     pub n: usize,
     pub a: *const f32,
     pub lda: usize,
-    pub b: *const f32,
+    pub b: *const W,
     pub kb: usize,
     pub init: [*const f32; MR],
     pub out: *mut f32,
@@ -122,8 +151,8 @@ fn span(rows: usize, ld: usize, width: usize) -> Option<usize> {
     rows.checked_sub(1)?.checked_mul(ld)?.checked_add(width)
 }
 
-impl<'a> Gemm<'a> {
-    pub fn new(m: MatmulArgs<'a>) -> Result<Self, KernelError> {
+impl<'a, W: Weight> Gemm<'a, W> {
+    pub fn new(m: MatmulArgs<'a, W>) -> Result<Self, KernelError> {
         let ok = shapes_fit(
             m.rows,
             m.n,
@@ -143,7 +172,7 @@ impl<'a> Gemm<'a> {
     }
 
     /// Pointers for the unchecked inner loops; valid while `self` is borrowed.
-    pub fn raw(&mut self) -> RawGemm {
+    pub fn raw(&mut self) -> RawGemm<W> {
         let m = &mut self.0;
         RawGemm {
             rows: m.rows,

@@ -1,8 +1,11 @@
 //! Conversion from the ONNX file's weight layout to the kernel's ([`pack`]), and the read-only
 //! views of a packed buffer the driver uses ([`Packed`]).
 
-use crate::dims::{align_offset, panel_index, Layout, ALIGN, INT8_TAG};
+use crate::dims::{align_offset, panel_index, FloatLayout, Layout, ALIGN, INT8_TAG};
+#[cfg(target_arch = "x86_64")]
+use crate::f16::{PackedF16, F16_TAG};
 use crate::int8::PackedInt8;
+use crate::isa_ops::Weight;
 use crate::layout::LstmDirection;
 use crate::{Dims, KernelError};
 
@@ -44,35 +47,47 @@ pub struct OnnxWeights<'a> {
 /// results but its weight loads straddle cache lines (the one-word path gets ~1.5x slower).
 pub fn pack(dims: &Dims, weights: &OnnxWeights<'_>, out: &mut [f32]) -> Result<(), KernelError> {
     let l = dims.layout()?;
-    check_lengths(&l, weights, l.packed_len, out.len())?;
-    let mut regions = RegionsMut::after_header(out, 0)?;
+    check_lengths(&l, weights, l.f32.packed_len, out.len())?;
+    let regions = RegionsMut::after_header(out, 0)?;
+    pack_float(&l, &l.f32, weights, regions, |m| m, |x| x)
+}
+
+/// Writes a float layout's regions: the tables and biases at f32, the matrices through
+/// `matrix` (a region's floats as the stored weights) and `store` (one value, converted).
+pub(crate) fn pack_float<'a, W: Weight>(
+    l: &Layout,
+    f: &FloatLayout,
+    weights: &OnnxWeights<'_>,
+    mut regions: RegionsMut<'a>,
+    matrix: fn(&'a mut [f32]) -> &'a mut [W],
+    store: fn(f32) -> W,
+) -> Result<(), KernelError> {
+    let floats = |n: usize| n.div_ceil(f.per_float);
+    // Regions are taken in layout order: both tables, then both recurrent matrices.
     let tables = [
-        regions.take(l.table[0], l.vocab * l.g4)?,
-        regions.take(l.table[1], l.vocab * l.g4)?,
+        regions.take(f.table[0], l.vocab * l.g4)?,
+        regions.take(f.table[1], l.vocab * l.g4)?,
     ];
     let recs = [
-        regions.take(l.rec[0], l.h * l.g4)?,
-        regions.take(l.rec[1], l.h * l.g4)?,
+        matrix(regions.take(f.rec[0], floats(l.h * l.g4))?),
+        matrix(regions.take(f.rec[1], floats(l.h * l.g4))?),
     ];
-
     for (dir, (table, rec)) in tables.into_iter().zip(recs).enumerate() {
         let d = LstmDirection::of((weights.w, weights.r, weights.b), dir, l.char_dim, l.h)
             .ok_or(KernelError::Internal)?;
-        input_table(&l, weights.chars, &d, table);
-        recurrent(&l, d.r, rec);
+        input_table(l, weights.chars, &d, table);
+        recurrent(l, d.r, rec, store);
     }
 
-    let proj = regions.take(l.proj, 2 * l.hp * l.dq)?;
-    let bias = regions.take(l.bias, l.dp)?;
-    to_panels(weights.proj_forward, l.d, 2 * l.hp, 0, proj);
-    to_panels(weights.proj_backward, l.d, 2 * l.hp, l.hp, proj);
-    copy(weights.proj_bias, bias);
+    let proj = matrix(regions.take(f.proj, floats(2 * l.hp * l.dq))?);
+    to_panels(weights.proj_forward, l.d, 2 * l.hp, 0, proj, store);
+    to_panels(weights.proj_backward, l.d, 2 * l.hp, l.hp, proj, store);
+    copy(weights.proj_bias, regions.take(f.bias, l.dp)?);
 
     if let Some((wh, bh)) = weights.highway {
-        let hw_w = regions.take(l.hw_w, l.d * l.dq)?;
-        let hw_b = regions.take(l.hw_b, l.dp)?;
-        to_panels(wh, l.d, l.d, 0, hw_w);
-        copy(bh, hw_b);
+        let hw_w = matrix(regions.take(f.hw_w, floats(l.d * l.dq))?);
+        to_panels(wh, l.d, l.d, 0, hw_w, store);
+        copy(bh, regions.take(f.hw_b, l.dp)?);
     }
     Ok(())
 }
@@ -116,7 +131,7 @@ pub(crate) fn check_lengths(
 }
 
 /// `T[c][g*Hp + j] = Σ_d E[c][d] · W[g*H + j][d] + Wb[g*H + j] + Rb[g*H + j]`, in f64.
-fn input_table(l: &Layout, chars: &[f32], d: &LstmDirection<'_>, table: &mut [f32]) {
+pub(crate) fn input_table(l: &Layout, chars: &[f32], d: &LstmDirection<'_>, table: &mut [f32]) {
     for (e, row) in chars
         .chunks_exact(l.char_dim)
         .zip(table.chunks_exact_mut(l.g4))
@@ -141,12 +156,12 @@ fn input_table(l: &Layout, chars: &[f32], d: &LstmDirection<'_>, table: &mut [f3
 
 /// `rec[k][g*Hp + j] = R[g*H + j][k]` (panel-major): k-major so that a step is
 /// `h · rec`, one broadcast of `h[k]` against a row of gate weights.
-fn recurrent(l: &Layout, r: &[f32], rec: &mut [f32]) {
+fn recurrent<W>(l: &Layout, r: &[f32], rec: &mut [W], store: fn(f32) -> W) {
     for (g, r_gate) in r.chunks_exact(l.h * l.h).enumerate() {
         for (j, r_unit) in r_gate.chunks_exact(l.h).enumerate() {
             for (k, &v) in r_unit.iter().enumerate() {
                 if let Some(dst) = rec.get_mut(panel_index(l.h, k, g * l.hp + j)) {
-                    *dst = v;
+                    *dst = store(v);
                 }
             }
         }
@@ -155,11 +170,18 @@ fn recurrent(l: &Layout, r: &[f32], rec: &mut [f32]) {
 
 /// Copies a row-major `[_, width]` matrix into rows `row0..` of a panel-major matrix with
 /// `rows` rows.
-fn to_panels(src: &[f32], width: usize, rows: usize, row0: usize, dst: &mut [f32]) {
+fn to_panels<W>(
+    src: &[f32],
+    width: usize,
+    rows: usize,
+    row0: usize,
+    dst: &mut [W],
+    store: fn(f32) -> W,
+) {
     for (k, src_row) in src.chunks_exact(width).enumerate() {
         for (j, &v) in src_row.iter().enumerate() {
             if let Some(d) = dst.get_mut(panel_index(rows, row0 + k, j)) {
-                *d = v;
+                *d = store(v);
             }
         }
     }
@@ -180,7 +202,7 @@ pub(crate) struct RegionsMut<'a> {
 
 impl<'a> RegionsMut<'a> {
     /// Clears `out`, writes its header (the data offset plus `tag`: 0 for f32 storage,
-    /// `INT8_TAG` for int8) and hands out the regions of the data after it. The offset puts
+    /// `INT8_TAG` for int8, `F16_TAG` for f16) and hands out the regions of the data after it. The offset puts
     /// the data on a 64-byte boundary of `out`.
     pub(crate) fn after_header(out: &'a mut [f32], tag: usize) -> Result<Self, KernelError> {
         out.fill(0.0);
@@ -210,42 +232,52 @@ impl<'a> RegionsMut<'a> {
     }
 }
 
-/// Read-only views of a packed buffer of either storage, split once when the kernel is built.
+/// Read-only views of a packed buffer of any storage, split once when the kernel is built.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Packed<'a> {
     F32(PackedF32<'a>),
+    #[cfg(target_arch = "x86_64")]
+    F16(PackedF16<'a>),
     Int8(PackedInt8<'a>),
 }
 
-/// Read-only views of an f32 packed buffer.
+/// Read-only views of a float packed buffer: f32 tables and biases, matrices of `W`.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct PackedF32<'a> {
+pub(crate) struct PackedFloat<'a, W> {
     /// `[vocab][4Hp]` per direction.
     pub table: [&'a [f32]; 2],
     /// `[H][4Hp]` per direction, panel-major.
-    pub rec: [&'a [f32]; 2],
+    pub rec: [&'a [W]; 2],
     /// `[2Hp][Dp]`, panel-major.
-    pub proj: &'a [f32],
+    pub proj: &'a [W],
     /// `[Dp]`.
     pub bias: &'a [f32],
     /// `([dim][Dp]` panel-major, `[Dp])`.
-    pub highway: Option<(&'a [f32], &'a [f32])>,
+    pub highway: Option<(&'a [W], &'a [f32])>,
 }
 
+/// Read-only views of an f32 packed buffer.
+pub(crate) type PackedF32<'a> = PackedFloat<'a, f32>;
+
 impl<'a> Packed<'a> {
-    /// Splits `packed`, which must start with the header `pack` or `pack_int8` wrote and hold
-    /// exactly the matching storage's length.
+    /// Splits `packed`, which must start with the header `pack`, `pack_f16` or `pack_int8`
+    /// wrote and hold exactly the matching storage's length.
     pub fn split(l: &Layout, packed: &'a [f32]) -> Result<Self, KernelError> {
         let header = packed.first().copied().unwrap_or(0.0);
         let tag = header as usize;
         if tag as f32 != header {
             return Err(KernelError::NotPacked);
         }
-        let (int8, off, expected) = match tag {
-            1..=ALIGN => (false, tag, l.packed_len),
-            t if t > INT8_TAG && t <= INT8_TAG + ALIGN => (true, t - INT8_TAG, l.q.packed_len),
+        // The tag's base says the storage; the rest is the data offset, 1..=ALIGN.
+        let within = |base: usize| tag > base && tag <= base + ALIGN;
+        let (base, expected) = match tag {
+            _ if within(0) => (0, l.f32.packed_len),
+            _ if within(INT8_TAG) => (INT8_TAG, l.q.packed_len),
+            #[cfg(target_arch = "x86_64")]
+            _ if within(F16_TAG) => (F16_TAG, l.f16.packed_len),
             _ => return Err(KernelError::NotPacked),
         };
+        let off = tag - base;
         if packed.len() != expected {
             return Err(KernelError::LengthMismatch {
                 what: "packed",
@@ -254,35 +286,49 @@ impl<'a> Packed<'a> {
             });
         }
         let data = packed.get(off..).ok_or(KernelError::Internal)?;
-        Ok(if int8 {
-            Packed::Int8(PackedInt8::split(l, data)?)
-        } else {
-            Packed::F32(PackedF32::split(l, data)?)
+        Ok(match base {
+            0 => Packed::F32(PackedFloat::split(l, &l.f32, data, |m| m)?),
+            #[cfg(target_arch = "x86_64")]
+            F16_TAG => Packed::F16(PackedFloat::split(l, &l.f16, data, crate::f16::as_f16)?),
+            _ => Packed::Int8(PackedInt8::split(l, data)?),
         })
     }
 }
 
-impl<'a> PackedF32<'a> {
-    /// Splits the data of an f32 packed buffer (after its header).
-    fn split(l: &Layout, data: &'a [f32]) -> Result<Self, KernelError> {
+impl<'a, W> PackedFloat<'a, W> {
+    /// Splits the data of a float packed buffer (after its header); `matrix` views a
+    /// matrix region's floats as its weights.
+    // Inlined: one call site per storage, and wasm modules count every byte.
+    #[inline(always)]
+    fn split(
+        l: &Layout,
+        f: &FloatLayout,
+        data: &'a [f32],
+        matrix: fn(&'a [f32]) -> &'a [W],
+    ) -> Result<Self, KernelError> {
         let region = |start: usize, len: usize| {
             start
                 .checked_add(len)
                 .and_then(|end| data.get(start..end))
                 .ok_or(KernelError::Internal)
         };
+        // A matrix of `n` values; the region holds `n / per_float` floats, rounded up.
+        let weights = |start: usize, n: usize| {
+            let w = matrix(region(start, n.div_ceil(f.per_float))?);
+            w.get(..n).ok_or(KernelError::Internal)
+        };
         let table_len = l.vocab * l.g4;
         let rec_len = l.h * l.g4;
-        Ok(PackedF32 {
+        Ok(PackedFloat {
             table: [
-                region(l.table[0], table_len)?,
-                region(l.table[1], table_len)?,
+                region(f.table[0], table_len)?,
+                region(f.table[1], table_len)?,
             ],
-            rec: [region(l.rec[0], rec_len)?, region(l.rec[1], rec_len)?],
-            proj: region(l.proj, 2 * l.hp * l.dq)?,
-            bias: region(l.bias, l.dp)?,
+            rec: [weights(f.rec[0], rec_len)?, weights(f.rec[1], rec_len)?],
+            proj: weights(f.proj, 2 * l.hp * l.dq)?,
+            bias: region(f.bias, l.dp)?,
             highway: if l.highway {
-                Some((region(l.hw_w, l.d * l.dq)?, region(l.hw_b, l.dp)?))
+                Some((weights(f.hw_w, l.d * l.dq)?, region(f.hw_b, l.dp)?))
             } else {
                 None
             },

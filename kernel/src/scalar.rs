@@ -3,7 +3,7 @@
 //! Cortex-M). No FMA, so its results differ from the SIMD paths in the last bits only.
 
 use crate::dims::PANEL;
-use crate::isa_ops::{Cells, Gemm, IsaOps, RawGemm, RawQGemm};
+use crate::isa_ops::{Cells, Gemm, IsaOps, RawGemm, RawQGemm, Weight};
 use crate::math::{sigmoid, tanh};
 
 /// Rows of one register tile: 4 rows x 8 columns is 8 SSE accumulators.
@@ -17,22 +17,7 @@ pub(crate) struct Scalar;
 
 impl IsaOps for Scalar {
     fn matmul(&self, mut m: Gemm<'_>) {
-        let p = m.raw();
-        let mut r0 = 0;
-        while r0 < p.rows {
-            let rows = (p.rows - r0).min(SR);
-            // SAFETY: `r0 + rows <= p.rows` and each tile stays within `p.n` columns, which is
-            // exactly the range `Gemm::new` validated.
-            unsafe {
-                match rows {
-                    1 => row_block::<1>(&p, r0),
-                    2 => row_block::<2>(&p, r0),
-                    3 => row_block::<3>(&p, r0),
-                    _ => row_block::<SR>(&p, r0),
-                }
-            }
-            r0 += rows;
-        }
+        matmul(&m.raw());
     }
 
     fn gates(&self, mut c: Cells<'_>) {
@@ -68,16 +53,45 @@ impl IsaOps for Scalar {
     }
 }
 
+/// The portable float product (see `IsaOps::matmul`), over f32 or f16 weights.
+pub(crate) fn matmul<W: Weight>(p: &RawGemm<W>) {
+    let mut r0 = 0;
+    while r0 < p.rows {
+        let rows = (p.rows - r0).min(SR);
+        // SAFETY: `r0 + rows <= p.rows` and each tile stays within `p.n` columns, which is
+        // exactly the range `Gemm::new` validated.
+        unsafe {
+            match rows {
+                1 => row_block::<1, W>(p, r0),
+                2 => row_block::<2, W>(p, r0),
+                3 => row_block::<3, W>(p, r0),
+                _ => row_block::<SR, W>(p, r0),
+            }
+        }
+        r0 += rows;
+    }
+}
+
+/// `SW` consecutive weights from `b`, as f32 (f16 widened exactly, in software).
+///
+/// # Safety
+/// `b .. b + SW` is readable.
+#[inline(always)]
+unsafe fn load_row<W: Weight>(b: *const W) -> [f32; SW] {
+    // SAFETY: the caller's range.
+    unsafe { b.cast::<[W; SW]>().read_unaligned() }.map(W::to_f32)
+}
+
 /// All column tiles of rows `r0 .. r0 + R`.
 ///
 /// # Safety
 /// `r0 + R <= p.rows`, with `p` satisfying the [`RawGemm`] invariant.
 #[inline(always)]
-unsafe fn row_block<const R: usize>(p: &RawGemm, r0: usize) {
+unsafe fn row_block<const R: usize, W: Weight>(p: &RawGemm<W>, r0: usize) {
     let mut j0 = 0;
     while j0 + SW <= p.n {
         // SAFETY: forwarded from the caller; `j0 + SW <= p.n`.
-        unsafe { tile::<R>(p, r0, j0) };
+        unsafe { tile::<R, W>(p, r0, j0) };
         j0 += SW;
     }
 }
@@ -87,7 +101,7 @@ unsafe fn row_block<const R: usize>(p: &RawGemm, r0: usize) {
 /// # Safety
 /// `r0 + R <= p.rows`, `j0 + SW <= p.n`, `p` satisfying the [`RawGemm`] invariant.
 #[inline(always)]
-unsafe fn tile<const R: usize>(p: &RawGemm, r0: usize, j0: usize) {
+unsafe fn tile<const R: usize, W: Weight>(p: &RawGemm<W>, r0: usize, j0: usize) {
     let mut acc = [[0.0f32; SW]; R];
     for (r, acc) in acc.iter_mut().enumerate() {
         // SAFETY: `r0 + r < rows <= MR`, and init rows hold at least `n >= j0 + SW` elements.
@@ -100,7 +114,7 @@ unsafe fn tile<const R: usize>(p: &RawGemm, r0: usize, j0: usize) {
     let b_col = p.b.wrapping_add((j0 / PANEL) * p.kb * PANEL + j0 % PANEL);
     for kk in 0..p.k {
         // SAFETY: `kk < k <= kb`, `j0 + SW <= n`: inside the validated `b` span.
-        let b = unsafe { b_col.add(kk * PANEL).cast::<[f32; SW]>().read_unaligned() };
+        let b = unsafe { load_row(b_col.add(kk * PANEL)) };
         for (r, acc) in acc.iter_mut().enumerate() {
             // SAFETY: `r0 + r < rows`, `kk < k`: inside the validated `a` span.
             let a = unsafe { *p.a.add((r0 + r) * p.lda + kk) };

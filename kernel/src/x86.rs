@@ -11,16 +11,17 @@
 use core::arch::x86_64::*;
 
 use crate::dims::{LANES, PANEL};
-use crate::isa_ops::{col_blocks, Cells, Gemm, IsaOps, QGemm, RawCells, RawGemm, RawQGemm};
+use crate::f16::F16;
+use crate::isa_ops::{col_blocks, Cells, Gemm, IsaOps, QGemm, RawCells, RawGemm, RawQGemm, Weight};
 use crate::math::{TANH_ALPHA, TANH_BETA, TANH_CLAMP};
 
-/// Proof that AVX2 and FMA are usable: only [`Avx2Fma::new_unchecked`] makes one.
+/// Proof that AVX2, FMA and F16C are usable: only [`Avx2Fma::new_unchecked`] makes one.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Avx2Fma(());
 
 impl Avx2Fma {
     /// # Safety
-    /// The CPU running this code supports AVX2 and FMA.
+    /// The CPU running this code supports AVX2, FMA and F16C.
     pub(crate) unsafe fn new_unchecked() -> Self {
         Avx2Fma(())
     }
@@ -29,6 +30,11 @@ impl Avx2Fma {
 impl IsaOps for Avx2Fma {
     fn matmul(&self, mut m: Gemm<'_>) {
         // SAFETY: `self` proves AVX2+FMA; `raw` carries `Gemm::new`'s bounds.
+        unsafe { matmul(&m.raw()) }
+    }
+
+    fn matmul_f16(&self, mut m: Gemm<'_, F16>) {
+        // SAFETY: `self` proves AVX2+FMA+F16C; `raw` carries `Gemm::new`'s bounds.
         unsafe { matmul(&m.raw()) }
     }
 
@@ -140,9 +146,9 @@ macro_rules! dispatch_tile {
 }
 
 /// # Safety
-/// AVX2+FMA available; `p` satisfies the [`RawGemm`] invariant.
-#[target_feature(enable = "avx2,fma")]
-unsafe fn matmul(p: &RawGemm) {
+/// AVX2+FMA (and F16C for f16 weights) available; `p` satisfies the [`RawGemm`] invariant.
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn matmul<W: Weight>(p: &RawGemm<W>) {
     for (p0, cols) in col_blocks(p.n, cmax(p.rows)) {
         // SAFETY: `cols <= cmax(rows)` so the pair is listed; the tile's columns
         // `16*p0 .. 16*p0 + 8*cols` lie within `n`.
@@ -159,15 +165,32 @@ unsafe fn matmul(p: &RawGemm) {
     }
 }
 
+/// Eight weights from `b` as f32: f16 ones widened by F16C's `vcvtph2ps` (exact).
+///
+/// # Safety
+/// AVX2 and F16C available; `b .. b + 8` readable.
+#[target_feature(enable = "avx2,f16c")]
+#[inline]
+unsafe fn load8<W: Weight>(b: *const W) -> __m256 {
+    // SAFETY: the caller's range, read as 16 bytes of f16 or 32 of f32.
+    unsafe {
+        if W::F16 {
+            _mm256_cvtph_ps(_mm_loadu_si128(b.cast()))
+        } else {
+            _mm256_loadu_ps(b.cast())
+        }
+    }
+}
+
 /// One `R x 8C` register tile starting at panel `p0`: accumulators start from `init`, then
 /// one FMA per `k` in order.
 ///
 /// # Safety
-/// AVX2+FMA available; `R <= p.rows`; `16*p0 + 8C <= p.n`; `p` satisfies [`RawGemm`]'s
-/// invariant.
-#[target_feature(enable = "avx2,fma")]
+/// AVX2+FMA (+F16C) available; `R <= p.rows`; `16*p0 + 8C <= p.n`; `p` satisfies
+/// [`RawGemm`]'s invariant.
+#[target_feature(enable = "avx2,fma,f16c")]
 #[inline]
-unsafe fn tile<const R: usize, const C: usize>(p: &RawGemm, p0: usize) {
+unsafe fn tile<const R: usize, const C: usize>(p: &RawGemm<impl Weight>, p0: usize) {
     let j0 = p0 * PANEL;
     let mut acc = [[_mm256_setzero_ps(); C]; R];
     for (r, acc) in acc.iter_mut().enumerate() {
@@ -179,7 +202,7 @@ unsafe fn tile<const R: usize, const C: usize>(p: &RawGemm, p0: usize) {
     // One pointer per row of `a` and per ymm column of `b` (its panel plus half-panel
     // offset), so the loop body is broadcasts, loads and FMAs with `kk`-indexed addresses.
     let panel = p.kb * PANEL;
-    let b: [*const f32; C] =
+    let b: [_; C] =
         core::array::from_fn(|c| p.b.wrapping_add((p0 + c / 2) * panel + (c % 2) * LANES));
     let a: [*const f32; R] = core::array::from_fn(|r| p.a.wrapping_add(r * p.lda));
     // SAFETY (for `step`): row `r < rows` and `kk < k` are inside the validated `a` span;
@@ -188,7 +211,7 @@ unsafe fn tile<const R: usize, const C: usize>(p: &RawGemm, p0: usize) {
         for (acc, a) in acc.iter_mut().zip(&a) {
             let a = unsafe { _mm256_broadcast_ss(&*a.add(kk)) };
             for (acc, b) in acc.iter_mut().zip(&b) {
-                let b = unsafe { _mm256_loadu_ps(b.add(kk * PANEL)) };
+                let b = unsafe { load8(b.add(kk * PANEL)) };
                 *acc = _mm256_fmadd_ps(a, b, *acc);
             }
         }

@@ -16,7 +16,8 @@
 use core::arch::x86_64::*;
 
 use crate::dims::{LANES, PANEL};
-use crate::isa_ops::{Cells, Gemm, IsaOps, QGemm, RawCells, RawGemm, RawQGemm};
+use crate::f16::F16;
+use crate::isa_ops::{Cells, Gemm, IsaOps, QGemm, RawCells, RawGemm, RawQGemm, Weight};
 use crate::math::{TANH_ALPHA, TANH_BETA, TANH_CLAMP};
 
 /// Proof that AVX-512F, AVX-512BW, AVX2 and FMA are usable: only [`Avx512::new_unchecked`]
@@ -35,6 +36,11 @@ impl Avx512 {
 impl IsaOps for Avx512 {
     fn matmul(&self, mut m: Gemm<'_>) {
         // SAFETY: `self` proves AVX-512F+FMA; `raw` carries `Gemm::new`'s bounds.
+        unsafe { matmul(&m.raw()) }
+    }
+
+    fn matmul_f16(&self, mut m: Gemm<'_, F16>) {
+        // SAFETY: as above (AVX-512F converts f16).
         unsafe { matmul(&m.raw()) }
     }
 
@@ -123,7 +129,7 @@ macro_rules! dispatch_tile {
 /// # Safety
 /// AVX-512F+FMA available; `p` satisfies the [`RawGemm`] invariant.
 #[target_feature(enable = "avx512f,avx2,fma")]
-unsafe fn matmul(p: &RawGemm) {
+unsafe fn matmul<W: Weight>(p: &RawGemm<W>) {
     for (p0, cols) in panel_blocks(p.n, cmax(p.rows)) {
         let last = chunk_mask((p0 + cols - 1) * PANEL, p.n);
         // SAFETY: `cols <= cmax(rows)` so the pair is listed; the tile's panels lie
@@ -142,6 +148,23 @@ unsafe fn matmul(p: &RawGemm) {
     }
 }
 
+/// A panel row of 16 weights from `b` as f32: f16 ones widened by `vcvtph2ps` (exact).
+///
+/// # Safety
+/// AVX-512F available; `b .. b + 16` readable.
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[inline]
+unsafe fn load16<W: Weight>(b: *const W) -> __m512 {
+    // SAFETY: the caller's range, read as 32 bytes of f16 or 64 of f32.
+    unsafe {
+        if W::F16 {
+            _mm512_cvtph_ps(_mm256_loadu_si256(b.cast()))
+        } else {
+            _mm512_loadu_ps(b.cast())
+        }
+    }
+}
+
 /// One `R x 16C` register tile starting at panel `p0`: accumulators start from `init`, then
 /// one FMA per `k` in order. `last` masks the columns of the last panel that exist.
 ///
@@ -150,7 +173,11 @@ unsafe fn matmul(p: &RawGemm) {
 /// only lanes below `n` of the last panel; `p` satisfies [`RawGemm`]'s invariant.
 #[target_feature(enable = "avx512f,avx2,fma")]
 #[inline]
-unsafe fn tile<const R: usize, const C: usize>(p: &RawGemm, p0: usize, last: __mmask16) {
+unsafe fn tile<const R: usize, const C: usize>(
+    p: &RawGemm<impl Weight>,
+    p0: usize,
+    last: __mmask16,
+) {
     let j0 = p0 * PANEL;
     let mask = |c: usize| if c + 1 == C { last } else { FULL };
     let mut acc = [[_mm512_setzero_ps(); C]; R];
@@ -161,7 +188,7 @@ unsafe fn tile<const R: usize, const C: usize>(p: &RawGemm, p0: usize, last: __m
         }
     }
     let panel = p.kb * PANEL;
-    let b: [*const f32; C] = core::array::from_fn(|c| p.b.wrapping_add((p0 + c) * panel));
+    let b: [_; C] = core::array::from_fn(|c| p.b.wrapping_add((p0 + c) * panel));
     let a: [*const f32; R] = core::array::from_fn(|r| p.a.wrapping_add(r * p.lda));
     // SAFETY (for `step`): row `r < rows` and `kk < k` are inside the validated `a` span;
     // row `kk < k <= kb` of a panel below `ceil(n/16)` is inside the validated `b` span.
@@ -169,7 +196,7 @@ unsafe fn tile<const R: usize, const C: usize>(p: &RawGemm, p0: usize, last: __m
         for (acc, a) in acc.iter_mut().zip(&a) {
             let a = _mm512_set1_ps(unsafe { *a.add(kk) });
             for (acc, b) in acc.iter_mut().zip(&b) {
-                let b = unsafe { _mm512_loadu_ps(b.add(kk * PANEL)) };
+                let b = unsafe { load16(b.add(kk * PANEL)) };
                 *acc = _mm512_fmadd_ps(a, b, *acc);
             }
         }

@@ -4,11 +4,20 @@
 //!
 //! An int8 file stays int8 in memory (`sublex_kernel::pack_int8`): the kernel then computes
 //! from int8 weights and int16 activations, within [`crate::parity::tolerance_for`] of the
-//! f32 computation of the file's weights. f32 and f16 files are packed at f32.
+//! f32 computation of the file's weights. An f16 file keeps its matrices at f16
+//! (`sublex_kernel::pack_f16`) where the CPU widens f16 in hardware, and computes exactly what
+//! f32 storage of the same values would; elsewhere, and for f32 files, the kernel packs f32.
 
 use crate::artifact::{Artifact, CharModelWeights, Precision};
 use crate::error::{Error, FileProblem, Result};
 use sublex_kernel::{Dims, Isa, Kernel};
+
+/// One of the kernel's packers (`pack`, `pack_f16`, `pack_int8`).
+type Packer = fn(
+    &Dims,
+    &sublex_kernel::OnnxWeights<'_>,
+    &mut [f32],
+) -> std::result::Result<(), sublex_kernel::KernelError>;
 
 pub struct KernelBackend {
     dims: Dims,
@@ -24,20 +33,22 @@ impl KernelBackend {
         let dims = shapes.kernel_dims();
         let fail = |e| Error::file(artifact.path(), FileProblem::Kernel(e));
         let view = weights.kernel_view();
-        let packed = if artifact.manifest().precision == Precision::Int8 {
-            let mut packed = vec![0.0; dims.packed_len_int8()];
-            sublex_kernel::pack_int8(&dims, &view, &mut packed).map_err(fail)?;
-            packed
-        } else {
-            let mut packed = vec![0.0; dims.packed_len()];
-            sublex_kernel::pack(&dims, &view, &mut packed).map_err(fail)?;
-            packed
+        let isa = Isa::detect();
+        let (len, pack): (usize, Packer) = match artifact.manifest().precision {
+            Precision::Int8 => (dims.packed_len_int8(), sublex_kernel::pack_int8),
+            #[cfg(target_arch = "x86_64")]
+            Precision::F16 if isa.converts_f16() => {
+                (dims.packed_len_f16(), sublex_kernel::pack_f16)
+            }
+            _ => (dims.packed_len(), sublex_kernel::pack),
         };
+        let mut packed = vec![0.0; len];
+        pack(&dims, &view, &mut packed).map_err(fail)?;
         let scratch = vec![0.0; dims.scratch_len()];
         Ok(KernelBackend {
             dims,
             packed,
-            isa: Isa::detect(),
+            isa,
             scratch,
         })
     }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use sublex_runtime::alloc_count::{allocations, CountingAllocator};
+use sublex_runtime::alloc_count::{allocations, live_bytes, CountingAllocator};
 use sublex_runtime::{Artifact, BackendChoice, Embedder, Precision, Tagger};
 
 #[global_allocator]
@@ -39,6 +39,46 @@ fn kernel_calls_allocate_nothing_and_tract_calls_are_counted() {
     let mut out = vec![0.0; words.len() * kernel.dim()];
     assert_eq!(allocations_per_call(&mut kernel, &words, &mut out), 0);
     assert_eq!(allocations_per_call(&mut kernel, &words[..1], &mut out), 0);
+
+    // Every precision is allocation-free, and each holds what its storage needs: int8
+    // weights at int8, an f16 file's matrices at f16 where the CPU widens f16 in hardware.
+    let mut held = Vec::new();
+    for precision in [Precision::F32, Precision::F16, Precision::Int8] {
+        let bytes = common::random_model(precision, true);
+        let artifact = Artifact::from_bytes("model.onnx", &bytes).unwrap();
+        let before = live_bytes();
+        let mut e = Embedder::from_artifact(&artifact, BackendChoice::Kernel).unwrap();
+        held.push(live_bytes() - before);
+        assert_eq!(
+            allocations_per_call(&mut e, &words, &mut out),
+            0,
+            "{precision}"
+        );
+        assert_eq!(
+            allocations_per_call(&mut e, &words[..1], &mut out),
+            0,
+            "{precision}"
+        );
+    }
+    eprintln!("held once loaded, f32 / f16 / int8: {held:?} bytes");
+    // 100-d characters, 2 x 100 states, 100-d output with highway: the recurrent, projection
+    // and highway matrices are 2 x 100 x 416 + 208 x 112 + 100 x 112 values.
+    let matrices = 4 * (2 * 100 * 416 + 208 * 112 + 100 * 112);
+    if sublex_kernel::Isa::detect().converts_f16() {
+        assert_eq!(
+            held[0] - held[1],
+            matrices / 2,
+            "f16 matrices take half their f32 bytes"
+        );
+    } else {
+        assert_eq!(held[0], held[1]);
+    }
+    assert!(
+        held[2] < held[0] * 3 / 10,
+        "int8 holds {} of f32's {}",
+        held[2],
+        held[0]
+    );
 
     let mut tract = Embedder::from_artifact(&artifact, BackendChoice::Tract).unwrap();
     let n = allocations_per_call(&mut tract, &words, &mut out);

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+#[cfg(target_arch = "x86_64")]
+use sublex_kernel::pack_f16;
 use sublex_kernel::reference::Lcg;
 use sublex_kernel::{pack, pack_int8, Dims, Isa, Kernel, OnnxWeights};
 
@@ -88,9 +90,39 @@ impl Model {
         out
     }
 
-    /// The model packed in both storages, named.
-    pub fn storages(&self) -> [(&'static str, Vec<f32>); 2] {
-        [("f32", self.packed()), ("int8", self.packed_int8())]
+    #[cfg(target_arch = "x86_64")]
+    pub fn packed_f16(&self) -> Vec<f32> {
+        let mut out = vec![f32::NAN; self.dims.packed_len_f16()];
+        pack_f16(&self.dims, &self.onnx(), &mut out).expect("pack_f16");
+        out
+    }
+
+    /// The model packed in every storage this target has, named.
+    pub fn storages(&self) -> Vec<(&'static str, Vec<f32>)> {
+        vec![
+            ("f32", self.packed()),
+            #[cfg(target_arch = "x86_64")]
+            ("f16", self.packed_f16()),
+            ("int8", self.packed_int8()),
+        ]
+    }
+
+    /// The same model with every weight rounded to f16, as an f16 file stores it.
+    pub fn rounded_to_f16(&self) -> Model {
+        let round = |v: &[f32]| -> Vec<f32> {
+            v.iter().map(|&x| half::f16::from_f32(x).to_f32()).collect()
+        };
+        Model {
+            dims: self.dims,
+            chars: round(&self.chars),
+            w: round(&self.w),
+            r: round(&self.r),
+            b: round(&self.b),
+            pf: round(&self.pf),
+            pb: round(&self.pb),
+            bias: round(&self.bias),
+            hw: self.hw.as_ref().map(|(w, b)| (round(w), round(b))),
+        }
     }
 
     /// The model's output for one word, from the f64 reference.
