@@ -115,7 +115,13 @@ impl Run {
     fn reported(path: &Path) -> Result<Run> {
         let report: TaggerReport = checkpoint::read_json(path)?;
         let name = format!("{} tagger", report.model);
-        Ok(Self::from_report(path, name, Trained::Reported, None, &report))
+        Ok(Self::from_report(
+            path,
+            name,
+            Trained::Reported,
+            None,
+            &report,
+        ))
     }
 
     fn from_report(
