@@ -74,7 +74,7 @@ impl Dims {
 
     /// Number of `f32` in the f16 packed buffer [`pack_f16`](crate::pack_f16) writes (its
     /// matrices' f16 values two to a float). `usize::MAX` when the dims are invalid.
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(feature = "f16")]
     pub fn packed_len_f16(&self) -> usize {
         self.layout().map_or(usize::MAX, |l| l.f16.packed_len)
     }
@@ -183,7 +183,7 @@ pub(crate) struct Layout {
     /// The f32 packed buffer's regions.
     pub f32: FloatLayout,
     /// The f16 packed buffer's regions: the same, with f16 matrices.
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(feature = "f16")]
     pub f16: FloatLayout,
 
     pub s_gates: usize,
@@ -231,7 +231,7 @@ impl Layout {
             .ok_or(overflow)?;
 
         let f32 = FloatLayout::new(dims, g4, dq, dp, 1)?;
-        #[cfg(target_arch = "x86_64")]
+        #[cfg(feature = "f16")]
         let f16 = FloatLayout::new(dims, g4, dq, dp, 2)?;
 
         let mut s = Regions { next: 0 };
@@ -256,7 +256,7 @@ impl Layout {
             dq,
             highway: dims.highway,
             f32,
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(feature = "f16")]
             f16,
             s_gates,
             s_state,

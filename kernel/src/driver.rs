@@ -152,7 +152,7 @@ fn recurrent_step<B: IsaOps>(
     let chars = ids.chunks_exact(len).map(|word| word.get(t).copied());
     match w {
         Packed::F32(w) => float_step(ops, l, w, dir, chars, first, rows, s)?,
-        #[cfg(target_arch = "x86_64")]
+        #[cfg(feature = "f16")]
         Packed::F16(w) => float_step(ops, l, w, dir, chars, first, rows, s)?,
         Packed::Int8(w) => {
             for (out, id) in s.gates.chunks_exact_mut(g4).zip(chars) {
@@ -264,7 +264,7 @@ fn project<B: IsaOps>(
     let dp = l.dp;
     match w {
         Packed::F32(w) => project_float(ops, l, w, rows, s)?,
-        #[cfg(target_arch = "x86_64")]
+        #[cfg(feature = "f16")]
         Packed::F16(w) => project_float(ops, l, w, rows, s)?,
         Packed::Int8(w) => {
             fill_rows(s.z, dp, rows, w.bias);
@@ -277,7 +277,7 @@ fn project<B: IsaOps>(
     ops.relu(s.z.get(..n).ok_or(KernelError::Internal)?, s.act);
     let has_highway = match w {
         Packed::F32(w) => highway_float(ops, l, w, rows, s)?,
-        #[cfg(target_arch = "x86_64")]
+        #[cfg(feature = "f16")]
         Packed::F16(w) => highway_float(ops, l, w, rows, s)?,
         Packed::Int8(w) => highway_i8(ops, l, w, rows, s)?,
     };

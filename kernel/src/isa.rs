@@ -81,13 +81,16 @@ impl Isa {
         }
     }
 
-    /// Whether this ISA widens f16 weights in hardware (F16C, AVX-512F), so that keeping an f16
-    /// file's matrices at f16 ([`crate::pack_f16`]) halves their memory at no cost in speed.
-    /// Elsewhere f16 storage still computes the same numbers, converting in software.
+    /// Whether this ISA widens f16 weights in hardware (F16C, AVX-512F, NEON's `fcvtl`), where
+    /// keeping an f16 file's matrices at f16 (`pack_f16`, feature `f16`) halves their memory
+    /// for one conversion per weight used. Elsewhere f16 storage still computes the same
+    /// numbers, converting in software.
     pub fn converts_f16(self) -> bool {
         match self {
             #[cfg(target_arch = "x86_64")]
             Isa::Avx2Fma | Isa::Avx512 => true,
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => true,
             _ => false,
         }
     }

@@ -24,7 +24,7 @@ pub(crate) trait IsaOps {
     /// [`IsaOps::matmul`] over f16 weights, each widened to f32 as it is loaded (exactly, so
     /// the sums are those of the f32 product over the same values). The portable loop, which
     /// converts in software, unless the ISA converts in hardware (F16C, AVX-512).
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(feature = "f16")]
     fn matmul_f16(&self, mut m: Gemm<'_, crate::f16::F16>) {
         crate::scalar::matmul(&m.raw());
     }
@@ -75,7 +75,7 @@ pub(crate) struct MatmulArgs<'a, W = f32> {
 /// A weight of a float product: f32, or f16 (`crate::f16::F16`).
 pub(crate) trait Weight: Copy {
     /// Whether the weight is f16 bits, which the SIMD paths widen as they load them.
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(feature = "f16")]
     const F16: bool;
     /// The weight's value (exact).
     fn to_f32(self) -> f32;
@@ -84,7 +84,7 @@ pub(crate) trait Weight: Copy {
 }
 
 impl Weight for f32 {
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(feature = "f16")]
     const F16: bool = false;
     fn to_f32(self) -> f32 {
         self

@@ -7,8 +7,8 @@
 //! `t = sigmoid(h·Wh + bh)`, `out = t·h + (1 - t)·z` (else `out = h`).
 //!
 //! Usage: [`pack`] the ONNX weights once into the kernel's layout (or [`pack_int8`] for int8
-//! storage, a quarter of the memory, or [`pack_f16`] for an f16 file's weights, the matrices at
-//! half), build a [`Kernel`] over the packed buffer, then call
+//! storage, a quarter of the memory, or `pack_f16` with feature `f16` for an f16 file's
+//! weights, the matrices at half), build a [`Kernel`] over the packed buffer, then call
 //! [`Kernel::embed`] with a batch of equal-length words and a scratch buffer of
 //! [`Dims::scratch_len`] floats.
 //!
@@ -35,9 +35,7 @@ extern crate std;
 mod dims;
 mod driver;
 mod error;
-// f16 storage only where an ISA widens f16 in hardware (F16C, AVX-512): elsewhere the
-// runtime widens f16 files at load, and the wasm modules and firmware stay smaller.
-#[cfg(target_arch = "x86_64")]
+#[cfg(feature = "f16")]
 mod f16;
 mod int8;
 mod isa;
@@ -72,7 +70,7 @@ pub use math::{sigmoid, tanh};
 pub mod avx2 {
     pub use crate::x86::{sigmoid8, tanh8};
 }
-#[cfg(target_arch = "x86_64")]
+#[cfg(feature = "f16")]
 pub use f16::pack_f16;
 pub use int8::pack_int8;
 pub use pack::{pack, OnnxWeights};
@@ -92,7 +90,7 @@ pub struct Kernel<'a> {
 }
 
 impl<'a> Kernel<'a> {
-    /// Binds `packed` (written by [`pack`], [`pack_f16`] or [`pack_int8`] for the same `dims`; its header
+    /// Binds `packed` (written by [`pack`], `pack_f16` or [`pack_int8`] for the same `dims`; its header
     /// says which) to `isa`.
     ///
     /// Fails with [`KernelError::IsaUnavailable`] unless [`Isa::is_available`] vouches for

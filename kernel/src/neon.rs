@@ -8,7 +8,9 @@
 use core::arch::aarch64::*;
 
 use crate::dims::{LANES, PANEL};
-use crate::isa_ops::{col_blocks, Cells, Gemm, IsaOps, QGemm, RawCells, RawGemm, RawQGemm};
+#[cfg(feature = "f16")]
+use crate::f16::F16;
+use crate::isa_ops::{col_blocks, Cells, Gemm, IsaOps, QGemm, RawCells, RawGemm, RawQGemm, Weight};
 use crate::math::{TANH_ALPHA, TANH_BETA, TANH_CLAMP};
 
 /// f32 lanes in one q-register.
@@ -29,6 +31,12 @@ impl Neon {
 impl IsaOps for Neon {
     fn matmul(&self, mut m: Gemm<'_>) {
         // SAFETY: `self` proves NEON; `raw` carries `Gemm::new`'s bounds.
+        unsafe { matmul(&m.raw()) }
+    }
+
+    #[cfg(feature = "f16")]
+    fn matmul_f16(&self, mut m: Gemm<'_, F16>) {
+        // SAFETY: as above (`fcvtl` is part of Advanced SIMD).
         unsafe { matmul(&m.raw()) }
     }
 
@@ -154,7 +162,7 @@ macro_rules! dispatch_tile {
 /// # Safety
 /// NEON available; `p` satisfies the [`RawGemm`] invariant.
 #[target_feature(enable = "neon")]
-unsafe fn matmul(p: &RawGemm) {
+unsafe fn matmul<W: Weight>(p: &RawGemm<W>) {
     for (p0, units) in col_blocks(p.n, cmax(p.rows)) {
         let qs = units * (LANES / Q);
         // SAFETY: `units <= cmax(rows)` so the pair is listed; the tile's columns
@@ -172,6 +180,30 @@ unsafe fn matmul(p: &RawGemm) {
     }
 }
 
+/// Four weights from `b` as f32: f16 ones widened by `fcvtl` (exact).
+///
+/// # Safety
+/// NEON available; `b .. b + 4` readable.
+#[target_feature(enable = "neon")]
+#[inline]
+unsafe fn load4<W: Weight>(b: *const W) -> float32x4_t {
+    #[cfg(feature = "f16")]
+    if W::F16 {
+        // SAFETY: the caller's range, read as 8 bytes of f16. Written in assembly because
+        // the f16 vector types of `core::arch` are not stable.
+        let h = unsafe { vld1_u16(b.cast()) };
+        let wide: float32x4_t;
+        // SAFETY: a register-only instruction of Advanced SIMD.
+        unsafe {
+            core::arch::asm!("fcvtl {w:v}.4s, {h:v}.4h", w = out(vreg) wide, h = in(vreg) h,
+                options(pure, nomem, nostack));
+        }
+        return wide;
+    }
+    // SAFETY: the caller's range, read as 16 bytes of f32.
+    unsafe { vld1q_f32(b.cast()) }
+}
+
 /// One `R x 4C` register tile starting at panel `p0`: accumulators start from `init`, then
 /// one FMA per `k` in order.
 ///
@@ -179,7 +211,7 @@ unsafe fn matmul(p: &RawGemm) {
 /// NEON available; `R <= p.rows`; `16*p0 + 4C <= p.n`; `p` satisfies [`RawGemm`]'s invariant.
 #[target_feature(enable = "neon")]
 #[inline]
-unsafe fn tile<const R: usize, const C: usize>(p: &RawGemm, p0: usize) {
+unsafe fn tile<const R: usize, const C: usize>(p: &RawGemm<impl Weight>, p0: usize) {
     let j0 = p0 * PANEL;
     let mut acc = [[vdupq_n_f32(0.0); C]; R];
     for (r, acc) in acc.iter_mut().enumerate() {
@@ -190,7 +222,7 @@ unsafe fn tile<const R: usize, const C: usize>(p: &RawGemm, p0: usize) {
     }
     let panel = p.kb * PANEL;
     let per_panel = PANEL / Q;
-    let bp: [*const f32; C] = core::array::from_fn(|c| {
+    let bp: [_; C] = core::array::from_fn(|c| {
         p.b.wrapping_add((p0 + c / per_panel) * panel + (c % per_panel) * Q)
     });
     let ap: [*const f32; R] = core::array::from_fn(|r| p.a.wrapping_add(r * p.lda));
@@ -198,7 +230,7 @@ unsafe fn tile<const R: usize, const C: usize>(p: &RawGemm, p0: usize) {
         let mut b = [vdupq_n_f32(0.0); C];
         for (b, bp) in b.iter_mut().zip(&bp) {
             // SAFETY: row `kk < k <= kb` of a panel below `ceil(n/16)`: validated span.
-            *b = unsafe { vld1q_f32(bp.add(kk * PANEL)) };
+            *b = unsafe { load4(bp.add(kk * PANEL)) };
         }
         for (acc, ap) in acc.iter_mut().zip(&ap) {
             // SAFETY: row `r < rows`, `kk < k`: inside the validated `a` span.

@@ -2,7 +2,7 @@
 //! views of a packed buffer the driver uses ([`Packed`]).
 
 use crate::dims::{align_offset, panel_index, FloatLayout, Layout, ALIGN, INT8_TAG};
-#[cfg(target_arch = "x86_64")]
+#[cfg(feature = "f16")]
 use crate::f16::{PackedF16, F16_TAG};
 use crate::int8::PackedInt8;
 use crate::isa_ops::Weight;
@@ -236,7 +236,7 @@ impl<'a> RegionsMut<'a> {
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Packed<'a> {
     F32(PackedF32<'a>),
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(feature = "f16")]
     F16(PackedF16<'a>),
     Int8(PackedInt8<'a>),
 }
@@ -273,7 +273,7 @@ impl<'a> Packed<'a> {
         let (base, expected) = match tag {
             _ if within(0) => (0, l.f32.packed_len),
             _ if within(INT8_TAG) => (INT8_TAG, l.q.packed_len),
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(feature = "f16")]
             _ if within(F16_TAG) => (F16_TAG, l.f16.packed_len),
             _ => return Err(KernelError::NotPacked),
         };
@@ -288,7 +288,7 @@ impl<'a> Packed<'a> {
         let data = packed.get(off..).ok_or(KernelError::Internal)?;
         Ok(match base {
             0 => Packed::F32(PackedFloat::split(l, &l.f32, data, |m| m)?),
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(feature = "f16")]
             F16_TAG => Packed::F16(PackedFloat::split(l, &l.f16, data, crate::f16::as_f16)?),
             _ => Packed::Int8(PackedInt8::split(l, data)?),
         })

@@ -11,6 +11,7 @@
 use core::arch::x86_64::*;
 
 use crate::dims::{LANES, PANEL};
+#[cfg(feature = "f16")]
 use crate::f16::F16;
 use crate::isa_ops::{col_blocks, Cells, Gemm, IsaOps, QGemm, RawCells, RawGemm, RawQGemm, Weight};
 use crate::math::{TANH_ALPHA, TANH_BETA, TANH_CLAMP};
@@ -33,6 +34,7 @@ impl IsaOps for Avx2Fma {
         unsafe { matmul(&m.raw()) }
     }
 
+    #[cfg(feature = "f16")]
     fn matmul_f16(&self, mut m: Gemm<'_, F16>) {
         // SAFETY: `self` proves AVX2+FMA+F16C; `raw` carries `Gemm::new`'s bounds.
         unsafe { matmul(&m.raw()) }
@@ -174,11 +176,11 @@ unsafe fn matmul<W: Weight>(p: &RawGemm<W>) {
 unsafe fn load8<W: Weight>(b: *const W) -> __m256 {
     // SAFETY: the caller's range, read as 16 bytes of f16 or 32 of f32.
     unsafe {
+        #[cfg(feature = "f16")]
         if W::F16 {
-            _mm256_cvtph_ps(_mm_loadu_si128(b.cast()))
-        } else {
-            _mm256_loadu_ps(b.cast())
+            return _mm256_cvtph_ps(_mm_loadu_si128(b.cast()));
         }
+        _mm256_loadu_ps(b.cast())
     }
 }
 

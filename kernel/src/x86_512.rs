@@ -16,6 +16,7 @@
 use core::arch::x86_64::*;
 
 use crate::dims::{LANES, PANEL};
+#[cfg(feature = "f16")]
 use crate::f16::F16;
 use crate::isa_ops::{Cells, Gemm, IsaOps, QGemm, RawCells, RawGemm, RawQGemm, Weight};
 use crate::math::{TANH_ALPHA, TANH_BETA, TANH_CLAMP};
@@ -39,6 +40,7 @@ impl IsaOps for Avx512 {
         unsafe { matmul(&m.raw()) }
     }
 
+    #[cfg(feature = "f16")]
     fn matmul_f16(&self, mut m: Gemm<'_, F16>) {
         // SAFETY: as above (AVX-512F converts f16).
         unsafe { matmul(&m.raw()) }
@@ -157,11 +159,11 @@ unsafe fn matmul<W: Weight>(p: &RawGemm<W>) {
 unsafe fn load16<W: Weight>(b: *const W) -> __m512 {
     // SAFETY: the caller's range, read as 32 bytes of f16 or 64 of f32.
     unsafe {
+        #[cfg(feature = "f16")]
         if W::F16 {
-            _mm512_cvtph_ps(_mm256_loadu_si256(b.cast()))
-        } else {
-            _mm512_loadu_ps(b.cast())
+            return _mm512_cvtph_ps(_mm256_loadu_si256(b.cast()));
         }
+        _mm512_loadu_ps(b.cast())
     }
 }
 

@@ -1,7 +1,6 @@
-//! f16 storage (x86_64): the matrices stay f16 in memory and are widened exactly as they
-//! are loaded, so on weights an f16 file can hold it computes bit for bit what f32 storage
-//! computes.
-#![cfg(target_arch = "x86_64")]
+//! f16 storage (feature `f16`): the matrices stay f16 in memory and are widened exactly as
+//! they are loaded, so on weights an f16 file can hold it computes bit for bit what f32
+//! storage computes, on every ISA.
 
 mod common;
 

@@ -36,7 +36,7 @@ impl KernelBackend {
         let isa = Isa::detect();
         let (len, pack): (usize, Packer) = match artifact.manifest().precision {
             Precision::Int8 => (dims.packed_len_int8(), sublex_kernel::pack_int8),
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
             Precision::F16 if isa.converts_f16() => {
                 (dims.packed_len_f16(), sublex_kernel::pack_f16)
             }

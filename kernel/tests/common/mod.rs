@@ -3,10 +3,8 @@
 
 #![allow(dead_code)]
 
-#[cfg(target_arch = "x86_64")]
-use sublex_kernel::pack_f16;
 use sublex_kernel::reference::Lcg;
-use sublex_kernel::{pack, pack_int8, Dims, Isa, Kernel, OnnxWeights};
+use sublex_kernel::{pack, pack_f16, pack_int8, Dims, Isa, Kernel, OnnxWeights};
 
 /// The shared test generator ([`Lcg`]) with the draws these tests need.
 pub struct Rng(Lcg);
@@ -90,18 +88,16 @@ impl Model {
         out
     }
 
-    #[cfg(target_arch = "x86_64")]
     pub fn packed_f16(&self) -> Vec<f32> {
         let mut out = vec![f32::NAN; self.dims.packed_len_f16()];
         pack_f16(&self.dims, &self.onnx(), &mut out).expect("pack_f16");
         out
     }
 
-    /// The model packed in every storage this target has, named.
-    pub fn storages(&self) -> Vec<(&'static str, Vec<f32>)> {
-        vec![
+    /// The model packed in every storage, named.
+    pub fn storages(&self) -> [(&'static str, Vec<f32>); 3] {
+        [
             ("f32", self.packed()),
-            #[cfg(target_arch = "x86_64")]
             ("f16", self.packed_f16()),
             ("int8", self.packed_int8()),
         ]
