@@ -172,6 +172,7 @@ fn recurrent_step<B: IsaOps>(
 
 /// [`recurrent_step`] for float storage: the product starts from the table rows.
 #[allow(clippy::too_many_arguments)]
+// One call site per storage: inlined, the wasm modules stay inside their byte budget.
 #[inline(always)]
 fn float_step<B: IsaOps, W: Weight>(
     ops: &B,

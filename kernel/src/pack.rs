@@ -131,7 +131,7 @@ pub(crate) fn check_lengths(
 }
 
 /// `T[c][g*Hp + j] = Σ_d E[c][d] · W[g*H + j][d] + Wb[g*H + j] + Rb[g*H + j]`, in f64.
-pub(crate) fn input_table(l: &Layout, chars: &[f32], d: &LstmDirection<'_>, table: &mut [f32]) {
+fn input_table(l: &Layout, chars: &[f32], d: &LstmDirection<'_>, table: &mut [f32]) {
     for (e, row) in chars
         .chunks_exact(l.char_dim)
         .zip(table.chunks_exact_mut(l.g4))
@@ -202,8 +202,8 @@ pub(crate) struct RegionsMut<'a> {
 
 impl<'a> RegionsMut<'a> {
     /// Clears `out`, writes its header (the data offset plus `tag`: 0 for f32 storage,
-    /// `INT8_TAG` for int8, `F16_TAG` for f16) and hands out the regions of the data after it. The offset puts
-    /// the data on a 64-byte boundary of `out`.
+    /// `INT8_TAG` for int8, `F16_TAG` for f16) and hands out the regions of the data after
+    /// it. The offset puts the data on a 64-byte boundary of `out`.
     pub(crate) fn after_header(out: &'a mut [f32], tag: usize) -> Result<Self, KernelError> {
         out.fill(0.0);
         let off = 1 + align_offset(out.as_ptr().wrapping_add(1));
