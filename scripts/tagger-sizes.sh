@@ -13,6 +13,8 @@ BIN=${TRAINER:-target/release/sublex-train}
 [ -n "${TRAINER:-}" ] || cargo build --release -q -p sublex-trainer
 cargo build --release -q -p sublex-tools
 results=docs/tagger/ewt
+# The grid's recipe, from its one owner (scripts/tagger-grid.py RECIPE).
+recipe=$(python3 -c "import runpy; print(' '.join(runpy.run_path('scripts/tagger-grid.py')['RECIPE']))")
 # CHAR's chosen point, from its grid's committed report.
 read -r lr dropout < <(python3 -c "import json; r = json.load(open('$results/char-seed1.json')); \
 print(r['chosen_lr'], r['chosen_dropout'])")
@@ -23,11 +25,10 @@ for size in 50 200; do
   resume=()
   [ -e "$out/config.json" ] && resume=(--resume)
   mkdir -p runs/sizes
-  # The grid's recipe (scripts/tagger-grid.py RECIPE) at CHAR's point.
+  # shellcheck disable=SC2086 # the recipe's options, one per word
   nice "$BIN" tagger --variant char --char-dim "$size" --hidden "$size" \
     --train "$DATA/en_ewt-ud-train.conllu" --dev "$DATA/en_ewt-ud-dev.conllu" \
-    --test "$DATA/en_ewt-ud-test.conllu" --batch 16 --max-epochs 60 --patience 6 \
-    --char-dropout 0.25 --char-dropout-shared --case-init --lr "$lr" --dropout "$dropout" \
+    --test "$DATA/en_ewt-ud-test.conllu" $recipe --lr "$lr" --dropout "$dropout" \
     --seed 1 --out "$out" "${resume[@]}" >>"$out.log" 2>&1
   cp "$out/report.json" "$report"
 done
