@@ -32,6 +32,8 @@
 #[cfg(all(test, not(feature = "std")))]
 extern crate std;
 
+#[cfg(all(target_arch = "arm", feature = "arm-dsp"))]
+mod cortex_m;
 mod dims;
 mod driver;
 mod error;

@@ -4,12 +4,14 @@
 
 use crate::dims::PANEL;
 use crate::isa_ops::{Cells, Gemm, IsaOps, RawGemm, RawQGemm, Weight};
-use crate::math::{sigmoid, tanh};
+use crate::math::sigmoid;
+#[cfg(not(all(target_arch = "arm", feature = "arm-dsp", target_abi = "eabihf")))]
+use crate::math::tanh;
 
 /// Rows of one register tile: 4 rows x 8 columns is 8 SSE accumulators.
 const SR: usize = 4;
 /// Columns of one register tile (the matmul's `n` is always a multiple of this).
-const SW: usize = 8;
+pub(crate) const SW: usize = 8;
 
 /// The portable code path; always available.
 #[derive(Clone, Copy, Debug)]
@@ -20,24 +22,12 @@ impl IsaOps for Scalar {
         matmul(&m.raw());
     }
 
-    fn gates(&self, mut c: Cells<'_>) {
-        let hp = c.hp();
-        for (g, cell, h) in c.rows_mut() {
-            let mut gate = g.chunks_exact(hp);
-            let (Some(gi), Some(go), Some(gf), Some(gc)) =
-                (gate.next(), gate.next(), gate.next(), gate.next())
-            else {
-                return;
-            };
-            let lanes = gi.iter().zip(go).zip(gf).zip(gc).zip(cell.iter_mut());
-            for ((((&i, &o), &f), &g), (c, h)) in
-                lanes.zip(h.iter_mut()).map(|((a, c), h)| (a, (c, h)))
-            {
-                let new_c = sigmoid(f) * *c + sigmoid(i) * tanh(g);
-                *c = new_c;
-                *h = sigmoid(o) * tanh(new_c);
-            }
-        }
+    fn gates(&self, c: Cells<'_>) {
+        // The Cortex-M4F has its own, in assembly (see `cortex_m`).
+        #[cfg(all(target_arch = "arm", feature = "arm-dsp", target_abi = "eabihf"))]
+        crate::cortex_m::gates(c);
+        #[cfg(not(all(target_arch = "arm", feature = "arm-dsp", target_abi = "eabihf")))]
+        gates(c);
     }
 
     fn relu(&self, z: &[f32], act: &mut [f32]) {
@@ -49,6 +39,27 @@ impl IsaOps for Scalar {
     fn highway(&self, t: &mut [f32], act: &[f32], z: &[f32]) {
         for ((t, &h), &z) in t.iter_mut().zip(act).zip(z) {
             *t = z + sigmoid(*t) * (h - z);
+        }
+    }
+}
+
+/// The portable LSTM step (see `IsaOps::gates`).
+#[cfg(not(all(target_arch = "arm", feature = "arm-dsp", target_abi = "eabihf")))]
+fn gates(mut c: Cells<'_>) {
+    let hp = c.hp();
+    for (g, cell, h) in c.rows_mut() {
+        let mut gate = g.chunks_exact(hp);
+        let (Some(gi), Some(go), Some(gf), Some(gc)) =
+            (gate.next(), gate.next(), gate.next(), gate.next())
+        else {
+            return;
+        };
+        let lanes = gi.iter().zip(go).zip(gf).zip(gc).zip(cell.iter_mut());
+        for ((((&i, &o), &f), &g), (c, h)) in lanes.zip(h.iter_mut()).map(|((a, c), h)| (a, (c, h)))
+        {
+            let new_c = sigmoid(f) * *c + sigmoid(i) * tanh(g);
+            *c = new_c;
+            *h = sigmoid(o) * tanh(new_c);
         }
     }
 }
@@ -157,8 +168,8 @@ pub(crate) fn matmul_i8(p: &RawQGemm) {
             #[cfg(all(target_arch = "arm", feature = "arm-dsp"))]
             unsafe {
                 for r in r0..r0 + rows {
-                    dsp::qtile(p, r, j0);
-                    dsp::qtile(p, r, j0 + SW / 2);
+                    crate::cortex_m::qtile(p, r, j0);
+                    crate::cortex_m::qtile(p, r, j0 + SW / 2);
                 }
             }
             j0 += SW;
@@ -217,7 +228,7 @@ pub(crate) fn dequantize(q: &[i8], scale: f32, out: &mut [f32]) {
 }
 
 /// See `IsaOps::quantize`. With `arm-dsp`, each group of four is stored as `a0 a2 a1 a3`,
-/// the pairs `smlad` multiplies with `sxtb16`'s `(k0, k2)` and `(k1, k3)` (see `dsp`).
+/// the pairs `smlad` multiplies with `sxtb16`'s `(k0, k2)` and `(k1, k3)` (see `cortex_m`).
 pub(crate) fn quantize(x: &[f32], to_int: f32, amax: f32, q: &mut [i16]) {
     const ORDER: [usize; 4] = if cfg!(all(target_arch = "arm", feature = "arm-dsp")) {
         [0, 2, 1, 3]
@@ -243,111 +254,4 @@ pub(crate) fn quantize(x: &[f32], to_int: f32, amax: f32, q: &mut [i16]) {
 fn round_even(x: f32) -> f32 {
     const MAGIC: f32 = 12_582_912.0;
     (x + MAGIC) - MAGIC
-}
-
-/// The int8 product's tile on Cortex-M cores with the DSP extension (M4, M7, M33): `smlad`
-/// does two 16x16-bit multiply-adds into an int32 in one instruction (no overflow: the
-/// activations' bound keeps every sum within i32), and `sxtb16` widens two of a word's four
-/// int8 weights at once, so four multiply-adds cost a load, two `sxtb16` and two `smlad`.
-/// The sums are the portable tile's, exactly.
-#[cfg(all(target_arch = "arm", feature = "arm-dsp"))]
-mod dsp {
-    use super::SW;
-    use crate::dims::PANEL;
-    use crate::isa_ops::RawQGemm;
-    use core::arch::asm;
-
-    /// Columns per tile: the four accumulators, the two activation pairs, two weight words
-    /// (one `ldrd`), the odd bytes and three pointers take 12 of the registers inline
-    /// assembly may use.
-    const W: usize = SW / 2;
-    const _: () = assert!(W == 4, "the assembly below does four columns");
-
-    /// One group of four `k` for the four columns (19 instructions): the activation pairs,
-    /// then two columns' weight words per `ldrd`, widened by `sxtb16` and summed by `smlad`.
-    /// The first `ldrd` moves the weight pointer to the next group's 64-byte line.
-    macro_rules! group {
-        () => {
-            concat!(
-                "ldrd {a02}, {a13}, [{pa}], #8\n",
-                "ldrd {w0}, {w1}, [{pb}], #64\n",
-                "sxtb16 {t}, {w0}, ror #8\n",
-                "sxtb16 {w0}, {w0}\n",
-                "smlad {c0}, {w0}, {a02}, {c0}\n",
-                "smlad {c0}, {t}, {a13}, {c0}\n",
-                "sxtb16 {t}, {w1}, ror #8\n",
-                "sxtb16 {w1}, {w1}\n",
-                "smlad {c1}, {w1}, {a02}, {c1}\n",
-                "smlad {c1}, {t}, {a13}, {c1}\n",
-                // Columns 2 and 3, at the old pointer + 8.
-                "ldrd {w0}, {w1}, [{pb}, #-56]\n",
-                "sxtb16 {t}, {w0}, ror #8\n",
-                "sxtb16 {w0}, {w0}\n",
-                "smlad {c2}, {w0}, {a02}, {c2}\n",
-                "smlad {c2}, {t}, {a13}, {c2}\n",
-                "sxtb16 {t}, {w1}, ror #8\n",
-                "sxtb16 {w1}, {w1}\n",
-                "smlad {c3}, {w1}, {a02}, {c3}\n",
-                "smlad {c3}, {t}, {a13}, {c3}\n",
-            )
-        };
-    }
-
-    /// Row `r`, columns `j0 .. j0 + W`.
-    ///
-    /// # Safety
-    /// `r < p.rows`, `j0 + W <= p.n`, `p` satisfying the [`RawQGemm`] invariant.
-    #[inline(always)]
-    pub(super) unsafe fn qtile(p: &RawQGemm, r: usize, j0: usize) {
-        let mut acc = [0i32; W];
-        let col =
-            p.b.wrapping_add((j0 / PANEL) * p.kb * PANEL + (j0 % PANEL) * 4);
-        let a = p.a.wrapping_add(r * p.lda);
-        if p.k > 0 {
-            // SAFETY: the loop reads `a[0..k]` (eight bytes per group of four, the pairs
-            // (a0, a2), (a1, a3) `quantize` stored) and, per group, the 16 bytes of columns
-            // `j0..j0 + 4` in the group's 64-byte line: inside the validated spans
-            // (`k <= kb`, `k > 0` a multiple of 4, `j0 + W <= n`). Both are word aligned, as
-            // `ldrd` needs: the scratch and packed regions are, and every offset is a
-            // multiple of 4 bytes. Written in assembly because LLVM's version of this loop
-            // spilled accumulators (30 instructions per group); here a group is 19, and the
-            // loop adds 2 per pair of groups.
-            unsafe {
-                asm!(
-                    // Two groups per pass, so the loop's compare and branch are paid once per
-                    // 32 multiply-adds; an odd number of groups enters at the second.
-                    "sub {t}, {end}, {pa}",
-                    "tst {t}, #8",
-                    "bne 3f",
-                    "2:",
-                    group!(),
-                    "3:",
-                    group!(),
-                    "cmp {pa}, {end}",
-                    "bne 2b",
-                    pa = inout(reg) a => _,
-                    pb = inout(reg) col => _,
-                    end = in(reg) a.add(p.k),
-                    a02 = out(reg) _,
-                    a13 = out(reg) _,
-                    w0 = out(reg) _,
-                    w1 = out(reg) _,
-                    t = out(reg) _,
-                    c0 = inout(reg) acc[0],
-                    c1 = inout(reg) acc[1],
-                    c2 = inout(reg) acc[2],
-                    c3 = inout(reg) acc[3],
-                    options(readonly, nostack),
-                );
-            }
-        }
-        let ascale = p.ascale[r];
-        for (c, &sum) in acc.iter().enumerate() {
-            // SAFETY: `r < rows`, `j0 + c < n <= ldo`: inside the validated spans.
-            unsafe {
-                let out = p.out.add(r * p.ldo + j0 + c);
-                *out += sum as f32 * *p.scale.add(j0 + c) * ascale;
-            }
-        }
-    }
 }
