@@ -32,7 +32,7 @@
 #[cfg(all(test, not(feature = "std")))]
 extern crate std;
 
-#[cfg(all(target_arch = "arm", feature = "arm-dsp"))]
+#[cfg(all(target_arch = "arm", feature = "arm-dsp", target_abi = "eabihf"))]
 mod cortex_m;
 mod dims;
 mod driver;

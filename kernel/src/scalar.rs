@@ -148,33 +148,30 @@ unsafe fn tile<const R: usize, W: Weight>(p: &RawGemm<W>, r0: usize, j0: usize) 
 /// The portable int8 product (see `isa_ops::QGemm`), in tiles of up to `SR` rows x `SW`
 /// columns with int32 accumulators.
 pub(crate) fn matmul_i8(p: &RawQGemm) {
-    let mut r0 = 0;
-    while r0 < p.rows {
-        let rows = (p.rows - r0).min(SR);
-        let mut j0 = 0;
-        while j0 + SW <= p.n {
-            // SAFETY: `r0 + rows <= p.rows`, `j0 + SW <= p.n`: the range `QGemm::new`
-            // validated.
-            #[cfg(not(all(target_arch = "arm", feature = "arm-dsp")))]
-            unsafe {
-                match rows {
-                    1 => qtile::<1>(p, r0, j0),
-                    2 => qtile::<2>(p, r0, j0),
-                    3 => qtile::<3>(p, r0, j0),
-                    _ => qtile::<SR>(p, r0, j0),
+    // The Cortex-M4's is in assembly (see `cortex_m`).
+    #[cfg(all(target_arch = "arm", feature = "arm-dsp", target_abi = "eabihf"))]
+    return crate::cortex_m::matmul_i8(p);
+    #[cfg(not(all(target_arch = "arm", feature = "arm-dsp", target_abi = "eabihf")))]
+    {
+        let mut r0 = 0;
+        while r0 < p.rows {
+            let rows = (p.rows - r0).min(SR);
+            let mut j0 = 0;
+            while j0 + SW <= p.n {
+                // SAFETY: `r0 + rows <= p.rows`, `j0 + SW <= p.n`: the range `QGemm::new`
+                // validated.
+                unsafe {
+                    match rows {
+                        1 => qtile::<1>(p, r0, j0),
+                        2 => qtile::<2>(p, r0, j0),
+                        3 => qtile::<3>(p, r0, j0),
+                        _ => qtile::<SR>(p, r0, j0),
+                    }
                 }
+                j0 += SW;
             }
-            // SAFETY: as above; the feature promises the DSP instructions.
-            #[cfg(all(target_arch = "arm", feature = "arm-dsp"))]
-            unsafe {
-                for r in r0..r0 + rows {
-                    crate::cortex_m::qtile(p, r, j0);
-                    crate::cortex_m::qtile(p, r, j0 + SW / 2);
-                }
-            }
-            j0 += SW;
+            r0 += rows;
         }
-        r0 += rows;
     }
 }
 
@@ -183,7 +180,7 @@ pub(crate) fn matmul_i8(p: &RawQGemm) {
 ///
 /// # Safety
 /// `r0 + R <= p.rows`, `j0 + SW <= p.n`, `p` satisfying the [`RawQGemm`] invariant.
-#[cfg(not(all(target_arch = "arm", feature = "arm-dsp")))]
+#[cfg(not(all(target_arch = "arm", feature = "arm-dsp", target_abi = "eabihf")))]
 #[inline(always)]
 unsafe fn qtile<const R: usize>(p: &RawQGemm, r0: usize, j0: usize) {
     let mut acc = [[0i32; SW]; R];
@@ -230,7 +227,11 @@ pub(crate) fn dequantize(q: &[i8], scale: f32, out: &mut [f32]) {
 /// See `IsaOps::quantize`. With `arm-dsp`, each group of four is stored as `a0 a2 a1 a3`,
 /// the pairs `smlad` multiplies with `sxtb16`'s `(k0, k2)` and `(k1, k3)` (see `cortex_m`).
 pub(crate) fn quantize(x: &[f32], to_int: f32, amax: f32, q: &mut [i16]) {
-    const ORDER: [usize; 4] = if cfg!(all(target_arch = "arm", feature = "arm-dsp")) {
+    const ORDER: [usize; 4] = if cfg!(all(
+        target_arch = "arm",
+        feature = "arm-dsp",
+        target_abi = "eabihf"
+    )) {
         [0, 2, 1, 3]
     } else {
         [0, 1, 2, 3]
