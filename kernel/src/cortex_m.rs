@@ -64,33 +64,56 @@ pub(crate) fn matmul_i8(p: &RawQGemm) {
     let groups = p.k / 4;
     let skip = (UNROLLED - groups % UNROLLED) % UNROLLED * GROUP_BYTES;
     for r in 0..p.rows {
+        let a = p.a.wrapping_add(r * p.lda);
+        let row = Row {
+            a,
+            end: a.wrapping_add(p.k),
+            skip,
+            scale: p.scale,
+            out: p.out.wrapping_add(r * p.ldo),
+            ascale: &p.ascale[r],
+        };
         let mut j0 = 0;
         while j0 < p.n {
-            // SAFETY: `r < rows`, `j0 + W <= n` (`n` is a multiple of SW): the range
-            // `QGemm::new` validated, with `k > 0`.
-            unsafe { qtile(p, r, j0, skip) };
+            // SAFETY: `j0 + W <= n` (`n` is a multiple of SW): inside the validated `scale`.
+            let scales = unsafe { p.scale.add(j0).cast::<[u32; W]>().read() };
+            // A column of zeros has scale 0 and adds exactly 0 (the padding of every gate
+            // block is such a tile); `<< 1` drops the sign of -0.
+            if scales.iter().fold(0, |any, s| any | s) << 1 != 0 {
+                let col =
+                    p.b.wrapping_add((j0 / PANEL) * p.kb * PANEL + (j0 % PANEL) * 4);
+                // SAFETY: `r < rows`, `j0 + W <= n`: the range `QGemm::new` validated, with
+                // `k > 0`.
+                unsafe { qtile(&row, col, j0) };
+            }
             j0 += W;
         }
     }
 }
 
-/// Row `r`, columns `j0 .. j0 + W`: exact int32 sums, then `out += sum · scale[j] ·
-/// ascale[r]`, as the portable tile computes it (one `vmul`, one `vfma`).
+/// What a row's tiles share, read by the assembly at these offsets: `a` 0, `end` 4, `skip`
+/// 8, `scale` 12, `out` 16, `ascale` 20.
+#[repr(C)]
+struct Row {
+    /// The row's int16 activations, and their end (`a + k`).
+    a: *const i16,
+    end: *const i16,
+    /// Bytes of unrolled code the first pass skips (see [`matmul_i8`]).
+    skip: usize,
+    /// Column 0's scale and output; `&ascale[r]`.
+    scale: *const f32,
+    out: *mut f32,
+    ascale: *const f32,
+}
+
+/// Columns `j0 .. j0 + W` of `row`, whose weights start at `col`: exact int32 sums, then
+/// `out += sum · scale[j] · ascale`, as the portable tile rounds it (one `vmul`, one `vfma`).
 ///
 /// # Safety
-/// `r < p.rows`, `j0 + W <= p.n`, `p.k > 0`, `p` satisfying the [`RawQGemm`] invariant,
-/// `skip` from [`matmul_i8`].
+/// `row` from [`matmul_i8`] for a row `r < p.rows`, `col` column `j0` of `p.b`, `j0 + W <=
+/// p.n`, `p.k > 0`, `p` satisfying the [`RawQGemm`] invariant.
 #[inline(always)]
-unsafe fn qtile(p: &RawQGemm, r: usize, j0: usize, skip: usize) {
-    let col =
-        p.b.wrapping_add((j0 / PANEL) * p.kb * PANEL + (j0 % PANEL) * 4);
-    let a = p.a.wrapping_add(r * p.lda);
-    // The epilogue's pointers: the loop needs every register, so they wait on the stack.
-    let tail: [*const f32; 3] = [
-        p.scale.wrapping_add(j0),
-        p.out.wrapping_add(r * p.ldo + j0),
-        &p.ascale[r],
-    ];
+unsafe fn qtile(row: &Row, col: *const i8, j0: usize) {
     // SAFETY: the loop reads `a[0..k]` (eight bytes per group of four, the pairs (a0, a2),
     // (a1, a3) `quantize` stored) and, per group, the 16 bytes of columns `j0..j0 + 4` in
     // the group's 64-byte line: inside the validated spans (`k <= kb`, `k > 0` a multiple
@@ -98,13 +121,17 @@ unsafe fn qtile(p: &RawQGemm, r: usize, j0: usize, skip: usize) {
     // `out[r·ldo + j0..][..4]`, inside the validated spans too. All are word aligned, as
     // `ldrd` and `vldmia` need: the scratch and packed regions are, and every offset is a
     // multiple of 4 bytes. The computed jump lands on a group's first instruction: `skip`
-    // is a multiple of GROUP_BYTES below UNROLLED groups' code. The block pushes one word
-    // and pops it. Written in assembly because LLVM's version of this loop spilled
+    // is a multiple of GROUP_BYTES below UNROLLED groups' code. The block pushes two words
+    // and pops them. Written in assembly because LLVM's version of this loop spilled
     // accumulators (30 instructions per group); here a group is 19, the loop adds 2 per
-    // UNROLLED groups, and the tile's set-up and epilogue about 30.
+    // UNROLLED groups, and the tile's set-up and epilogue about 40.
     unsafe {
         asm!(
+            "ldrd {pa}, {end}, [{c0}]",
+            "ldr {t}, [{c0}, #8]",
+            // Every register is the loop's: the row and the column offset wait on the stack.
             "push {{{c0}}}",
+            "push {{{c1}}}",
             "mov {c0}, #0",
             "mov {c1}, #0",
             "mov {c2}, #0",
@@ -119,20 +146,22 @@ unsafe fn qtile(p: &RawQGemm, r: usize, j0: usize, skip: usize) {
             group!(), group!(), group!(), group!(), group!(), group!(), group!(), group!(),
             "cmp {pa}, {end}",
             "bne 2b",
-            // out[j] += sum[j] · scale[j] · ascale, as the portable tile rounds it.
-            "pop {{{pa}}}",
-            // (`ldm` would load in register-number order, which the allocator picks.)
-            "ldrd {pb}, {end}, [{pa}]",
-            "ldr {t}, [{pa}, #8]",
+            // out[j] += sum[j] · scale[j] · ascale.
+            "pop {{{w1}}}",
+            "pop {{{w0}}}",
+            "ldrd {a02}, {a13}, [{w0}, #12]",
+            "add {a02}, {a02}, {w1}",
+            "add {a13}, {a13}, {w1}",
+            "ldr {w0}, [{w0}, #20]",
             "vmov s0, s1, {c0}, {c1}",
             "vmov s2, s3, {c2}, {c3}",
             "vcvt.f32.s32 s0, s0",
             "vcvt.f32.s32 s1, s1",
             "vcvt.f32.s32 s2, s2",
             "vcvt.f32.s32 s3, s3",
-            "vldmia {pb}, {{s4-s7}}",
-            "vldmia {end}, {{s8-s11}}",
-            "vldr s12, [{t}]",
+            "vldmia {a02}, {{s4-s7}}",
+            "vldmia {a13}, {{s8-s11}}",
+            "vldr s12, [{w0}]",
             "vmul.f32 s0, s0, s4",
             "vmul.f32 s1, s1, s5",
             "vmul.f32 s2, s2, s6",
@@ -141,17 +170,17 @@ unsafe fn qtile(p: &RawQGemm, r: usize, j0: usize, skip: usize) {
             "vfma.f32 s9, s1, s12",
             "vfma.f32 s10, s2, s12",
             "vfma.f32 s11, s3, s12",
-            "vstmia {end}, {{s8-s11}}",
-            pa = inout(reg) a => _,
+            "vstmia {a13}, {{s8-s11}}",
+            pa = out(reg) _,
             pb = inout(reg) col => _,
-            end = inout(reg) a.add(p.k) => _,
-            t = inout(reg) skip => _,
+            end = out(reg) _,
+            t = out(reg) _,
             a02 = out(reg) _,
             a13 = out(reg) _,
             w0 = out(reg) _,
             w1 = out(reg) _,
-            c0 = inout(reg) tail.as_ptr() => _,
-            c1 = out(reg) _,
+            c0 = inout(reg) row as *const Row => _,
+            c1 = inout(reg) j0 * 4 => _,
             c2 = out(reg) _,
             c3 = out(reg) _,
             out("s0") _, out("s1") _, out("s2") _, out("s3") _, out("s4") _, out("s5") _,
@@ -282,4 +311,118 @@ pub(crate) fn gates(mut c: crate::isa_ops::Cells<'_>) {
             );
         }
     }
+}
+
+/// `out[j] = q[j] · scale` (see `IsaOps::dequantize`), four at a time: one load, four
+/// `sxtb`, two `vmov`, four conversions and four products (19 instructions with the loop,
+/// against about 27 compiled from the portable loop); the tail as the portable form does it.
+pub(crate) fn dequantize(q: &[i8], scale: f32, out: &mut [f32]) {
+    let n = q.len().min(out.len());
+    let quads = n / 4;
+    if quads > 0 {
+        let sc = [scale];
+        // SAFETY: the loop reads `q[..4·quads]` (one word per quad, any alignment: `ldr`
+        // allows unaligned words on this core) and writes `out[..4·quads]` (word aligned, as
+        // every f32 is), both within `n`.
+        unsafe {
+            asm!(
+                "vldr s4, [{s}]",
+                "2:",
+                "ldr {w}, [{q}], #4",
+                "sxtb {r0}, {w}",
+                "sxtb {r1}, {w}, ror #8",
+                "sxtb {r2}, {w}, ror #16",
+                "asr {r3}, {w}, #24",
+                "vmov s0, s1, {r0}, {r1}",
+                "vmov s2, s3, {r2}, {r3}",
+                "vcvt.f32.s32 s0, s0",
+                "vcvt.f32.s32 s1, s1",
+                "vcvt.f32.s32 s2, s2",
+                "vcvt.f32.s32 s3, s3",
+                "vmul.f32 s0, s0, s4",
+                "vmul.f32 s1, s1, s4",
+                "vmul.f32 s2, s2, s4",
+                "vmul.f32 s3, s3, s4",
+                "vstmia {o}!, {{s0-s3}}",
+                "subs {n}, {n}, #1",
+                "bne 2b",
+                s = in(reg) sc.as_ptr(),
+                q = inout(reg) q.as_ptr() => _,
+                o = inout(reg) out.as_mut_ptr() => _,
+                n = inout(reg) quads => _,
+                w = out(reg) _,
+                r0 = out(reg) _,
+                r1 = out(reg) _,
+                r2 = out(reg) _,
+                r3 = out(reg) _,
+                out("s0") _, out("s1") _, out("s2") _, out("s3") _, out("s4") _,
+                options(nostack),
+            );
+        }
+    }
+    let done = quads * 4;
+    crate::scalar::dequantize(&q[done..n], scale, &mut out[done..n]);
+}
+
+/// `q[j] = round_even(clamp(x[j] · to_int, ±amax))` in `smlad`'s pair order (see
+/// `IsaOps::quantize` and `scalar::quantize`), four at a time when `amax` is 32767 (every
+/// product up to depth 512): `vcvtr` rounds half to even as the portable form does, `ssat`
+/// and `ssub16` + `sel` clamp to ±32767 after it (the same as before it, `amax` being an
+/// integer), and `pkhbt` pairs (a0, a2) and (a1, a3). 6 instructions a value against about
+/// 20. A NaN becomes 0 here and -amax there; no validated model computes one. Otherwise,
+/// and for the tail, the portable form.
+pub(crate) fn quantize(x: &[f32], to_int: f32, amax: f32, q: &mut [i16]) {
+    let n = x.len().min(q.len());
+    let quads = if amax == 32767.0 { n / 4 } else { 0 };
+    if quads > 0 {
+        let ti = [to_int];
+        // SAFETY: the loop reads `x[..4·quads]` and writes `q[..4·quads]` as words (`q`'s
+        // start is word aligned: the scratch's int16 rows are), both within `n`.
+        unsafe {
+            asm!(
+                "vldr s4, [{t}]",
+                // -32767 in both halves, for the lower clamp.
+                "movw {lo}, #0x8001",
+                "movt {lo}, #0x8001",
+                "2:",
+                "vldmia {x}!, {{s0-s3}}",
+                "vmul.f32 s0, s0, s4",
+                "vmul.f32 s1, s1, s4",
+                "vmul.f32 s2, s2, s4",
+                "vmul.f32 s3, s3, s4",
+                "vcvtr.s32.f32 s0, s0",
+                "vcvtr.s32.f32 s1, s1",
+                "vcvtr.s32.f32 s2, s2",
+                "vcvtr.s32.f32 s3, s3",
+                "vmov {r0}, {r1}, s0, s1",
+                "vmov {r2}, {r3}, s2, s3",
+                "ssat {r0}, #16, {r0}",
+                "ssat {r1}, #16, {r1}",
+                "ssat {r2}, #16, {r2}",
+                "ssat {r3}, #16, {r3}",
+                "pkhbt {r0}, {r0}, {r2}, lsl #16",
+                "pkhbt {r1}, {r1}, {r3}, lsl #16",
+                "ssub16 {r2}, {r0}, {lo}",
+                "sel {r0}, {r0}, {lo}",
+                "ssub16 {r2}, {r1}, {lo}",
+                "sel {r1}, {r1}, {lo}",
+                "strd {r0}, {r1}, [{q}], #8",
+                "subs {n}, {n}, #1",
+                "bne 2b",
+                t = in(reg) ti.as_ptr(),
+                x = inout(reg) x.as_ptr() => _,
+                q = inout(reg) q.as_mut_ptr() => _,
+                n = inout(reg) quads => _,
+                lo = out(reg) _,
+                r0 = out(reg) _,
+                r1 = out(reg) _,
+                r2 = out(reg) _,
+                r3 = out(reg) _,
+                out("s0") _, out("s1") _, out("s2") _, out("s3") _, out("s4") _,
+                options(nostack),
+            );
+        }
+    }
+    let done = quads * 4;
+    crate::scalar::quantize(&x[done..n], to_int, amax, &mut q[done..n]);
 }

@@ -30,6 +30,16 @@ impl IsaOps for Scalar {
         gates(c);
     }
 
+    #[cfg(all(target_arch = "arm", feature = "arm-dsp", target_abi = "eabihf"))]
+    fn dequantize(&self, q: &[i8], scale: f32, out: &mut [f32]) {
+        crate::cortex_m::dequantize(q, scale, out);
+    }
+
+    #[cfg(all(target_arch = "arm", feature = "arm-dsp", target_abi = "eabihf"))]
+    fn quantize(&self, x: &[f32], to_int: f32, amax: f32, q: &mut [i16]) {
+        crate::cortex_m::quantize(x, to_int, amax, q);
+    }
+
     fn relu(&self, z: &[f32], act: &mut [f32]) {
         for (a, &z) in act.iter_mut().zip(z) {
             *a = if z > 0.0 { z } else { 0.0 };
