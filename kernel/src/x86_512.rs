@@ -22,15 +22,34 @@ use crate::isa_ops::{Cells, Gemm, IsaOps, QGemm, RawCells, RawGemm, RawQGemm, We
 use crate::math::{TANH_ALPHA, TANH_BETA, TANH_CLAMP};
 
 /// Proof that AVX-512F, AVX-512BW, AVX2 and FMA are usable: only [`Avx512::new_unchecked`]
-/// makes one.
+/// makes one. `vnni`: AVX-512 VNNI is usable too (the int8 product's `vpdpwssd`).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Avx512(());
+pub(crate) struct Avx512 {
+    vnni: bool,
+}
 
 impl Avx512 {
     /// # Safety
     /// The CPU running this code supports AVX-512F, AVX-512BW, AVX2 and FMA.
     pub(crate) unsafe fn new_unchecked() -> Self {
-        Avx512(())
+        Avx512 {
+            vnni: vnni_available(),
+        }
+    }
+}
+
+/// Whether AVX-512 VNNI is usable (known at compile time, or detected with `std`).
+fn vnni_available() -> bool {
+    if cfg!(target_feature = "avx512vnni") {
+        return true;
+    }
+    #[cfg(feature = "std")]
+    {
+        std::is_x86_feature_detected!("avx512vnni")
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        false
     }
 }
 
@@ -64,8 +83,15 @@ impl IsaOps for Avx512 {
     }
 
     fn matmul_i8(&self, mut m: QGemm<'_>) {
-        // SAFETY: `self` proves AVX-512F+BW and FMA; `raw` carries `QGemm::new`'s bounds.
-        unsafe { matmul_i8(&m.raw()) }
+        // SAFETY: `self` proves AVX-512F+BW and FMA, and VNNI where `vnni` says so; `raw`
+        // carries `QGemm::new`'s bounds.
+        unsafe {
+            if self.vnni {
+                matmul_i8_vnni(&m.raw())
+            } else {
+                matmul_i8(&m.raw())
+            }
+        }
     }
 
     /// The AVX2 forms: this path's CPUs have AVX2 too, and these are a small part of a step.
@@ -235,64 +261,129 @@ const fn qmax(rows: usize) -> usize {
     }
 }
 
-/// The int8 product (see `isa_ops::QGemm`) on 512-bit vectors: `vpmaddwd` (AVX-512BW) on
-/// int16 activations and sign-extended int8 weights. A quad-panel line is one panel's 16
-/// columns x four `k` (64 bytes): widened in two halves (columns 0-7, 8-15), each is
-/// multiplied pairwise with a row's four broadcast activations, so each column gets two
-/// int32 partial sums. The sums are exact, and the epilogue is the AVX2 path's, so the two
-/// paths give the same bits.
-///
-/// # Safety
-/// AVX-512F+BW, AVX2 and FMA available; `p` satisfies the [`RawQGemm`] invariant.
-#[target_feature(enable = "avx512f,avx512bw,avx2,fma")]
-unsafe fn matmul_i8(p: &RawQGemm) {
-    for (p0, cols) in panel_blocks(p.n, qmax(p.rows)) {
-        let last = chunk_mask((p0 + cols - 1) * PANEL, p.n);
-        // SAFETY: `cols <= qmax(rows)` so the pair is listed; the tile's panels lie within
-        // `ceil(n/16)` (whole lines may be read, see `RawQGemm`) and `last` masks the
-        // columns of its last panel that do not exist.
-        unsafe {
-            dispatch_tile!(qtile, p.rows, cols, p, p0, last;
-                1 => [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
-                2 => [1, 2, 3, 4, 5, 6],
-                3 => [1, 2, 3, 4],
-                4 => [1, 2, 3],
-                5 => [1, 2],
-                6 => [1, 2],
-            )
-        }
-    }
-}
-
-/// One `R x 16C` int8 tile from panel `p0`; `last` masks the last panel's columns.
-///
-/// # Safety
-/// AVX-512F+BW, AVX2 and FMA available; `R <= p.rows`; `16*(p0 + C - 1) < p.n`, and
-/// `last` keeps only lanes below `n` of the last panel; `p` satisfies [`RawQGemm`]'s
-/// invariant.
-#[target_feature(enable = "avx512f,avx512bw,avx2,fma")]
-#[inline]
-unsafe fn qtile<const R: usize, const C: usize>(p: &RawQGemm, p0: usize, last: __mmask16) {
-    let mut acc = [[[_mm512_setzero_si512(); 2]; C]; R];
-    let panel = p.kb * PANEL;
-    let b: [*const i8; C] = core::array::from_fn(|c| p.b.wrapping_add((p0 + c) * panel));
-    let a: [*const i16; R] = core::array::from_fn(|r| p.a.wrapping_add(r * p.lda));
-    for kq in (0..p.k).step_by(4) {
-        // SAFETY: rows `r < rows`, `kq + 4 <= k`: inside the validated `a` span; line
-        // `kq / 4` of a panel below `ceil(n/16)` is inside the validated `b` span.
-        unsafe {
-            for (c, b) in b.iter().enumerate() {
-                let line = b.add(kq * PANEL);
-                let w0 = _mm512_cvtepi8_epi16(_mm256_loadu_si256(line.cast()));
-                let w1 = _mm512_cvtepi8_epi16(_mm256_loadu_si256(line.add(32).cast()));
-                for (acc, a) in acc.iter_mut().zip(&a) {
-                    let av = _mm512_set1_epi64(a.add(kq).cast::<i64>().read_unaligned());
-                    acc[c][0] = _mm512_add_epi32(acc[c][0], _mm512_madd_epi16(w0, av));
-                    acc[c][1] = _mm512_add_epi32(acc[c][1], _mm512_madd_epi16(w1, av));
+/// The int8 product (see `isa_ops::QGemm`) on 512-bit vectors: int16 activations times
+/// sign-extended int8 weights, pairwise. A quad-panel line is one panel's 16 columns x four
+/// `k` (64 bytes): widened in two halves (columns 0-7, 8-15), each is multiplied pairwise
+/// with a row's four broadcast activations, so each column gets two int32 partial sums.
+/// The sums are exact, and the epilogue is the AVX2 path's, so the paths give the same
+/// bits. `$madd` is how a tile accumulates: `vpmaddwd` + `vpaddd` (AVX-512BW), or VNNI's
+/// `vpdpwssd`, which does both in one instruction. On the Xeon of RESULTS ("int8 end to
+/// end") it issues two per cycle, twice the multiply-adds of the pair and of f32's FMAs.
+macro_rules! int8_product {
+    ($matmul:ident, $tile:ident, $features:literal, $madd:path) => {
+        /// # Safety
+        #[doc = concat!("`", $features, "` available; `p` satisfies the [`RawQGemm`] invariant.")]
+        #[target_feature(enable = $features)]
+        unsafe fn $matmul(p: &RawQGemm) {
+            for (p0, cols) in panel_blocks(p.n, qmax(p.rows)) {
+                let last = chunk_mask((p0 + cols - 1) * PANEL, p.n);
+                // SAFETY: `cols <= qmax(rows)` so the pair is listed; the tile's panels lie
+                // within `ceil(n/16)` (whole lines may be read, see `RawQGemm`) and `last`
+                // masks the columns of its last panel that do not exist.
+                unsafe {
+                    dispatch_tile!($tile, p.rows, cols, p, p0, last;
+                        1 => [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+                        2 => [1, 2, 3, 4, 5, 6],
+                        3 => [1, 2, 3, 4],
+                        4 => [1, 2, 3],
+                        5 => [1, 2],
+                        6 => [1, 2],
+                    )
                 }
             }
         }
+
+        /// One `R x 16C` int8 tile from panel `p0`; `last` masks the last panel's columns.
+        ///
+        /// # Safety
+        #[doc = concat!("`", $features, "` available; `R <= p.rows`; `16*(p0 + C - 1) < p.n`,")]
+        /// and `last` keeps only lanes below `n` of the last panel; `p` satisfies
+        /// [`RawQGemm`]'s invariant.
+        #[target_feature(enable = $features)]
+        #[inline]
+        unsafe fn $tile<const R: usize, const C: usize>(
+            p: &RawQGemm,
+            p0: usize,
+            last: __mmask16,
+        ) {
+            let mut acc = [[[_mm512_setzero_si512(); 2]; C]; R];
+            let panel = p.kb * PANEL;
+            let b: [*const i8; C] = core::array::from_fn(|c| p.b.wrapping_add((p0 + c) * panel));
+            let a: [*const i16; R] = core::array::from_fn(|r| p.a.wrapping_add(r * p.lda));
+            for kq in (0..p.k).step_by(4) {
+                // SAFETY: rows `r < rows`, `kq + 4 <= k`: inside the validated `a` span; line
+                // `kq / 4` of a panel below `ceil(n/16)` is inside the validated `b` span.
+                unsafe {
+                    for (c, b) in b.iter().enumerate() {
+                        let line = b.add(kq * PANEL);
+                        let w0 = _mm512_cvtepi8_epi16(_mm256_loadu_si256(line.cast()));
+                        let w1 = _mm512_cvtepi8_epi16(_mm256_loadu_si256(line.add(32).cast()));
+                        for (acc, a) in acc.iter_mut().zip(&a) {
+                            let av = _mm512_set1_epi64(a.add(kq).cast::<i64>().read_unaligned());
+                            acc[c][0] = $madd(acc[c][0], w0, av);
+                            acc[c][1] = $madd(acc[c][1], w1, av);
+                        }
+                    }
+                }
+            }
+            // SAFETY: as the caller's; the features are this function's.
+            unsafe { int8_epilogue(p, p0, last, &acc) }
+        }
+    };
+}
+
+int8_product!(matmul_i8, qtile, "avx512f,avx512bw,avx2,fma", madd_add);
+int8_product!(
+    matmul_i8_vnni,
+    qtile_vnni,
+    "avx512f,avx512bw,avx512vnni,avx2,fma",
+    dpwssd
+);
+
+/// `acc + vpdpwssd(w, a)`, in assembly: LLVM's generic x86 tuning splits the intrinsic back
+/// into `vpmaddwd` + `vpaddd`, which is what VNNI is here to avoid.
+///
+/// # Safety
+/// AVX-512F and AVX-512 VNNI available.
+#[target_feature(enable = "avx512f,avx512vnni")]
+#[inline]
+unsafe fn dpwssd(acc: __m512i, w: __m512i, a: __m512i) -> __m512i {
+    let mut acc = acc;
+    // SAFETY: register-only; the caller proves the features.
+    unsafe {
+        core::arch::asm!(
+            "vpdpwssd {acc}, {w}, {a}",
+            acc = inout(zmm_reg) acc,
+            w = in(zmm_reg) w,
+            a = in(zmm_reg) a,
+            options(pure, nomem, nostack),
+        );
     }
+    acc
+}
+
+/// `acc + vpmaddwd(w, a)`: the product's accumulation without VNNI.
+///
+/// # Safety
+/// AVX-512BW available.
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+unsafe fn madd_add(acc: __m512i, w: __m512i, a: __m512i) -> __m512i {
+    _mm512_add_epi32(acc, _mm512_madd_epi16(w, a))
+}
+
+/// A tile's epilogue: `out += (sum of its two partial sums) · scale[j] · ascale[r]`.
+///
+/// # Safety
+/// As [`qtile`]'s.
+#[target_feature(enable = "avx512f,avx512bw,avx2,fma")]
+#[inline]
+unsafe fn int8_epilogue<const R: usize, const C: usize>(
+    p: &RawQGemm,
+    p0: usize,
+    last: __mmask16,
+    acc: &[[[__m512i; 2]; C]; R],
+) {
     // Column `c`'s partial sums are lanes `2c`, `2c + 1` of `[lo, hi]`.
     let even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
     let odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
@@ -413,7 +504,79 @@ unsafe fn highway(t: *mut f32, act: *const f32, z: *const f32, n: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dims::MR;
+    use crate::isa_ops::QMatmulArgs;
     use std::vec::Vec;
+
+    /// VNNI's `vpdpwssd` and the `vpmaddwd` + `vpaddd` pair give the same bits, at every
+    /// tile shape (rows 1..=MR, widths with a half panel), on extreme values too.
+    #[test]
+    fn vnni_product_equals_the_pair_bit_for_bit() {
+        if !(std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx512bw")
+            && std::is_x86_feature_detected!("avx512vnni")
+            && std::is_x86_feature_detected!("avx2")
+            && std::is_x86_feature_detected!("fma"))
+        {
+            return;
+        }
+        let mut seed = 7u32;
+        let mut next = move || {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            seed >> 8
+        };
+        for (k, n) in [(4usize, 8usize), (100, 416), (208, 104), (36, 200)] {
+            let kb = k + 4;
+            let b: Vec<i8> = (0..kb * n.div_ceil(PANEL) * PANEL)
+                .map(|i| {
+                    if i % 97 == 0 {
+                        -127
+                    } else {
+                        (next() % 255) as i8
+                    }
+                })
+                .collect();
+            let a: Vec<i16> = (0..MR * k)
+                .map(|i| {
+                    if i % 89 == 0 {
+                        -32767
+                    } else {
+                        (next() % 65535) as i16
+                    }
+                })
+                .collect();
+            let scale: Vec<f32> = (0..n).map(|j| 1e-3 * (1 + j % 7) as f32).collect();
+            for rows in 1..=MR {
+                let run = |vnni: bool| {
+                    let mut out = std::vec![0.5f32; rows * n];
+                    let mut m = QGemm::new(QMatmulArgs {
+                        rows,
+                        a: &a,
+                        lda: k,
+                        k,
+                        b: &b,
+                        kb,
+                        scale: &scale,
+                        ascale: [3e-5; MR],
+                        n,
+                        out: &mut out,
+                        ldo: n,
+                    })
+                    .unwrap();
+                    // SAFETY: the features were checked above; `raw` carries the bounds.
+                    unsafe {
+                        if vnni {
+                            matmul_i8_vnni(&m.raw())
+                        } else {
+                            matmul_i8(&m.raw())
+                        }
+                    }
+                    out.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+                };
+                assert_eq!(run(true), run(false), "k {k}, n {n}, rows {rows}");
+            }
+        }
+    }
 
     #[test]
     fn panel_blocks_cover_evenly() {
