@@ -158,6 +158,23 @@ fn avx512_available() -> bool {
     }
 }
 
+/// Whether AVX-512 VNNI is usable too (the AVX-512 path's int8 product then uses
+/// `vpdpwssd`): known at compile time, or detected with `std`.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn avx512_vnni_available() -> bool {
+    if cfg!(target_feature = "avx512vnni") {
+        return true;
+    }
+    #[cfg(feature = "std")]
+    {
+        std::is_x86_feature_detected!("avx512vnni")
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        false
+    }
+}
+
 #[cfg(target_arch = "aarch64")]
 fn neon_available() -> bool {
     if cfg!(target_feature = "neon") {

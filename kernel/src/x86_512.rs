@@ -33,23 +33,8 @@ impl Avx512 {
     /// The CPU running this code supports AVX-512F, AVX-512BW, AVX2 and FMA.
     pub(crate) unsafe fn new_unchecked() -> Self {
         Avx512 {
-            vnni: vnni_available(),
+            vnni: crate::isa::avx512_vnni_available(),
         }
-    }
-}
-
-/// Whether AVX-512 VNNI is usable (known at compile time, or detected with `std`).
-fn vnni_available() -> bool {
-    if cfg!(target_feature = "avx512vnni") {
-        return true;
-    }
-    #[cfg(feature = "std")]
-    {
-        std::is_x86_feature_detected!("avx512vnni")
-    }
-    #[cfg(not(feature = "std"))]
-    {
-        false
     }
 }
 
