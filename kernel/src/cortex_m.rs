@@ -1,8 +1,9 @@
-//! The Cortex-M4F's own forms of the kernel's two hot loops (`feature = "arm-dsp"` on a
-//! hard-float Cortex-M target), in assembly because every instruction counts on a core
-//! without SIMD floats: the int8 product's tile (`smlad`, DSP extension) and the LSTM's gate
-//! math (FPU). The portable path (`scalar`) calls them in place of its own loops; the
-//! firmware's test compares their vectors with x86's.
+//! The Cortex-M4F's own forms of the kernel's loops (`feature = "arm-dsp"` on a hard-float
+//! Cortex-M target), in assembly because every instruction counts on a core without SIMD
+//! floats: the int8 product (`smlad`, DSP extension), the LSTM's gate math (FPU), and the
+//! int8 steps around the product (activations to int16, table rows to f32). The portable
+//! path (`scalar`) calls them in place of its own loops; the firmware's test compares their
+//! vectors with x86's, and RESULTS ("int8 end to end") counts their instructions.
 //!
 //! **The product.** `smlad` does two 16x16-bit multiply-adds into an int32 in one
 //! instruction (no overflow: the activations' bound keeps every sum within i32), and
@@ -16,7 +17,7 @@ use core::arch::asm;
 
 /// Columns per tile: the four accumulators, the two activation pairs, two weight words
 /// (one `ldrd`), the odd bytes and three pointers take the 12 registers inline assembly may
-/// use; the epilogue's pointers come in through FPU registers.
+/// use; the epilogue's pointers wait on the stack (see [`qtile`]).
 const W: usize = 4;
 const _: () = assert!(SW % W == 0 && PANEL % W == 0);
 
@@ -56,7 +57,7 @@ macro_rules! group {
 }
 
 /// The int8 product (see `isa_ops::QGemm`): every row, in tiles of four columns. Not
-/// inlined: one copy of the unrolled loop is 1.2 KB of flash.
+/// inlined into its callers: each copy of the unrolled loop is 1.2 KB of flash.
 #[inline(never)]
 pub(crate) fn matmul_i8(p: &RawQGemm) {
     // The first pass through the unrolled loop runs `groups mod UNROLLED` groups (all
@@ -105,6 +106,9 @@ struct Row {
     out: *mut f32,
     ascale: *const f32,
 }
+const _: () = assert!(core::mem::offset_of!(Row, skip) == 8);
+const _: () = assert!(core::mem::offset_of!(Row, scale) == 12);
+const _: () = assert!(core::mem::offset_of!(Row, ascale) == 20);
 
 /// Columns `j0 .. j0 + W` of `row`, whose weights start at `col`: exact int32 sums, then
 /// `out += sum · scale[j] · ascale`, as the portable tile rounds it (one `vmul`, one `vfma`).
@@ -258,7 +262,8 @@ macro_rules! sigmoid {
 /// One LSTM step (see `IsaOps::gates`): 90 instructions per unit, where the portable loop
 /// compiled for this core takes 175. The rounding differs from the other code paths' in the
 /// last bits (the clamp's bound and fixed-point steps, the sigmoid's quotient), as theirs
-/// differ from each other's.
+/// differ from each other's. A NaN pre-activation reads as 0 here (the fixed-point
+/// conversion) and stays NaN elsewhere; no validated model computes one.
 pub(crate) fn gates(mut c: crate::isa_ops::Cells<'_>) {
     let hp = c.hp();
     for (g, cell, h) in c.rows_mut() {
