@@ -428,6 +428,7 @@ pub(crate) fn quantize(x: &[f32], to_int: f32, amax: f32, q: &mut [i16]) {
             );
         }
     }
+    // The tail's quad may reach past `n` in `q` (its values go to pair-order slots).
     let done = quads * 4;
-    crate::scalar::quantize(&x[done..n], to_int, amax, &mut q[done..n]);
+    crate::scalar::quantize(&x[done..n], to_int, amax, &mut q[done..]);
 }
