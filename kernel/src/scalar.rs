@@ -23,11 +23,17 @@ impl IsaOps for Scalar {
     }
 
     fn gates(&self, c: Cells<'_>) {
-        // The Cortex-M4F has its own, in assembly (see `cortex_m`).
+        // The Cortex-M4F has its own forms of this and the int8 steps below, in assembly
+        // (see `cortex_m`).
         #[cfg(all(target_arch = "arm", feature = "arm-dsp", target_abi = "eabihf"))]
         crate::cortex_m::gates(c);
         #[cfg(not(all(target_arch = "arm", feature = "arm-dsp", target_abi = "eabihf")))]
         gates(c);
+    }
+
+    #[cfg(all(target_arch = "arm", feature = "arm-dsp", target_abi = "eabihf"))]
+    fn matmul_i8(&self, mut m: crate::isa_ops::QGemm<'_>) {
+        crate::cortex_m::matmul_i8(&m.raw());
     }
 
     #[cfg(all(target_arch = "arm", feature = "arm-dsp", target_abi = "eabihf"))]
@@ -158,30 +164,24 @@ unsafe fn tile<const R: usize, W: Weight>(p: &RawGemm<W>, r0: usize, j0: usize) 
 /// The portable int8 product (see `isa_ops::QGemm`), in tiles of up to `SR` rows x `SW`
 /// columns with int32 accumulators.
 pub(crate) fn matmul_i8(p: &RawQGemm) {
-    // The Cortex-M4's is in assembly (see `cortex_m`).
-    #[cfg(all(target_arch = "arm", feature = "arm-dsp", target_abi = "eabihf"))]
-    return crate::cortex_m::matmul_i8(p);
-    #[cfg(not(all(target_arch = "arm", feature = "arm-dsp", target_abi = "eabihf")))]
-    {
-        let mut r0 = 0;
-        while r0 < p.rows {
-            let rows = (p.rows - r0).min(SR);
-            let mut j0 = 0;
-            while j0 + SW <= p.n {
-                // SAFETY: `r0 + rows <= p.rows`, `j0 + SW <= p.n`: the range `QGemm::new`
-                // validated.
-                unsafe {
-                    match rows {
-                        1 => qtile::<1>(p, r0, j0),
-                        2 => qtile::<2>(p, r0, j0),
-                        3 => qtile::<3>(p, r0, j0),
-                        _ => qtile::<SR>(p, r0, j0),
-                    }
+    let mut r0 = 0;
+    while r0 < p.rows {
+        let rows = (p.rows - r0).min(SR);
+        let mut j0 = 0;
+        while j0 + SW <= p.n {
+            // SAFETY: `r0 + rows <= p.rows`, `j0 + SW <= p.n`: the range `QGemm::new`
+            // validated.
+            unsafe {
+                match rows {
+                    1 => qtile::<1>(p, r0, j0),
+                    2 => qtile::<2>(p, r0, j0),
+                    3 => qtile::<3>(p, r0, j0),
+                    _ => qtile::<SR>(p, r0, j0),
                 }
-                j0 += SW;
             }
-            r0 += rows;
+            j0 += SW;
         }
+        r0 += rows;
     }
 }
 
@@ -190,7 +190,6 @@ pub(crate) fn matmul_i8(p: &RawQGemm) {
 ///
 /// # Safety
 /// `r0 + R <= p.rows`, `j0 + SW <= p.n`, `p` satisfying the [`RawQGemm`] invariant.
-#[cfg(not(all(target_arch = "arm", feature = "arm-dsp", target_abi = "eabihf")))]
 #[inline(always)]
 unsafe fn qtile<const R: usize>(p: &RawQGemm, r0: usize, j0: usize) {
     let mut acc = [[0i32; SW]; R];
