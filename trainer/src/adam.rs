@@ -15,6 +15,9 @@ pub struct FusedAdam {
     epsilon: f32,
     /// Scale each parameter's gradient down to at most this L2 norm (none: no clipping).
     clip: Option<f32>,
+    /// Decoupled weight decay (AdamW): each step first scales the parameter by
+    /// `1 - lr · weight_decay` (0: plain Adam).
+    weight_decay: f32,
 }
 
 impl Default for FusedAdam {
@@ -24,6 +27,7 @@ impl Default for FusedAdam {
             beta_2: 0.999,
             epsilon: 1e-5,
             clip: None,
+            weight_decay: 0.0,
         }
     }
 }
@@ -38,6 +42,14 @@ impl FusedAdam {
     pub fn clipped(clip: Option<f32>) -> ModuleOptimizer {
         ModuleOptimizer::from(FusedAdam {
             clip,
+            ..FusedAdam::default()
+        })
+    }
+
+    /// AdamW: Adam with decoupled weight decay `weight_decay` (0 is plain Adam, exactly).
+    pub fn decayed(weight_decay: f32) -> ModuleOptimizer {
+        ModuleOptimizer::from(FusedAdam {
+            weight_decay,
             ..FusedAdam::default()
         })
     }
@@ -83,6 +95,10 @@ impl Optimizer for FusedAdam {
         let combined = bias_correction2_sqrt / (1.0 - b1.powi(time as i32));
         let eps = self.epsilon * bias_correction2_sqrt;
         let lr = lr as f32;
+        if self.weight_decay != 0.0 {
+            let keep = 1.0 - lr * self.weight_decay;
+            param.iter_mut().for_each(|p| *p *= keep);
+        }
         for (((p, g), m1), m2) in param.iter_mut().zip(&g).zip(&mut m1).zip(&mut m2) {
             // burn's order: m1 β1 + g (1 - β1), m2 β2 + g² (1 - β2) (at the first step the
             // zero moments make these burn's g (1 - β1) exactly), then p - lr (m1 c) / (√m2 + ε').
@@ -145,5 +161,19 @@ mod tests {
             assert!((x - y).abs() <= 1e-6, "{ours:?} vs {burns:?}");
         }
         assert_eq!(ours.len(), 8);
+    }
+
+    /// With a zero gradient, AdamW's step is the decay alone: `p · (1 - lr · λ)`.
+    #[test]
+    fn weight_decay_shrinks_by_lr_times_lambda() {
+        let device = Device::flex().autodiff();
+        let p = Tensor::<1>::from_floats([2.0, -4.0], &device);
+        let g = Tensor::<1>::from_floats([0.0, 0.0], &device);
+        let adamw = FusedAdam {
+            weight_decay: 0.5,
+            ..FusedAdam::default()
+        };
+        let (next, _) = adamw.step(0.1, p, g, None);
+        assert_eq!(values(next), [1.9, -3.8]);
     }
 }

@@ -48,6 +48,9 @@ pub struct ModelInfo {
     /// `--cosine-decay`: the epochs the learning rate decays over (none: constant).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cosine_decay_epochs: Option<usize>,
+    /// `--weight-decay`: AdamW's decoupled weight decay (0: none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub weight_decay: f64,
     pub epochs: usize,
     pub seed: u64,
 }
@@ -200,11 +203,17 @@ mod tests {
             hard_negatives: None,
             cos_weight: 0.0,
             cosine_decay_epochs: None,
+            weight_decay: 0.0,
             epochs: 1,
             seed: 1,
         };
         let old = serde_json::to_string(&info).unwrap();
-        for later in ["hard_negatives", "cos_weight", "cosine_decay_epochs"] {
+        for later in [
+            "hard_negatives",
+            "cos_weight",
+            "cosine_decay_epochs",
+            "weight_decay",
+        ] {
             assert!(!old.contains(later), "{old}");
         }
         let read: ModelInfo = serde_json::from_str(&old).unwrap();

@@ -35,6 +35,9 @@ pub struct ReconstructOptions {
     /// Decays the learning rate to zero over `epochs` along a half cosine, one value per
     /// epoch (false: constant, the paper's).
     pub cosine_decay: bool,
+    /// AdamW's decoupled weight decay (0: Adam, the paper's). It keeps the recurrent weights
+    /// small, which keeps a long-trained student's int8 file close to its f32 one.
+    pub weight_decay: f64,
     pub highway: bool,
     pub epochs: usize,
     pub batch: usize,
@@ -60,6 +63,7 @@ impl Default for ReconstructOptions {
             hard_negatives: None,
             cos_weight: 0.0,
             cosine_decay: false,
+            weight_decay: 0.0,
             highway: false,
             epochs: 10,
             batch: 64,
@@ -121,6 +125,7 @@ pub fn fresh_model(
         hard_negatives: opts.hard_negatives,
         cos_weight: opts.cos_weight,
         cosine_decay_epochs: fresh_decay_epochs(opts),
+        weight_decay: opts.weight_decay,
         epochs: 0,
         seed: opts.seed,
     };
@@ -133,6 +138,12 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
         bail!(
             "--cos-weight must be a finite number >= 0, not {}",
             opts.cos_weight
+        );
+    }
+    if !(opts.weight_decay.is_finite() && opts.weight_decay >= 0.0) {
+        bail!(
+            "--weight-decay must be a finite number >= 0, not {}",
+            opts.weight_decay
         );
     }
     let device = train_device();
@@ -257,7 +268,7 @@ fn start(
     opts: &ReconstructOptions,
     device: &Device,
 ) -> Result<(CharModel, ModelInfo, ModuleOptimizer, Progress)> {
-    let optim = FusedAdam::init();
+    let optim = FusedAdam::decayed(opts.weight_decay as f32);
     match (Progress::load(&opts.out)?, opts.resume) {
         (Some(progress), true) => {
             let dir = progress.checkpoint_dir(&opts.out);
@@ -341,12 +352,13 @@ fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions
         && info.hard_negatives == opts.hard_negatives
         && info.cos_weight == opts.cos_weight
         && info.cosine_decay_epochs == fresh_decay_epochs(opts)
+        && info.weight_decay == opts.weight_decay
         && info.model.highway == opts.highway
         && info.seed == opts.seed;
     if !same {
         bail!(
-            "--resume: the run in {} used teacher {} ({} words, held out {}), loss {} (temperature {:?}, frequency weight {}, hard negatives {}, cos weight {}, cosine decay over {:?} epochs), highway {}, seed {}; \
-             this command asks for {} ({} words, held out {}), {} ({:?}, {}, {}, {}, {:?}), {}, {}",
+            "--resume: the run in {} used teacher {} ({} words, held out {}), loss {} (temperature {:?}, frequency weight {}, hard negatives {}, cos weight {}, cosine decay over {:?} epochs, weight decay {}), highway {}, seed {}; \
+             this command asks for {} ({} words, held out {}), {} ({:?}, {}, {}, {}, {:?}, {}), {}, {}",
             opts.out.display(),
             info.teacher,
             info.teacher_words,
@@ -357,6 +369,7 @@ fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions
             hard_name(info.hard_negatives),
             info.cos_weight,
             info.cosine_decay_epochs,
+            info.weight_decay,
             info.model.highway,
             info.seed,
             teacher.name(),
@@ -368,6 +381,7 @@ fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions
             hard_name(opts.hard_negatives),
             opts.cos_weight,
             fresh_decay_epochs(opts),
+            opts.weight_decay,
             opts.highway,
             opts.seed
         );

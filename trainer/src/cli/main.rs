@@ -103,6 +103,10 @@ struct ReconstructArgs {
     /// epoch); resuming then needs the same --epochs.
     #[arg(long)]
     cosine_decay: bool,
+    /// AdamW's decoupled weight decay: each step scales the weights by 1 - lr x this
+    /// (0: plain Adam). Keeps a long-trained student's int8 file close to its f32 model.
+    #[arg(long, default_value_t = 0.0)]
+    weight_decay: f64,
     /// Add the highway layer (eq. 3).
     #[arg(long)]
     highway: bool,
@@ -238,6 +242,7 @@ fn main() -> Result<()> {
                 hard_negatives: a.hard_negatives,
                 cos_weight: a.cos_weight,
                 cosine_decay: a.cosine_decay,
+                weight_decay: a.weight_decay,
                 highway: a.highway,
                 epochs: a.epochs,
                 batch: a.batch,
