@@ -134,18 +134,7 @@ pub fn fresh_model(
 
 /// Trains (or resumes) and returns the final model's description.
 pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<ModelInfo> {
-    if !(opts.cos_weight.is_finite() && opts.cos_weight >= 0.0) {
-        bail!(
-            "--cos-weight must be a finite number >= 0, not {}",
-            opts.cos_weight
-        );
-    }
-    if !(opts.weight_decay.is_finite() && opts.weight_decay >= 0.0) {
-        bail!(
-            "--weight-decay must be a finite number >= 0, not {}",
-            opts.weight_decay
-        );
-    }
+    check_weights(opts)?;
     let device = train_device();
     let (mut model, mut info, mut optim, mut progress) = start(teacher, opts, &device)?;
     let encoded: Vec<Vec<u32>> = teacher
@@ -218,6 +207,20 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
         );
     }
     Ok(info)
+}
+
+/// `--cos-weight` and `--weight-decay` are finite and at least 0.
+fn check_weights(opts: &ReconstructOptions) -> Result<()> {
+    let weights = [
+        ("--cos-weight", opts.cos_weight),
+        ("--weight-decay", opts.weight_decay),
+    ];
+    for (name, value) in weights {
+        if !(value.is_finite() && value >= 0.0) {
+            bail!("{name} must be a finite number >= 0, not {value}");
+        }
+    }
+    Ok(())
 }
 
 /// The training rows (every teacher word outside the held-out share) and their
