@@ -215,19 +215,33 @@ fn a_mixed_decaying_run_records_its_schedule_and_refuses_another() {
     assert!(err.contains("cosine decay over Some(2) epochs"), "{err}");
     let err = refused(ReconstructOptions {
         cos_weight: 0.5,
-        ..opts
+        ..opts.clone()
     });
     assert!(err.contains("cos weight 1,"), "{err}");
-    let err = train::reconstruct(
-        &t,
-        &ReconstructOptions {
-            cos_weight: -1.0,
-            ..options(dir.path().join("negative"), 1)
-        },
-    )
-    .unwrap_err()
-    .to_string();
-    assert!(err.contains("--cos-weight must be"), "{err}");
+    let err = refused(ReconstructOptions {
+        weight_decay: 0.01,
+        ..opts
+    });
+    assert!(err.contains("weight decay 0)"), "{err}");
+    for (name, bad) in [
+        (
+            "--cos-weight",
+            ReconstructOptions {
+                cos_weight: -1.0,
+                ..options(dir.path().join("n1"), 1)
+            },
+        ),
+        (
+            "--weight-decay",
+            ReconstructOptions {
+                weight_decay: f64::NAN,
+                ..options(dir.path().join("n2"), 1)
+            },
+        ),
+    ] {
+        let err = train::reconstruct(&t, &bad).unwrap_err().to_string();
+        assert!(err.contains(&format!("{name} must be")), "{err}");
+    }
 }
 
 #[test]
