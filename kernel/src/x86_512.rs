@@ -1,4 +1,5 @@
-//! The AVX-512F + AVX-512BW + FMA path (x86_64).
+//! The AVX-512F + AVX-512BW + FMA path (x86_64), with AVX-512 VNNI's `vpdpwssd` in the int8
+//! product where the CPU has it.
 //!
 //! Same structure as the AVX2 path (`x86`), with 16-lane zmm vectors: one zmm is exactly
 //! one 16-column weight panel row (64 bytes, one cache line), so the packed layout is the
