@@ -325,6 +325,8 @@ pub(crate) fn dequantize(q: &[i8], scale: f32, out: &mut [f32]) {
     let n = q.len().min(out.len());
     let quads = n / 4;
     if quads > 0 {
+        // Through memory: an FPU-register operand would need the unstable `vfp2` target
+        // feature.
         let sc = [scale];
         // SAFETY: the loop reads `q[..4·quads]` (one word per quad, any alignment: `ldr`
         // allows unaligned words on this core) and writes `out[..4·quads]` (word aligned, as
@@ -380,6 +382,7 @@ pub(crate) fn quantize(x: &[f32], to_int: f32, amax: f32, q: &mut [i16]) {
     let n = x.len().min(q.len());
     let quads = if amax == 32767.0 { n / 4 } else { 0 };
     if quads > 0 {
+        // Through memory, as in `dequantize`.
         let ti = [to_int];
         // SAFETY: the loop reads `x[..4·quads]` and writes `q[..4·quads]` as words (`q`'s
         // start is word aligned: the scratch's int16 rows are), both within `n`.
