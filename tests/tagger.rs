@@ -374,6 +374,14 @@ fn every_recipe_option_trains() {
                 ..Recipe::baseline()
             },
         ),
+        (
+            "average",
+            Recipe {
+                batch: 8,
+                average: 0.8,
+                ..Recipe::baseline()
+            },
+        ),
     ];
     for (name, recipe) in recipes {
         let opts = TaggerOptions {
@@ -423,6 +431,55 @@ fn assert_dev_rises(opts: &TaggerOptions, name: &str) {
         .collect();
     assert_eq!(dev.len(), 3, "{name}");
     assert!(dev[2] > dev[0], "{name}: dev accuracy {dev:?}");
+}
+
+/// With `--average`, the epochs are scored and kept by the averaged weights, and the
+/// average survives a pause (a halving rung resumes from the checkpoint): the run paused
+/// after every epoch scores exactly as the one that never paused, and the chosen tagger's dev
+/// accuracy is its best epoch's.
+#[test]
+fn averaged_weights_are_kept_and_resume_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    slice("train", 100, dir.path());
+    slice("dev", 30, dir.path());
+    slice("test", 10, dir.path());
+    let run = |name: &str, halving: Vec<usize>, average: f64| {
+        let opts = TaggerOptions {
+            max_epochs: 3,
+            patience: 3,
+            halving,
+            recipe: Recipe {
+                batch: 8,
+                average,
+                ..Recipe::default()
+            },
+            ..options(dir.path(), Variant::Char, None, name)
+        };
+        let report = train_tagger(&opts).unwrap();
+        let point = &report.points[0];
+        let lines = std::fs::read_dir(opts.out.join("grid"))
+            .unwrap()
+            .next()
+            .unwrap();
+        let metrics = std::fs::read_to_string(lines.unwrap().path().join("metrics.jsonl")).unwrap();
+        let dev: Vec<f64> = metrics
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["dev_accuracy"]
+                    .as_f64()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(report.dev_eval.accuracy, point.dev_accuracy, "{name}");
+        dev
+    };
+    let straight = run("straight", Vec::new(), 0.9);
+    let paused = run("paused", vec![1, 2], 0.9);
+    let last_step = run("last-step", Vec::new(), 0.0);
+    assert_eq!(straight, paused);
+    assert_eq!(straight.len(), 3);
+    // The same training with the last step's weights scores otherwise.
+    assert_ne!(straight, last_step);
 }
 
 /// Successive halving: every point trains to the first rung, the better half on dev to the

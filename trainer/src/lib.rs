@@ -2,6 +2,7 @@
 //! (2017) to reconstruct it, and evaluate what it learned.
 
 pub mod adam;
+pub mod average;
 pub mod batches;
 pub mod checkpoint;
 pub mod distance;

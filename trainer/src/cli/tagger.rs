@@ -80,6 +80,10 @@ pub struct TaggerArgs {
     /// CHAR(D): keep reconstructing --teacher while tagging, at this weight (0: off).
     #[arg(long, default_value_t = Recipe::default().recon_weight)]
     recon_weight: f64,
+    /// Evaluate and keep the moving average of the weights over the steps at this decay
+    /// (e.g. 0.999; 0: the last step's weights).
+    #[arg(long, default_value_t = Recipe::default().average)]
+    average: f64,
     /// Character model size without --init.
     #[arg(long, default_value_t = 100)]
     char_dim: usize,
@@ -104,6 +108,9 @@ pub struct TaggerArgs {
 impl TaggerArgs {
     /// The trainer's options; `progress` shows progress bars.
     pub fn options(self, progress: bool) -> Result<TaggerOptions> {
+        if !(0.0..1.0).contains(&self.average) {
+            anyhow::bail!("--average {}: expected a decay in [0, 1)", self.average);
+        }
         Ok(TaggerOptions {
             variant: self.variant,
             grid: self.grid()?,
@@ -126,6 +133,7 @@ impl TaggerArgs {
                 char_lr: self.char_lr,
                 case_init: self.case_init,
                 recon_weight: self.recon_weight,
+                average: self.average,
             },
             char_dim: self.char_dim,
             word_dim: self.word_dim,

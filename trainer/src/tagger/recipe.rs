@@ -74,6 +74,11 @@ pub struct Recipe {
     /// under) over [`RECON_WORDS`] teacher words drawn at random; 0 is off.
     #[serde(default)]
     pub recon_weight: f64,
+    /// Polyak averaging: dev accuracy, the best epoch and the chosen tagger use the
+    /// exponential moving average of the weights over the steps, at this decay
+    /// ([`crate::average::Average`]); 0 is off.
+    #[serde(default)]
+    pub average: f64,
 }
 
 /// Teacher words per batch under [`Recipe::recon_weight`].
@@ -110,6 +115,7 @@ impl Recipe {
             char_lr: 1.0,
             case_init: false,
             recon_weight: 0.0,
+            average: 0.0,
         }
     }
 

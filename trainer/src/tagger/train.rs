@@ -19,6 +19,7 @@ pub use super::setup::build_config;
 use super::setup::{fresh_tagger, frozen_rows, load_teacher, prepare_out};
 use super::{read_corpus, CorpusFormat, Sentence};
 use crate::adam::FusedAdam;
+use crate::average::Average;
 use crate::batches::length_batches;
 use crate::checkpoint::{self, read_json, write_json};
 use crate::harness::{Harness, Progress};
@@ -299,7 +300,7 @@ fn train_point(shared: &Shared<'_>, point: &Point<'_>, until: usize) -> Result<P
         );
         return Ok(progress);
     }
-    let (mut model, mut optim) = start_point(shared, point, &progress, &device)?;
+    let (mut model, mut optim, mut average) = start_point(shared, point, &progress, &device)?;
     let singletons = singletons(&data.train);
     let lengths: Vec<usize> = data.train.iter().map(|s| s.words.len()).collect();
     let batches = length_batches(&lengths, opts.recipe.batch);
@@ -339,13 +340,18 @@ fn train_point(shared: &Shared<'_>, point: &Point<'_>, until: usize) -> Result<P
                 Some(recon) => loss + recon.loss(&model.chars, rng, &device),
                 None => loss,
             };
-            Ok((update(&mut optim, &opts.recipe, lr, model, loss), total, n))
+            let model = update(&mut optim, &opts.recipe, lr, model, loss);
+            if let Some(average) = average.as_mut() {
+                average.update(&model);
+            }
+            Ok((model, total, n))
         };
         let started = Instant::now();
         let (trained, loss) =
             harness.epoch((epoch, opts.max_epochs), model, &batches, tokens, step)?;
         model = trained;
-        let dev = dev_accuracy(&model, shared);
+        let scored = scored(&model, average.as_ref());
+        let dev = dev_accuracy(&scored, shared);
         let line = TaggerEpochMetrics {
             epoch,
             loss_per_token: loss.per_unit,
@@ -354,7 +360,12 @@ fn train_point(shared: &Shared<'_>, point: &Point<'_>, until: usize) -> Result<P
             train_seconds: loss.seconds,
             tokens_per_s: loss.units_per_s,
         };
-        end_epoch(&harness, &mut progress, &model, &optim, &line)?;
+        let models = EpochModels {
+            model: &model,
+            scored: &scored,
+            average: average.is_some(),
+        };
+        end_epoch(&harness, &mut progress, models, &optim, &line)?;
     }
     // A rung's end is a pause; the epoch limit or early stopping ends the point.
     if progress.epoch >= opts.max_epochs || !patient(&progress) {
@@ -387,11 +398,28 @@ fn update(
     }
 }
 
+/// The weights an epoch is scored and kept by: the recipe's average of the steps when it
+/// has one, else the last step's (dropout off either way).
+fn scored(model: &TaggerModel, average: Option<&Average>) -> TaggerModel {
+    match average {
+        Some(average) => average.apply(model.valid()),
+        None => model.valid(),
+    }
+}
+
+/// An epoch's end state: the trained weights, and the ones it was scored by.
+struct EpochModels<'a> {
+    model: &'a TaggerModel,
+    scored: &'a TaggerModel,
+    /// `scored` is an average ([`Recipe::average`]) the checkpoint must keep.
+    average: bool,
+}
+
 /// After an epoch: the best model so far kept in `best/`, the checkpoint, the metrics line.
 fn end_epoch(
     harness: &Harness<'_>,
     progress: &mut Progress,
-    model: &TaggerModel,
+    models: EpochModels<'_>,
     optim: &ModuleOptimizer,
     line: &TaggerEpochMetrics,
 ) -> Result<()> {
@@ -400,10 +428,13 @@ fn end_epoch(
     if line.dev_accuracy > progress.best_dev {
         progress.best_dev = line.dev_accuracy;
         progress.best_epoch = line.epoch;
-        checkpoint::save_module(&harness.dir.join("best").join("model.bpk"), model)?;
+        checkpoint::save_module(&harness.dir.join("best").join("model.bpk"), models.scored)?;
     }
     harness.checkpoint(progress, optim, |checkpoint| {
-        checkpoint::save_module(&checkpoint.join("model.bpk"), model)
+        if models.average {
+            checkpoint::save_module(&checkpoint.join(AVERAGE_FILE), models.scored)?;
+        }
+        checkpoint::save_module(&checkpoint.join("model.bpk"), models.model)
     })?;
     harness.metrics(line)?;
     log::info!(
@@ -417,19 +448,24 @@ fn end_epoch(
     Ok(())
 }
 
-/// A grid point's model and optimizer: from its checkpoint, or fresh.
+/// A checkpoint's averaged weights ([`Recipe::average`]).
+const AVERAGE_FILE: &str = "average.bpk";
+
+/// A grid point's model, optimizer and weight average: from its checkpoint, or fresh.
 fn start_point(
     shared: &Shared<'_>,
     point: &Point<'_>,
     progress: &Progress,
     device: &Device,
-) -> Result<(TaggerModel, ModuleOptimizer)> {
+) -> Result<(TaggerModel, ModuleOptimizer, Option<Average>)> {
     let (config, dir, dropout) = (shared.config, point.dir, point.dropout);
+    let recipe = &shared.opts.recipe;
+    let mut average = (recipe.average > 0.0).then(|| Average::new(recipe.average as f32));
     if progress.checkpoint.is_none() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let mut model = fresh_tagger(shared.opts, config, shared.teacher, dropout, device)?;
-        shared.opts.recipe.apply(&mut model);
-        return Ok((model, FusedAdam::clipped(shared.opts.recipe.clip)));
+        recipe.apply(&mut model);
+        return Ok((model, FusedAdam::clipped(recipe.clip), average));
     }
     let checkpoint = progress.checkpoint_dir(dir);
     log::info!(
@@ -439,18 +475,23 @@ fn start_point(
     );
     let mut model =
         checkpoint::load_module(&checkpoint.join("model.bpk"), config.init(dropout, device))?;
-    shared.opts.recipe.apply(&mut model);
-    let optim =
-        checkpoint::load_optimizer(&checkpoint, FusedAdam::clipped(shared.opts.recipe.clip))?;
-    Ok((model, optim))
+    recipe.apply(&mut model);
+    let optim = checkpoint::load_optimizer(&checkpoint, FusedAdam::clipped(recipe.clip))?;
+    if let Some(average) = average.as_mut() {
+        let path = checkpoint.join(AVERAGE_FILE);
+        average.update(&checkpoint::load_module(
+            &path,
+            config.init(dropout, device),
+        )?);
+    }
+    Ok((model, optim, average))
 }
 
-/// Accuracy on the dev corpus of the model as it stands (dropout off).
+/// Accuracy on the dev corpus of a model without dropout ([`scored`]).
 fn dev_accuracy(model: &TaggerModel, shared: &Shared<'_>) -> f64 {
     let data = shared.data;
-    let valid = model.valid();
-    let device = valid.chars.chars.val().device();
-    let predicted = predict(&valid, shared.lexicon, &data.dev, &device);
+    let device = model.chars.chars.val().device();
+    let predicted = predict(model, shared.lexicon, &data.dev, &device);
     evaluate(
         &data.dev,
         &predicted,
