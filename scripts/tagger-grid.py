@@ -26,6 +26,9 @@ usage: tagger-grid.py {ewt,wsj} [--runs DIR] [--jobs N] [--commit] [--only NAME 
 - Beyond the paper (issue 15): `dnce` is CHAR(D) from the student the held-out words chose
   (contrastive + Dcos, cosine decay, 50 epochs; `scripts/objectives.sh`), on the sub-grid
   like the other CHAR(D) variants, so it is compared with CHAR(Dcos) at its own point.
+- Polyak averaging (`--average`, chosen on EWT dev after the grids had run): each variant's
+  `-avg` twin trains all three seeds at the point its grid chose, with the recipe plus
+  AVERAGE; the second table lists them.
 - Every CHAR(D) starts from a student reconstructed for 10 epochs. `dsq-e50` asks whether a
   converged one tags better: CHAR(D2) from a D2 student of 50 epochs with a cosine-decayed
   learning rate (`runs/students/sq-decay-e50`, made first when missing), at the point
@@ -59,6 +62,14 @@ WIDE_OF = {"dcos-wide": "dcos"}
 STUDENT_OF = {"dsq-e50": "dsq"}
 # Both kinds run seeds 2 and 3 only when seed 1 beats the base's seed 1 on dev.
 GATED_BY = {**WIDE_OF, **STUDENT_OF}
+# The averaged recipe (scripts/tagger-ablation.sh chose it on dev): a variant's `-avg` twin
+# trains every seed at the point the base's seed-1 grid chose, with these options replacing
+# the recipe's (the average's smooth dev curve is worth a longer patience).
+AVERAGE = {"--average": "0.999", "--patience": "12", "--max-epochs": "100"}
+AVERAGED = ["full", "fullemb", "char", "d1", "dl2", "dsq", "dlinf", "dcos", "dnce"]
+AVERAGED_OF = {f"{n}-avg": n for n in AVERAGED}
+# Variants without a grid of their own: they train at this base's chosen point.
+POINT_OF = {**STUDENT_OF, **AVERAGED_OF}
 # Row labels where the report's model name (from --variant and --init) is not enough.
 LABEL = {"dsq-e50": "CHAR(D2), 50-epoch student"}
 # Students a CHAR(D) variant starts from other than Table 1's 10-epoch ones: runs/students/NAME
@@ -90,7 +101,12 @@ EWT = {
 # CHAR(best D) is CHAR(D2), the best CHAR(D) on EWT dev at convergence: its whole grid.
 WSJ = {k: EWT[k] for k in ["char", "fullemb", "d1"]}
 WSJ["dsq"] = (D2, FULL)
+for corpus in (EWT, WSJ):
+    for twin, base in AVERAGED_OF.items():
+        if base in corpus:
+            corpus[twin] = (corpus[base][0], None)
 TABLE = ["full", "fullemb", "char", "d1", "dl2", "dsq", "dsq-e50", "dlinf", "dcos", "dnce"]
+TABLE_AVERAGED = [f"{n}-avg" for n in TABLE if n in AVERAGED]
 SEEDS = [1, 2, 3]
 
 
@@ -103,6 +119,17 @@ def corpus_files(corpus):
         subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "split-wsj-sample.py"),
                         os.path.join(DATA, "pos", "wsj-sample"), split], check=True)
     return [os.path.join(split, f"{s}.tsv") for s in ("train", "dev", "test")]
+
+
+def recipe(name):
+    """RECIPE, with AVERAGE's options replacing or joining it for an `-avg` twin."""
+    if name not in AVERAGED_OF:
+        return RECIPE
+    args, extra = list(RECIPE), dict(AVERAGE)
+    for i, flag in enumerate(args):
+        if flag in extra:
+            args[i + 1] = extra.pop(flag)
+    return args + [x for kv in extra.items() for x in kv]
 
 
 def ensure_init(options):
@@ -179,14 +206,14 @@ class Runs:
         run = f"{name}-seed{seed}"
         options, grid = (EWT if self.corpus == "ewt" else WSJ)[name]
         if seed != 1 or grid is None:
-            chosen = self.result(f"{name if seed != 1 else STUDENT_OF[name]}-seed1")
+            chosen = self.result(f"{POINT_OF[name] if grid is None else name}-seed1")
             grid = ["--lr", str(chosen["chosen_lr"]), "--dropout", str(chosen["chosen_dropout"])]
         with self.lock:
             ensure_init(options)
         out = os.path.join(self.runs, self.corpus, run)
         train, dev, test = corpus_files(self.corpus)
         args = [TRAINER, "tagger", *options, "--train", train, "--dev", dev, "--test", test,
-                *RECIPE, *grid, "--halving", HALVING, "--seed", str(seed), "--out", out]
+                *recipe(name), *grid, "--halving", HALVING, "--seed", str(seed), "--out", out]
         if os.path.exists(os.path.join(out, "config.json")):
             args.append("--resume")
         os.makedirs(os.path.dirname(out), exist_ok=True)
@@ -224,6 +251,8 @@ def schedule(runs, names, jobs):
 
     def ready(job):
         name, seed = job
+        if name in AVERAGED_OF:
+            return runs.result(f"{AVERAGED_OF[name]}-seed1") is not None
         if name in GATED_BY and seed == 1:
             return runs.result(f"{GATED_BY[name]}-seed1") is not None
         if name in GATED_BY:
@@ -354,6 +383,11 @@ def main():
         failed = schedule(runs, [n for n in names if not args.only or n in args.only],
                           args.jobs)
     table(runs, [n for n in TABLE if n in names])
+    averaged = [n for n in TABLE_AVERAGED if n in names and runs.result(f"{n}-seed1")]
+    if averaged:
+        options = " ".join(x for kv in AVERAGE.items() for x in kv)
+        print(f"\nWith {options}, at each grid's chosen point:\n")
+        table(runs, averaged)
     sys.exit(1 if failed else 0)
 
 
