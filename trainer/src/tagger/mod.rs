@@ -5,6 +5,7 @@ mod corpus;
 pub mod eval;
 pub mod export;
 pub mod model;
+mod point;
 mod recipe;
 mod recon;
 mod report;
