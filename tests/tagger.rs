@@ -80,8 +80,10 @@ fn options(dir: &Path, variant: Variant, init: Option<PathBuf>, out: &str) -> Ta
         max_epochs: 2,
         patience: 2,
         halving: Vec::new(),
+        // A few dozen steps: an average over ~1,000 would still be the initial weights.
         recipe: Recipe {
             batch: 8,
+            average: 0.0,
             ..Recipe::default()
         },
         char_dim: 24,

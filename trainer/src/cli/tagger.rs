@@ -38,10 +38,10 @@ pub struct TaggerArgs {
     lr: Vec<f64>,
     #[arg(long, num_args = 1..)]
     dropout: Vec<f64>,
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, default_value_t = 100)]
     max_epochs: usize,
     /// Stop a grid point after this many epochs without a better dev accuracy.
-    #[arg(long, default_value_t = 6)]
+    #[arg(long, default_value_t = 12)]
     patience: usize,
     /// Successive halving over the grid: epochs of each rung, e.g. `4,10,20`. All points
     /// train to the first, the better half on dev to the next, and so on; the rest of the
