@@ -417,12 +417,19 @@ fn every_recipe_option_trains() {
 /// Trains `opts` (one grid point, 3 epochs) and checks its dev accuracy rose.
 fn assert_dev_rises(opts: &TaggerOptions, name: &str) {
     train_tagger(opts).unwrap();
+    let dev = dev_curve(opts);
+    assert_eq!(dev.len(), 3, "{name}");
+    assert!(dev[2] > dev[0], "{name}: dev accuracy {dev:?}");
+}
+
+/// The dev accuracy of each epoch of the run's (only) grid point.
+fn dev_curve(opts: &TaggerOptions) -> Vec<f64> {
     let grid = std::fs::read_dir(opts.out.join("grid"))
         .unwrap()
         .next()
         .unwrap()
         .unwrap();
-    let dev: Vec<f64> = std::fs::read_to_string(grid.path().join("metrics.jsonl"))
+    std::fs::read_to_string(grid.path().join("metrics.jsonl"))
         .unwrap()
         .lines()
         .map(|l| {
@@ -430,9 +437,7 @@ fn assert_dev_rises(opts: &TaggerOptions, name: &str) {
                 .as_f64()
                 .unwrap()
         })
-        .collect();
-    assert_eq!(dev.len(), 3, "{name}");
-    assert!(dev[2] > dev[0], "{name}: dev accuracy {dev:?}");
+        .collect()
 }
 
 /// With `--average`, the epochs are scored and kept by the averaged weights, and the
@@ -459,21 +464,8 @@ fn averaged_weights_are_kept_and_resume_exactly() {
         };
         let report = train_tagger(&opts).unwrap();
         let point = &report.points[0];
-        let lines = std::fs::read_dir(opts.out.join("grid"))
-            .unwrap()
-            .next()
-            .unwrap();
-        let metrics = std::fs::read_to_string(lines.unwrap().path().join("metrics.jsonl")).unwrap();
-        let dev: Vec<f64> = metrics
-            .lines()
-            .map(|l| {
-                serde_json::from_str::<serde_json::Value>(l).unwrap()["dev_accuracy"]
-                    .as_f64()
-                    .unwrap()
-            })
-            .collect();
         assert_eq!(report.dev_eval.accuracy, point.dev_accuracy, "{name}");
-        dev
+        dev_curve(&opts)
     };
     let straight = run("straight", Vec::new(), 0.9);
     let paused = run("paused", vec![1, 2], 0.9);

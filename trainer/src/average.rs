@@ -3,6 +3,7 @@
 //! learning rate leaves the weights jumping around a minimum (dev accuracy moves by ±0.1
 //! from one epoch to the next near convergence); their average sits nearer its centre.
 
+use crate::adam::values;
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::tensor::{Tensor, TensorData};
 
@@ -45,15 +46,6 @@ impl Average {
     }
 }
 
-fn values<const D: usize>(param: &Param<Tensor<D>>) -> Vec<f32> {
-    param
-        .val()
-        .into_data()
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .expect("f32 values")
-}
-
 struct Fold<'a> {
     average: &'a mut Average,
     index: usize,
@@ -61,7 +53,7 @@ struct Fold<'a> {
 
 impl ModuleVisitor for Fold<'_> {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let weights = values(param);
+        let weights = values(param.val());
         let (decay, values) = (self.average.decay, &mut self.average.values);
         match values.get_mut(self.index) {
             Some(average) => {
@@ -117,12 +109,12 @@ mod tests {
     fn folds_each_parameter_at_its_decay() {
         let mut average = Average::new(0.75);
         let untouched = average.apply(two([[9.0; 2]; 2], [9.0; 3]));
-        assert_eq!(values(&untouched.b), [9.0; 3]);
+        assert_eq!(values(untouched.b.val()), [9.0; 3]);
         average.update(&two([[4.0, 0.0], [-4.0, 8.0]], [1.0, 2.0, 3.0]));
         average.update(&two([[0.0, 4.0], [4.0, 0.0]], [5.0, 2.0, -1.0]));
         let averaged = average.apply(two([[0.0; 2]; 2], [0.0; 3]));
-        assert_eq!(values(&averaged.a), [3.0, 1.0, -2.0, 6.0]);
-        assert_eq!(values(&averaged.b), [2.0, 2.0, 2.0]);
+        assert_eq!(values(averaged.a.val()), [3.0, 1.0, -2.0, 6.0]);
+        assert_eq!(values(averaged.b.val()), [2.0, 2.0, 2.0]);
         assert_eq!(averaged.a.val().dims(), [2, 2]);
     }
 }
