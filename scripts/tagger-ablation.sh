@@ -43,13 +43,15 @@ run() {
   local group=${1%%:*} rest=${1#*:}
   local name=${rest%%=*} opts=${rest#*=} resume=() defaults=()
   if [ "$group" = base ]; then
-    defaults=(--init runs/table1/cos/epochs/10 --lr 5e-4 --dropout 0.2 --max-epochs 50)
+    defaults=(--init runs/table1/cos/epochs/10 --lr 5e-4 --dropout 0.2 --max-epochs 50
+              --patience 6 --average 0)
     [[ "$opts " == *"--char-dropout "* ]] || defaults+=(--char-dropout 0)
     [[ $opts == *--char-dropout-shared* ]] || defaults+=(--char-dropout-shared false)
     [[ $opts == *--case-init* ]] || defaults+=(--case-init false)
   else
     defaults=(--init runs/table1/sq/epochs/10 --lr 5e-4 --dropout 0.3 --max-epochs 60
-              --char-dropout 0.25 --char-dropout-shared --case-init --halving 3,8,16)
+              --patience 6 --average 0 --char-dropout 0.25 --char-dropout-shared --case-init
+              --halving 3,8,16)
   fi
   # A run's own option replaces the group's (clap takes each of these once).
   local args=() i
@@ -64,7 +66,7 @@ run() {
   # shellcheck disable=SC2086
   ${TRAINER:-target/release/sublex-train} tagger --variant char \
     --train $P/en_ewt-ud-train.conllu --dev $P/en_ewt-ud-dev.conllu --test $P/en_ewt-ud-test.conllu \
-    --patience 6 "${args[@]}" $opts --out "$RUNS/$name" "${resume[@]}" >>"$RUNS/$name.log" 2>&1
+    "${args[@]}" $opts --out "$RUNS/$name" "${resume[@]}" >>"$RUNS/$name.log" 2>&1
 }
 # TABLE_ONLY=1: print the table of the runs that have finished, train nothing.
 [ "${TABLE_ONLY:-0}" = 1 ] && CONFIGS_TO_RUN=() || CONFIGS_TO_RUN=("${CONFIGS[@]}")

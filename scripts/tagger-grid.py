@@ -51,7 +51,7 @@ TRAINER = os.environ.get("TRAINER", os.path.join(ROOT, "target", "release", "sub
 # The recipe chosen by the ablation on EWT dev (scripts/tagger-ablation.sh), spelled out so
 # that a later change of the trainer's defaults cannot change what this table means.
 RECIPE = ["--batch", "16", "--max-epochs", "60", "--patience", "6", "--char-dropout", "0.25",
-          "--char-dropout-shared", "--case-init"]
+          "--char-dropout-shared", "--case-init", "--average", "0"]
 HALVING = "3,8,16"
 FULL = ["--grid", "full"]
 SUB = ["--lr", "1e-4", "3e-4", "5e-4", "--dropout", "0.1", "0.3", "0.5"]
