@@ -37,6 +37,7 @@ fn tagger_file(test: &[Sentence]) -> PathBuf {
         let opts = TaggerOptions {
             variant: Variant::Char,
             train: train_path.clone(),
+            extra_train: None,
             dev: train_path.clone(),
             test: train_path,
             format: CorpusFormat::WordTab,

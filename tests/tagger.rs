@@ -5,8 +5,10 @@
 mod common;
 
 use common::{binary, fixture, stdout_with_input, sublex};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use sublex_runtime::Precision;
+use sublex_trainer::tagger::augment::{augment, AugmentOptions};
 use sublex_trainer::tagger::export::{export_tagger, SCORE_TOLERANCE};
 use sublex_trainer::tagger::model::Variant;
 use sublex_trainer::tagger::train::{train_tagger, Grid, Recipe, TaggerOptions};
@@ -67,6 +69,7 @@ fn options(dir: &Path, variant: Variant, init: Option<PathBuf>, out: &str) -> Ta
     TaggerOptions {
         variant,
         train: dir.join("train.tsv"),
+        extra_train: None,
         dev: dir.join("dev.tsv"),
         test: dir.join("test.tsv"),
         format: CorpusFormat::Auto,
@@ -308,6 +311,91 @@ fn full_tagger_trains_with_a_word_lookup_and_refuses_to_export() {
     assert_eq!(full["total_params"], report.parameters);
     assert_eq!(full["disk_bytes"], 4 * report.parameters as u64);
     assert_eq!(full["quality"]["tagging"], report.test_eval.accuracy);
+}
+
+/// `augment` swaps training words for unseen teacher words tagged in context by a FULL+EMB
+/// tagger; a character tagger trains on the result beside its corpus, whose words alone
+/// still define "unseen".
+#[test]
+fn augmented_sentences_hold_unseen_teacher_words_and_train_beside_the_corpus() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train_path, train) = slice("train", 150, dir.path());
+    slice("dev", 30, dir.path());
+    slice("test", 30, dir.path());
+    let teacher = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/glove-6b-100d.top2k.txt");
+    let fullemb = TaggerOptions {
+        max_epochs: 1,
+        teacher: Some(teacher.clone()),
+        ..options(dir.path(), Variant::FullEmb, None, "fullemb")
+    };
+    let full_report = train_tagger(&fullemb).unwrap();
+    let mut opts = AugmentOptions {
+        tagger: fullemb.out.clone(),
+        teacher: teacher.clone(),
+        train: train_path,
+        format: CorpusFormat::Auto,
+        out: dir.path().join("extra.tsv"),
+        copies: 2,
+        rate: 0.3,
+        neighbors: 5,
+        seed: 1,
+    };
+    let report = augment(&opts).unwrap();
+    let extra = read_corpus(&opts.out, CorpusFormat::WordTab).unwrap();
+    assert_eq!(extra.len(), report.sentences);
+    assert!(report.sentences > 150, "{report:?}");
+    let seen: HashSet<String> = train
+        .iter()
+        .flat_map(|s| s.words.iter().map(|w| w.to_lowercase()))
+        .collect();
+    let known: HashSet<String> = std::fs::read_to_string(&teacher)
+        .unwrap()
+        .lines()
+        .map(|l| l.split(' ').next().unwrap().to_owned())
+        .collect();
+    // Each is a training sentence whose replaced words are unseen teacher words; the words
+    // kept keep their gold tags.
+    let replaced_in = |s: &Sentence| {
+        train.iter().find_map(|t| {
+            let fits = t.words.len() == s.words.len()
+                && (0..t.words.len()).all(|i| {
+                    let kept = t.words[i] == s.words[i] && t.tags[i] == s.tags[i];
+                    let new = s.words[i].to_lowercase();
+                    kept || (!seen.contains(&new) && known.contains(&new))
+                });
+            fits.then(|| {
+                (0..t.words.len())
+                    .filter(|&i| t.words[i] != s.words[i])
+                    .count()
+            })
+        })
+    };
+    let replaced: usize = extra
+        .iter()
+        .map(|s| replaced_in(s).unwrap_or_else(|| panic!("not a training sentence: {s:?}")))
+        .sum();
+    assert_eq!(replaced, report.replaced);
+    assert!(report.new_words > 50, "{report:?}");
+
+    let char_run = TaggerOptions {
+        max_epochs: 1,
+        extra_train: Some(opts.out.clone()),
+        ..options(dir.path(), Variant::Char, None, "char")
+    };
+    let char_report = train_tagger(&char_run).unwrap();
+    assert_eq!(char_report.train_sentences, 150);
+    assert_eq!(char_report.extra_sentences, report.sentences);
+    assert_eq!(
+        char_report.test_eval.unseen_tokens,
+        full_report.test_eval.unseen_tokens
+    );
+
+    // A corpus with a tag the tagger never saw is refused, naming both.
+    let odd = dir.path().join("odd.tsv");
+    std::fs::write(&odd, "the\tDT\ncat\tNOTATAG\n\n").unwrap();
+    opts.train = odd;
+    let err = augment(&opts).unwrap_err().to_string();
+    assert!(err.contains("NOTATAG") && err.contains("odd.tsv"), "{err}");
 }
 
 /// Each training-recipe option trains: on a small slice, dev accuracy rises over the epochs

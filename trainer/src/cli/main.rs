@@ -15,7 +15,7 @@ use sublex_trainer::tagger::train as tagger_train;
 use sublex_trainer::tagger::CorpusFormat;
 use sublex_trainer::teacher::{Format, LoadOptions, Teacher};
 use sublex_trainer::train::{self, ReconstructOptions};
-use tagger::TaggerArgs;
+use tagger::{AugmentArgs, TaggerArgs};
 
 /// Train a character model that reconstructs a word-embedding table (Stratos 2017).
 #[derive(Parser)]
@@ -36,6 +36,10 @@ enum Command {
     Export(ExportArgs),
     /// Train a POS tagger (paper 5.2) over a grid on dev, evaluate it on dev and test.
     Tagger(TaggerArgs),
+    /// Synthetic training sentences for a character tagger: training sentences with words
+    /// swapped for unseen teacher words, tagged in context by a trained tagger (FULL+EMB);
+    /// train on them with `tagger --extra-train`.
+    Augment(AugmentArgs),
     /// The default pipeline on the default data: reconstruct, evaluate.
     Quickstart {
         /// Where the run goes (resumed if it exists).
@@ -264,6 +268,18 @@ fn main() -> Result<()> {
             let report = tagger_train::train_tagger(&opts)?;
             print!("{}", tagger_train::render(&report));
             eprintln!("tagger in {}", opts.out.display());
+        }
+        Command::Augment(a) => {
+            let opts = a.options();
+            let r = sublex_trainer::tagger::augment::augment(&opts)?;
+            eprintln!(
+                "wrote {}: {} sentences ({} tokens), {} words replaced by {} distinct unseen ones",
+                opts.out.display(),
+                r.sentences,
+                r.tokens,
+                r.replaced,
+                r.new_words
+            );
         }
         Command::Export(a) => export_command(a)?,
         Command::Quickstart { out } => {

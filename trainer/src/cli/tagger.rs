@@ -4,6 +4,7 @@
 use anyhow::Result;
 use clap::{ArgAction, Args};
 use std::path::PathBuf;
+use sublex_trainer::tagger::augment::AugmentOptions;
 use sublex_trainer::tagger::model::Variant;
 use sublex_trainer::tagger::train::{Grid, Recipe, TaggerOptions};
 use sublex_trainer::tagger::CorpusFormat;
@@ -17,6 +18,10 @@ pub struct TaggerArgs {
     /// Training corpus: CoNLL-U (tag = XPOS), `word_TAG` lines or `word<TAB>tag` lines.
     #[arg(long)]
     train: PathBuf,
+    /// More training sentences, e.g. `sublex-train augment`'s (trained on beside --train;
+    /// "unseen" words stay those --train lacks).
+    #[arg(long)]
+    extra_train: Option<PathBuf>,
     #[arg(long)]
     dev: PathBuf,
     #[arg(long)]
@@ -115,6 +120,7 @@ impl TaggerArgs {
             variant: self.variant,
             grid: self.grid()?,
             train: self.train,
+            extra_train: self.extra_train,
             dev: self.dev,
             test: self.test,
             format: self.corpus_format,
@@ -162,5 +168,51 @@ impl TaggerArgs {
             }
         }
         Ok(grid)
+    }
+}
+
+#[derive(Args)]
+pub struct AugmentArgs {
+    /// A trained tagger run (`sublex-train tagger --out`) that tags the new words in
+    /// context: one that reads the teacher's table (full-emb).
+    #[arg(long)]
+    tagger: PathBuf,
+    /// The table whose unseen words replace the corpus's (each by a nearest neighbour).
+    #[arg(long)]
+    teacher: PathBuf,
+    /// The training corpus the sentences come from.
+    #[arg(long)]
+    train: PathBuf,
+    #[arg(long, value_enum, default_value_t = CorpusFormat::Auto)]
+    corpus_format: CorpusFormat,
+    /// Synthetic sentences per training sentence.
+    #[arg(long, default_value_t = 1)]
+    copies: usize,
+    /// The chance that a word with unseen neighbours is replaced.
+    #[arg(long, default_value_t = 0.2)]
+    rate: f64,
+    /// A replacement is drawn from this many nearest unseen teacher words.
+    #[arg(long, default_value_t = 10)]
+    neighbors: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Where the sentences go (`word<TAB>tag` lines).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+impl AugmentArgs {
+    pub fn options(self) -> AugmentOptions {
+        AugmentOptions {
+            tagger: self.tagger,
+            teacher: self.teacher,
+            train: self.train,
+            format: self.corpus_format,
+            out: self.out,
+            copies: self.copies,
+            rate: self.rate,
+            neighbors: self.neighbors,
+            seed: self.seed,
+        }
     }
 }

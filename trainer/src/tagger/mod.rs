@@ -1,6 +1,7 @@
 //! Part-of-speech tagging (paper 5.2): tagged corpora (CoNLL-U, `word_TAG`,
 //! `word<TAB>tag`), the tag vocabulary, the tagger, its training and evaluation.
 
+pub mod augment;
 mod corpus;
 pub mod eval;
 pub mod export;

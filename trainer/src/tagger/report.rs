@@ -22,6 +22,11 @@ pub struct PointResult {
 pub struct TaggerReport {
     pub model: String,
     pub train: String,
+    /// Extra training sentences (`--extra-train`) and how many.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra_train: Option<String>,
+    #[serde(default)]
+    pub extra_sentences: usize,
     pub dev: String,
     pub test: String,
     pub grid: String,
@@ -63,8 +68,12 @@ pub fn render(r: &TaggerReport) -> String {
                 .join(", ")
         ),
     };
+    let extra = match &r.extra_train {
+        Some(path) => format!(" + extra {path} ({} sentences)", r.extra_sentences),
+        None => String::new(),
+    };
     let mut s = format!(
-        "# {} tagger\n\ntrain {} ({} sentences, {} tokens), dev {}, test {}\n\n\
+        "# {} tagger\n\ntrain {} ({} sentences, {} tokens){extra}, dev {}, test {}\n\n\
          | set | accuracy | unseen-word accuracy (tokens) |\n|---|---|---|\n\
          | dev | {} | {} ({}) |\n| test | {} | {} ({}) |\n\n\
          lookup rows {}, parameters {}, grid `{}`{} chosen lr {:e} dropout {}, {:.0} s in all\n\n\

@@ -34,6 +34,9 @@ use std::time::Instant;
 pub struct TaggerOptions {
     pub variant: Variant,
     pub train: PathBuf,
+    /// More training sentences (e.g. `sublex-train augment`'s), trained on beside `train`
+    /// but not counted as its words ("unseen" stays relative to `train`).
+    pub extra_train: Option<PathBuf>,
     pub dev: PathBuf,
     pub test: PathBuf,
     pub format: CorpusFormat,
@@ -64,7 +67,10 @@ pub struct TaggerOptions {
 
 /// The corpora and what is derived from them.
 pub struct Data {
+    /// The training corpus, then the extra training sentences.
     pub train: Vec<Sentence>,
+    /// How many of `train` come from the extra file (its last ones).
+    pub extra: usize,
     pub dev: Vec<Sentence>,
     pub test: Vec<Sentence>,
     /// Word forms of the training corpus (for "unseen" accuracy).
@@ -72,13 +78,21 @@ pub struct Data {
 }
 
 impl Data {
-    pub fn read(train: &Path, dev: &Path, test: &Path, format: CorpusFormat) -> Result<Data> {
-        let train = read_corpus(train, format)?;
+    pub fn read(opts: &TaggerOptions) -> Result<Data> {
+        let format = opts.format;
+        let mut train = read_corpus(&opts.train, format)?;
         let training_words = train.iter().flat_map(|s| s.words.iter().cloned()).collect();
+        let extra = match &opts.extra_train {
+            Some(path) => read_corpus(path, format)?,
+            None => Vec::new(),
+        };
+        let extra_len = extra.len();
+        train.extend(extra);
         Ok(Data {
-            dev: read_corpus(dev, format)?,
-            test: read_corpus(test, format)?,
+            dev: read_corpus(&opts.dev, format)?,
+            test: read_corpus(&opts.test, format)?,
             train,
+            extra: extra_len,
             training_words,
         })
     }
@@ -92,7 +106,7 @@ impl Data {
 /// chosen tagger and its report.
 pub fn train_tagger(opts: &TaggerOptions) -> Result<TaggerReport> {
     let started = Instant::now();
-    let data = Data::read(&opts.train, &opts.dev, &opts.test, opts.format)?;
+    let data = Data::read(opts)?;
     let teacher = load_teacher(opts)?;
     let config = build_config(opts, &data, teacher.as_ref())?;
     prepare_out(opts, &config)?;
@@ -227,6 +241,8 @@ fn choose(
     Ok(TaggerReport {
         model: config.name(),
         train: opts.train.display().to_string(),
+        extra_train: opts.extra_train.as_ref().map(|p| p.display().to_string()),
+        extra_sentences: data.extra,
         dev: opts.dev.display().to_string(),
         test: opts.test.display().to_string(),
         grid: opts.grid.name.clone(),
@@ -236,8 +252,11 @@ fn choose(
         chosen_dropout: best.dropout,
         lookup_rows: config.lookup_rows(teacher_rows),
         parameters: model.num_params() + teacher_rows * config.words.as_ref().map_or(0, |w| w.dim),
-        train_sentences: data.train.len(),
-        train_tokens: data.tokens(),
+        train_sentences: data.train.len() - data.extra,
+        train_tokens: data.train[..data.train.len() - data.extra]
+            .iter()
+            .map(|s| s.words.len())
+            .sum(),
         seconds: started.elapsed().as_secs_f64(),
         dev_eval: eval(&data.dev),
         test_eval: eval(&data.test),
