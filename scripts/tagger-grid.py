@@ -37,7 +37,8 @@ usage: tagger-grid.py {ewt,wsj} [--runs DIR] [--jobs N] [--commit] [--only NAME 
 - Augmented (`dsq-aug`, beyond the paper): CHAR(D2) at its averaged lr-1e-3 point trained
   beside synthetic sentences (`sublex-train augment`: the training sentences with words
   swapped for unseen GloVe neighbours, tagged in context by the corpus's FULL+EMB-avg
-  seed-1 tagger; runs/augment/<corpus>.tsv, made first when missing).
+  seed-1 tagger; runs/augment/<corpus>.tsv, made first when missing); `dsq-aug-c3n30` the
+  same with three copies of each sentence and 30 neighbours to draw from.
 """
 import argparse
 import json
@@ -113,13 +114,17 @@ for corpus in (EWT, WSJ):
     # ablation: its three seeds beside the grid's point, chosen between on dev.
     corpus["dsq-avg-lr1e-3"] = (D2, ["--lr", "1e-3", "--dropout", "0.3"])
     # Beyond the paper: the same beside sentences augmented by FULL+EMB (AUGMENT_BY).
-    corpus["dsq-aug"] = (D2, ["--lr", "1e-3", "--dropout", "0.3"])
+    for name in ("dsq-aug", "dsq-aug-c3n30"):
+        corpus[name] = (D2, ["--lr", "1e-3", "--dropout", "0.3"])
 # An augmented variant and the averaged run whose tagger tags its synthetic sentences.
-AUGMENT_BY = {"dsq-aug": "fullemb-avg"}
+AUGMENT_BY = {"dsq-aug": "fullemb-avg", "dsq-aug-c3n30": "fullemb-avg"}
+# `sublex-train augment`'s options beyond its defaults (one copy, rate 0.2, 10 neighbours).
+AUGMENT_OPTIONS = {"dsq-aug": [], "dsq-aug-c3n30": ["--copies", "3", "--neighbors", "30"]}
 TABLE = ["full", "fullemb", "char", "d1", "dl2", "dsq", "dsq-e50", "dlinf", "dcos", "dnce"]
-TABLE_AVERAGED = [f"{n}-avg" for n in TABLE if n in AVERAGED] + ["dsq-avg-lr1e-3", "dsq-aug"]
+TABLE_AVERAGED = [f"{n}-avg" for n in TABLE if n in AVERAGED] + ["dsq-avg-lr1e-3", *AUGMENT_BY]
 LABEL["dsq-avg-lr1e-3"] = "CHAR(D2), lr 1e-3"
 LABEL["dsq-aug"] = "CHAR(D2), lr 1e-3, augmented"
+LABEL["dsq-aug-c3n30"] = "CHAR(D2), lr 1e-3, augmented (3 copies, 30 neighbours)"
 # Every run trained with the averaged recipe.
 AVERAGED_RUNS = {*AVERAGED_OF, "dsq-avg-lr1e-3", *AUGMENT_BY}
 SEEDS = [1, 2, 3]
@@ -228,7 +233,7 @@ class Runs:
             ensure_init(options)
         train, dev, test = corpus_files(self.corpus)
         if name in AUGMENT_BY:
-            options = options + ["--extra-train", self.augmented(AUGMENT_BY[name], train)]
+            options = options + ["--extra-train", self.augmented(name, train)]
         out = os.path.join(self.runs, self.corpus, run)
         args = [TRAINER, "tagger", *options, "--train", train, "--dev", dev, "--test", test,
                 *recipe(name), *grid, "--halving", HALVING, "--seed", str(seed), "--out", out]
@@ -251,11 +256,14 @@ class Runs:
             if self.commit:
                 self.git_commit(run, report)
 
-    def augmented(self, tagger, train):
-        """runs/augment/<corpus>.tsv: `sublex-train augment` over the training corpus with
-        `tagger`'s seed-1 run (trained again first if only its report is here: training is
-        not bit-reproducible across machines, so the new run does not replace the report)."""
-        path = os.path.join(ROOT, "runs", "augment", f"{self.corpus}.tsv")
+    def augmented(self, name, train):
+        """runs/augment/<corpus>[-<name>].tsv: `sublex-train augment` over the training corpus
+        with AUGMENT_OPTIONS and the seed-1 run of `name`'s tagger (trained again first if
+        only its report is here: training is not bit-reproducible across machines, so the
+        new run does not replace the report)."""
+        file = self.corpus if name == "dsq-aug" else f"{self.corpus}-{name}"
+        path = os.path.join(ROOT, "runs", "augment", f"{file}.tsv")
+        tagger = AUGMENT_BY[name]
         with self.lock:
             if os.path.exists(path):
                 return path
@@ -266,7 +274,8 @@ class Runs:
             if not os.path.exists(path):
                 os.makedirs(os.path.dirname(path), exist_ok=True)
                 subprocess.run([TRAINER, "augment", "--tagger", run, "--teacher", GLOVE,
-                                "--train", train, "--out", path], check=True, cwd=ROOT)
+                                "--train", train, *AUGMENT_OPTIONS[name], "--out", path],
+                               check=True, cwd=ROOT)
         return path
 
     def git_commit(self, run, report):
