@@ -43,6 +43,7 @@ fn tagger_file(test: &[Sentence]) -> PathBuf {
             format: CorpusFormat::WordTab,
             init: None,
             teacher: None,
+            distill: None,
             grid: Grid {
                 name: "custom".into(),
                 lrs: vec![1e-3],

@@ -75,6 +75,7 @@ fn options(dir: &Path, variant: Variant, init: Option<PathBuf>, out: &str) -> Ta
         format: CorpusFormat::Auto,
         init,
         teacher: None,
+        distill: None,
         grid: Grid {
             name: "custom".into(),
             lrs: vec![2e-3],
@@ -314,10 +315,10 @@ fn full_tagger_trains_with_a_word_lookup_and_refuses_to_export() {
 }
 
 /// `augment` swaps training words for unseen teacher words tagged in context by a FULL+EMB
-/// tagger; a character tagger trains on the result beside its corpus, whose words alone
-/// still define "unseen".
+/// tagger; a character tagger trains on the result beside its corpus (whose words alone
+/// still define "unseen") while distilling that tagger's tag distributions.
 #[test]
-fn augmented_sentences_hold_unseen_teacher_words_and_train_beside_the_corpus() {
+fn augmented_and_distilled_training_from_a_full_emb_tagger() {
     let dir = tempfile::tempdir().unwrap();
     let (train_path, train) = slice("train", 150, dir.path());
     slice("dev", 30, dir.path());
@@ -377,18 +378,45 @@ fn augmented_sentences_hold_unseen_teacher_words_and_train_beside_the_corpus() {
     assert_eq!(replaced, report.replaced);
     assert!(report.new_words > 50, "{report:?}");
 
+    // CHAR on both, and distilling from the FULL+EMB tagger too: it trains, and "unseen"
+    // still means unseen in the corpus.
     let char_run = TaggerOptions {
-        max_epochs: 1,
+        max_epochs: 3,
+        patience: 3,
         extra_train: Some(opts.out.clone()),
+        distill: Some(fullemb.out.clone()),
+        recipe: Recipe {
+            batch: 8,
+            distill_weight: 0.5,
+            ..Recipe::baseline()
+        },
         ..options(dir.path(), Variant::Char, None, "char")
     };
-    let char_report = train_tagger(&char_run).unwrap();
-    assert_eq!(char_report.train_sentences, 150);
-    assert_eq!(char_report.extra_sentences, report.sentences);
+    assert_dev_rises(&char_run, "augmented and distilled");
+    let char_report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(char_run.out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(char_report["train_sentences"], 150);
+    assert_eq!(char_report["extra_sentences"], report.sentences);
     assert_eq!(
-        char_report.test_eval.unseen_tokens,
+        char_report["distill"],
+        fullemb.out.display().to_string().as_str()
+    );
+    assert_eq!(
+        char_report["test_eval"]["unseen_tokens"],
         full_report.test_eval.unseen_tokens
     );
+    // A tagger with another tag set cannot be distilled from.
+    std::fs::create_dir(dir.path().join("other")).unwrap();
+    let (other, _) = slice("dev", 30, &dir.path().join("other"));
+    let err = train_tagger(&TaggerOptions {
+        train: other,
+        extra_train: None,
+        out: dir.path().join("mismatch"),
+        ..char_run.clone()
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("tags differ"), "{err}");
 
     // A corpus with a tag the tagger never saw is refused, naming both.
     let odd = dir.path().join("odd.tsv");

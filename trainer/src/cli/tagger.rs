@@ -35,6 +35,13 @@ pub struct TaggerArgs {
     /// reconstructing (--recon-weight).
     #[arg(long)]
     teacher: Option<PathBuf>,
+    /// A trained tagger run (e.g. full-emb) to distil from: each token also learns that
+    /// tagger's tag distribution in context, at --distill-weight.
+    #[arg(long)]
+    distill: Option<PathBuf>,
+    /// The share of each token's loss taken from --distill's distribution (the rest: gold).
+    #[arg(long, default_value_t = 0.5)]
+    distill_weight: f64,
     /// full: the paper's 5x5 grid (lr 1e-4..5e-4 x dropout 0.1..0.5); small: lr {3e-4, 5e-4}
     /// x dropout {0.2, 0.4}. --lr/--dropout replace it with a custom grid.
     #[arg(long, default_value = "full")]
@@ -140,7 +147,12 @@ impl TaggerArgs {
                 case_init: self.case_init,
                 recon_weight: self.recon_weight,
                 average: self.average,
+                distill_weight: match self.distill {
+                    Some(_) => self.distill_weight,
+                    None => 0.0,
+                },
             },
+            distill: self.distill,
             char_dim: self.char_dim,
             word_dim: self.word_dim,
             hidden: self.hidden,

@@ -4,7 +4,8 @@
 use super::model::{Lexicon, TaggerModel};
 use super::{Sentence, TagSet};
 use crate::batches::length_batches;
-use burn::tensor::Device;
+use burn::tensor::activation::softmax;
+use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
@@ -40,23 +41,50 @@ pub fn predict(
     sentences: &[Sentence],
     device: &Device,
 ) -> Vec<Vec<u32>> {
+    by_sentence(model, lexicon, sentences, device, 1, |scores| {
+        let best = scores.argmax(1).into_data().convert::<i64>();
+        let best: Vec<i64> = best.try_into_vec().expect("argmax gives integers");
+        best.into_iter().map(|t| t as u32).collect()
+    })
+}
+
+/// Every token's probability of each tag (`tags` values per token, in tag-id order),
+/// sentence by sentence.
+pub fn probabilities(
+    model: &TaggerModel,
+    lexicon: &Lexicon,
+    sentences: &[Sentence],
+    device: &Device,
+) -> Vec<Vec<f32>> {
+    let tags = model.output_layer.weight.dims()[1];
+    by_sentence(model, lexicon, sentences, device, tags, |scores| {
+        softmax(scores, 1)
+            .into_data()
+            .try_into_vec::<f32>()
+            .expect("f32 probabilities")
+    })
+}
+
+/// `per_token` applied to the tag scores of each batch of sentences (evaluation mode), its
+/// `width` values per token cut back into one vector per sentence.
+fn by_sentence<T: Clone>(
+    model: &TaggerModel,
+    lexicon: &Lexicon,
+    sentences: &[Sentence],
+    device: &Device,
+    width: usize,
+    per_token: impl Fn(Tensor<2>) -> Vec<T>,
+) -> Vec<Vec<T>> {
     let lengths: Vec<usize> = sentences.iter().map(|s| s.words.len()).collect();
     let mut out = vec![Vec::new(); sentences.len()];
     let with_words = model.words.is_some();
     for batch in length_batches(&lengths, PREDICT_BATCH) {
         let words: Vec<&[String]> = batch.iter().map(|&i| &sentences[i].words[..]).collect();
         let input = lexicon.batch(&words, None, with_words, device);
-        let best = model.scores(&input, None).argmax(1).into_data();
-        let best: Vec<i64> = best
-            .convert::<i64>()
-            .try_into_vec()
-            .expect("argmax gives integers");
-        let len = lengths[batch[0]];
+        let values = per_token(model.scores(&input, None));
+        let len = lengths[batch[0]] * width;
         for (row, &i) in batch.iter().enumerate() {
-            out[i] = best[row * len..(row + 1) * len]
-                .iter()
-                .map(|&t| t as u32)
-                .collect();
+            out[i] = values[row * len..(row + 1) * len].to_vec();
         }
     }
     out

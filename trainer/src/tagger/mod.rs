@@ -3,6 +3,7 @@
 
 pub mod augment;
 mod corpus;
+mod distill;
 pub mod eval;
 pub mod export;
 pub mod model;

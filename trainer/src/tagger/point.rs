@@ -1,6 +1,7 @@
 //! One grid point's training: epochs of batches to early stopping or a rung's end, each
 //! scored on dev, checkpointed (with Adam's state and the weight average) and resumable.
 
+use super::distill::Distill;
 use super::eval::{evaluate, predict};
 use super::model::{Lexicon, TaggerConfig, TaggerModel};
 use super::recipe::Recipe;
@@ -40,6 +41,7 @@ pub(super) struct Shared<'a> {
     pub lexicon: &'a Lexicon,
     pub teacher: Option<&'a Teacher>,
     pub recon: Option<&'a Recon<'a>>,
+    pub distill: Option<&'a Distill>,
     pub data: &'a Data,
 }
 
@@ -153,10 +155,14 @@ fn batch_loss(
     let input = shared
         .lexicon
         .batch(&words, Some((singletons, &mut *rng)), with_words, device);
-    let scores = model.scores(&input, Some(rng));
+    let log_probs = log_softmax(model.scores(&input, Some(rng)), 1);
     let gold = Tensor::<2, Int>::from_data(TensorData::new(gold, [n, 1]), device);
-    let loss = log_softmax(scores, 1).gather(1, gold).sum().neg() / n as f32;
+    let loss = log_probs.clone().gather(1, gold).sum().neg() / n as f32;
     let total = loss.clone().into_scalar::<f32>() as f64 * n as f64;
+    let loss = match shared.distill {
+        Some(distill) => distill.mix(batch, loss, log_probs),
+        None => loss,
+    };
     let loss = match shared.recon {
         Some(recon) => loss + recon.loss(&model.chars, rng, device),
         None => loss,

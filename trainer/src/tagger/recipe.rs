@@ -79,6 +79,11 @@ pub struct Recipe {
     /// ([`crate::average::Average`]); 0 is off.
     #[serde(default)]
     pub average: f64,
+    /// With a tagger to distil from (`--distill`): each token's loss is this weight times
+    /// the cross-entropy against that tagger's tag distribution, plus the rest times the
+    /// gold tag's; 0 is off.
+    #[serde(default)]
+    pub distill_weight: f64,
 }
 
 /// Teacher words per batch under [`Recipe::recon_weight`].
@@ -118,6 +123,7 @@ impl Recipe {
             case_init: false,
             recon_weight: 0.0,
             average: 0.0,
+            distill_weight: 0.0,
         }
     }
 

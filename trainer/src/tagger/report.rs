@@ -27,6 +27,9 @@ pub struct TaggerReport {
     pub extra_train: Option<String>,
     #[serde(default)]
     pub extra_sentences: usize,
+    /// The tagger run distilled from (`--distill`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distill: Option<String>,
     pub dev: String,
     pub test: String,
     pub grid: String,

@@ -10,6 +10,7 @@
 //! - `tagger.json` + `model.bpk`: the chosen tagger (what `export --tagger` reads);
 //!   `report.json` and `report.md`: the grid, and dev/test accuracy of the chosen point.
 
+use super::distill::Distill;
 use super::eval::{evaluate, predict};
 use super::model::{Lexicon, TaggerModel, Variant};
 use super::point::{train_point, Point, Shared};
@@ -45,6 +46,8 @@ pub struct TaggerOptions {
     /// FULL+EMB: the teacher table the word lookup starts from; CHAR(D) with the recipe's
     /// `recon_weight`: the table it keeps reconstructing.
     pub teacher: Option<PathBuf>,
+    /// A trained tagger run to distil from (the recipe's `distill_weight`).
+    pub distill: Option<PathBuf>,
     pub grid: Grid,
     pub max_epochs: usize,
     /// Stop a grid point after this many epochs without a better dev accuracy.
@@ -115,6 +118,15 @@ pub fn train_tagger(opts: &TaggerOptions) -> Result<TaggerReport> {
         .filter(|_| opts.variant == Variant::FullEmb)
         .map(|t| frozen_rows(t, &config));
     let recon = Recon::new(&opts.recipe, &config, teacher.as_ref())?;
+    let distill = match &opts.distill {
+        Some(dir) => Some(Distill::new(
+            dir,
+            opts.recipe.distill_weight,
+            &config,
+            &data,
+        )?),
+        None => None,
+    };
     let lexicon = Lexicon::new(&config, frozen.clone());
     log::info!(
         "{}: {} training sentences ({} tokens), {} tags, {} characters{}",
@@ -136,6 +148,7 @@ pub fn train_tagger(opts: &TaggerOptions) -> Result<TaggerReport> {
         lexicon: &lexicon,
         teacher: teacher.as_ref(),
         recon: recon.as_ref(),
+        distill: distill.as_ref(),
         data: &data,
     };
     let points = train_grid(&shared)?;
@@ -243,6 +256,7 @@ fn choose(
         train: opts.train.display().to_string(),
         extra_train: opts.extra_train.as_ref().map(|p| p.display().to_string()),
         extra_sentences: data.extra,
+        distill: opts.distill.as_ref().map(|p| p.display().to_string()),
         dev: opts.dev.display().to_string(),
         test: opts.test.display().to_string(),
         grid: opts.grid.name.clone(),
