@@ -38,7 +38,8 @@ usage: tagger-grid.py {ewt,wsj} [--runs DIR] [--jobs N] [--commit] [--only NAME 
   beside synthetic sentences (`sublex-train augment`: the training sentences with words
   swapped for unseen GloVe neighbours, tagged in context by the corpus's FULL+EMB-avg
   seed-1 tagger; runs/augment/<corpus>.tsv, made first when missing); `dsq-aug-c3n30` the
-  same with three copies of each sentence and 30 neighbours to draw from.
+  same with three copies of each sentence and 30 neighbours to draw from;
+  `dsq-aug-c3n30-dist` that, distilling FULL+EMB's tag distributions too (`--distill`).
 """
 import argparse
 import json
@@ -114,17 +115,23 @@ for corpus in (EWT, WSJ):
     # ablation: its three seeds beside the grid's point, chosen between on dev.
     corpus["dsq-avg-lr1e-3"] = (D2, ["--lr", "1e-3", "--dropout", "0.3"])
     # Beyond the paper: the same beside sentences augmented by FULL+EMB (AUGMENT_BY).
-    for name in ("dsq-aug", "dsq-aug-c3n30"):
+    for name in ("dsq-aug", "dsq-aug-c3n30", "dsq-aug-c3n30-dist"):
         corpus[name] = (D2, ["--lr", "1e-3", "--dropout", "0.3"])
-# An augmented variant and the averaged run whose tagger tags its synthetic sentences.
-AUGMENT_BY = {"dsq-aug": "fullemb-avg", "dsq-aug-c3n30": "fullemb-avg"}
-# `sublex-train augment`'s options beyond its defaults (one copy, rate 0.2, 10 neighbours).
-AUGMENT_OPTIONS = {"dsq-aug": [], "dsq-aug-c3n30": ["--copies", "3", "--neighbors", "30"]}
+# The averaged run whose tagger tags the synthetic sentences (and is distilled from).
+AUGMENT_BY = {n: "fullemb-avg" for n in ("dsq-aug", "dsq-aug-c3n30", "dsq-aug-c3n30-dist")}
+# An augmented variant's sentences: `sublex-train augment`'s options beyond its defaults
+# (one copy, rate 0.2, 10 neighbours) and the file's suffix in runs/augment/<corpus>.
+AUGMENT_OPTIONS = {"dsq-aug": ([], ""),
+                   "dsq-aug-c3n30": (["--copies", "3", "--neighbors", "30"], "-dsq-aug-c3n30")}
+AUGMENT_OPTIONS["dsq-aug-c3n30-dist"] = AUGMENT_OPTIONS["dsq-aug-c3n30"]
+# Variants that also distil from AUGMENT_BY's tagger, at this weight.
+DISTILL_WEIGHT = {"dsq-aug-c3n30-dist": "0.5"}
 TABLE = ["full", "fullemb", "char", "d1", "dl2", "dsq", "dsq-e50", "dlinf", "dcos", "dnce"]
 TABLE_AVERAGED = [f"{n}-avg" for n in TABLE if n in AVERAGED] + ["dsq-avg-lr1e-3", *AUGMENT_BY]
 LABEL["dsq-avg-lr1e-3"] = "CHAR(D2), lr 1e-3"
 LABEL["dsq-aug"] = "CHAR(D2), lr 1e-3, augmented"
 LABEL["dsq-aug-c3n30"] = "CHAR(D2), lr 1e-3, augmented (3 copies, 30 neighbours)"
+LABEL["dsq-aug-c3n30-dist"] = "the same, distilled from FULL+EMB (weight 0.5)"
 # Every run trained with the averaged recipe.
 AVERAGED_RUNS = {*AVERAGED_OF, "dsq-avg-lr1e-3", *AUGMENT_BY}
 SEEDS = [1, 2, 3]
@@ -234,6 +241,9 @@ class Runs:
         train, dev, test = corpus_files(self.corpus)
         if name in AUGMENT_BY:
             options = options + ["--extra-train", self.augmented(name, train)]
+        if name in DISTILL_WEIGHT:
+            options = options + ["--distill", self.tagger_run(AUGMENT_BY[name]),
+                                 "--distill-weight", DISTILL_WEIGHT[name]]
         out = os.path.join(self.runs, self.corpus, run)
         args = [TRAINER, "tagger", *options, "--train", train, "--dev", dev, "--test", test,
                 *recipe(name), *grid, "--halving", HALVING, "--seed", str(seed), "--out", out]
@@ -257,26 +267,30 @@ class Runs:
                 self.git_commit(run, report)
 
     def augmented(self, name, train):
-        """runs/augment/<corpus>[-<name>].tsv: `sublex-train augment` over the training corpus
-        with AUGMENT_OPTIONS and the seed-1 run of `name`'s tagger (trained again first if
-        only its report is here: training is not bit-reproducible across machines, so the
-        new run does not replace the report)."""
-        file = self.corpus if name == "dsq-aug" else f"{self.corpus}-{name}"
-        path = os.path.join(ROOT, "runs", "augment", f"{file}.tsv")
-        tagger = AUGMENT_BY[name]
+        """runs/augment/<corpus><suffix>.tsv: `sublex-train augment` over the training corpus
+        with `name`'s AUGMENT_OPTIONS and its tagger's seed-1 run."""
+        options, suffix = AUGMENT_OPTIONS[name]
+        path = os.path.join(ROOT, "runs", "augment", f"{self.corpus}{suffix}.tsv")
         with self.lock:
             if os.path.exists(path):
                 return path
-        run = os.path.join(self.runs, self.corpus, f"{tagger}-seed1")
-        if not os.path.exists(os.path.join(run, "tagger.json")):
-            self.train(tagger, 1, record=False)
+        run = self.tagger_run(AUGMENT_BY[name])
         with self.lock:
             if not os.path.exists(path):
                 os.makedirs(os.path.dirname(path), exist_ok=True)
                 subprocess.run([TRAINER, "augment", "--tagger", run, "--teacher", GLOVE,
-                                "--train", train, *AUGMENT_OPTIONS[name], "--out", path],
+                                "--train", train, *options, "--out", path],
                                check=True, cwd=ROOT)
         return path
+
+    def tagger_run(self, name):
+        """The directory of `name`'s seed-1 run, trained again first if only its report is
+        here (training is not bit-reproducible across machines, so the new run does not
+        replace the report)."""
+        run = os.path.join(self.runs, self.corpus, f"{name}-seed1")
+        if not os.path.exists(os.path.join(run, "tagger.json")):
+            self.train(name, 1, record=False)
+        return run
 
     def git_commit(self, run, report):
         path = os.path.join(self.results, f"{run}.json")
