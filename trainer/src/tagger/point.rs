@@ -133,8 +133,9 @@ pub(super) fn train_point(
     Ok(progress)
 }
 
-/// A batch's mean negative log-likelihood of its gold tags (plus the recipe's reconstruction
-/// term), its summed value and its token count.
+/// A batch's loss: the mean negative log-likelihood of its gold tags (mixed with the
+/// distilled distributions' cross-entropy, plus the reconstruction term, where the recipe has
+/// them); the gold term's sum alone, and the token count.
 fn batch_loss(
     shared: &Shared<'_>,
     model: &TaggerModel,
