@@ -206,6 +206,12 @@ pub struct AugmentArgs {
     /// A replacement is drawn from this many nearest unseen teacher words.
     #[arg(long, default_value_t = 10)]
     neighbors: usize,
+    /// Place as many unseen teacher words as there is room for: each goes, once, to a
+    /// place of one of its `--neighbors` nearest training words (every occurrence in every
+    /// copy is a place, the nearest pairs served first); other places are replaced at
+    /// `--rate` as without it.
+    #[arg(long)]
+    cover: bool,
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Where the sentences go (`word<TAB>tag` lines).
@@ -224,6 +230,7 @@ impl AugmentArgs {
             copies: self.copies,
             rate: self.rate,
             neighbors: self.neighbors,
+            cover: self.cover,
             seed: self.seed,
         }
     }

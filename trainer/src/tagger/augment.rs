@@ -36,6 +36,8 @@ pub struct AugmentOptions {
     pub rate: f64,
     /// A word's replacement is drawn from its this many nearest unseen teacher words.
     pub neighbors: usize,
+    /// First give every unseen teacher word a place of its own (`assign_places`).
+    pub cover: bool,
     pub seed: u64,
 }
 
@@ -77,18 +79,35 @@ pub fn augment(opts: &AugmentOptions) -> Result<AugmentReport> {
         );
     }
     let teacher = Teacher::load(&opts.teacher, &LoadOptions::default())?;
-    let seen: HashSet<String> = train
-        .iter()
-        .flat_map(|s| s.words.iter().map(|w| w.to_lowercase()))
-        .collect();
-    let nearest = unseen_neighbors(&teacher, &seen, opts.neighbors, &device);
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for word in train.iter().flat_map(|s| &s.words) {
+        *seen.entry(word.to_lowercase()).or_default() += 1;
+    }
+    let rows = split_rows(&teacher, &seen);
+    let nearest = unseen_neighbors(&teacher, &rows, opts.neighbors, &device);
     log::info!("{} training words have unseen neighbours", nearest.len());
+    let mut places = if opts.cover {
+        assign_places(&teacher, &rows, &seen, opts.copies, opts.neighbors, &device)
+    } else {
+        HashMap::new()
+    };
+    log::info!(
+        "{} unseen teacher words have a place",
+        places.values().map(Vec::len).sum::<usize>()
+    );
 
     let rng = &mut ChaCha8Rng::seed_from_u64(opts.seed);
     let (mut synthetic, mut replaced) = (Vec::new(), Vec::new());
     for _ in 0..opts.copies {
         for sentence in &train {
-            let (new, at) = substitute(sentence, &nearest, teacher.words(), opts.rate, rng);
+            let (new, at) = substitute(
+                sentence,
+                &nearest,
+                &mut places,
+                teacher.words(),
+                opts.rate,
+                rng,
+            );
             if !at.is_empty() {
                 synthetic.push(new);
                 replaced.push(at);
@@ -114,11 +133,13 @@ pub fn augment(opts: &AugmentOptions) -> Result<AugmentReport> {
     })
 }
 
-/// `sentence` with each word of `nearest` replaced at `rate` by one of its neighbours
-/// (teacher row ids) drawn uniformly, and the positions replaced.
+/// `sentence` with each word that has a place left in `places` replaced by the word placed
+/// there (which uses the place up), and each other word of `nearest` replaced at `rate` by
+/// one of its neighbours drawn uniformly (teacher row ids both), and the positions replaced.
 fn substitute(
     sentence: &Sentence,
     nearest: &HashMap<String, Vec<usize>>,
+    places: &mut HashMap<String, Vec<usize>>,
     words: &[String],
     rate: f64,
     rng: &mut ChaCha8Rng,
@@ -126,14 +147,21 @@ fn substitute(
     let mut new = sentence.clone();
     let mut at = Vec::new();
     for (i, word) in new.words.iter_mut().enumerate() {
-        let Some(candidates) = nearest.get(&word.to_lowercase()) else {
-            continue;
+        let key = word.to_lowercase();
+        let pick = match places.get_mut(&key).and_then(Vec::pop) {
+            Some(row) => row,
+            None => {
+                let Some(candidates) = nearest.get(&key) else {
+                    continue;
+                };
+                if !rng.gen_bool(rate) {
+                    continue;
+                }
+                candidates[rng.gen_range(0..candidates.len())]
+            }
         };
-        if rng.gen_bool(rate) {
-            let pick = &words[candidates[rng.gen_range(0..candidates.len())]];
-            *word = cased_like(word, pick);
-            at.push(i);
-        }
+        *word = cased_like(word, &words[pick]);
+        at.push(i);
     }
     (new, at)
 }
@@ -156,25 +184,91 @@ fn cased_like(original: &str, word: &str) -> String {
     })
 }
 
-/// Teacher rows scored per matrix product (rows x candidates floats at once).
-const QUERY_BLOCK: usize = 256;
+/// The teacher's rows with a letter, split into the training words' (queries) and the
+/// others (candidates, the words the treebank never shows).
+struct Rows {
+    queries: Vec<usize>,
+    candidates: Vec<usize>,
+}
 
-/// For each word of `seen` that the teacher holds (with a letter): the teacher rows of its
-/// `k` nearest words by cosine among the teacher's words with a letter that `seen` lacks.
+fn split_rows(teacher: &Teacher, seen: &HashMap<String, usize>) -> Rows {
+    let has_letter = |w: &str| w.chars().any(char::is_alphabetic);
+    let (queries, candidates) = (0..teacher.len())
+        .filter(|&i| has_letter(&teacher.words()[i]))
+        .partition(|&i| seen.contains_key(&teacher.words()[i]));
+    Rows {
+        queries,
+        candidates,
+    }
+}
+
+/// For each training word the teacher holds (with a letter): the teacher rows of its `k`
+/// nearest words by cosine among the candidates.
 fn unseen_neighbors(
     teacher: &Teacher,
-    seen: &HashSet<String>,
+    rows: &Rows,
     k: usize,
     device: &Device,
 ) -> HashMap<String, Vec<usize>> {
-    let dim = teacher.dim();
-    let has_letter = |w: &str| w.chars().any(char::is_alphabetic);
-    let (queries, candidates): (Vec<usize>, Vec<usize>) = (0..teacher.len())
-        .filter(|&i| has_letter(&teacher.words()[i]))
-        .partition(|&i| seen.contains(&teacher.words()[i]));
-    if candidates.is_empty() {
-        return HashMap::new();
+    let nearest = nearest_rows(teacher, &rows.queries, &rows.candidates, k, device);
+    rows.queries
+        .iter()
+        .zip(nearest)
+        .map(|(&q, best)| {
+            let best = best.into_iter().map(|(row, _)| row).collect();
+            (teacher.words()[q].clone(), best)
+        })
+        .collect()
+}
+
+/// Gives each candidate at most one place: a place is one occurrence of a training word in
+/// one copy (`seen` counts them), and a candidate may take the places of its `k` nearest
+/// training words. Pairs are served nearest first, so each word lands beside the closest
+/// training word with room left. Returns the candidates placed at each training word.
+fn assign_places(
+    teacher: &Teacher,
+    rows: &Rows,
+    seen: &HashMap<String, usize>,
+    copies: usize,
+    k: usize,
+    device: &Device,
+) -> HashMap<String, Vec<usize>> {
+    let nearest = nearest_rows(teacher, &rows.candidates, &rows.queries, k, device);
+    let mut pairs: Vec<(f32, usize, usize)> = rows
+        .candidates
+        .iter()
+        .zip(nearest)
+        .flat_map(|(&c, best)| best.into_iter().map(move |(q, score)| (score, q, c)))
+        .collect();
+    pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
+    let mut placed = HashSet::new();
+    let mut places: HashMap<String, Vec<usize>> = HashMap::new();
+    for (_, q, c) in pairs {
+        let word = &teacher.words()[q];
+        let at = places.entry(word.clone()).or_default();
+        if at.len() < copies * seen[word] && placed.insert(c) {
+            at.push(c);
+        }
     }
+    places
+}
+
+/// Teacher rows scored per matrix product (rows x candidates floats at once).
+const QUERY_BLOCK: usize = 256;
+
+/// For each of `queries` (teacher rows): its `k` nearest `candidates` by cosine, with the
+/// cosines, in no particular order.
+fn nearest_rows(
+    teacher: &Teacher,
+    queries: &[usize],
+    candidates: &[usize],
+    k: usize,
+    device: &Device,
+) -> Vec<Vec<(usize, f32)>> {
+    if candidates.is_empty() {
+        return vec![Vec::new(); queries.len()];
+    }
+    let dim = teacher.dim();
     let unit = |rows: &[usize]| {
         let mut values: Vec<f32> = rows
             .iter()
@@ -183,20 +277,21 @@ fn unseen_neighbors(
         normalize_rows(&mut values, dim);
         Tensor::<2>::from_data(TensorData::new(values, [rows.len(), dim]), device)
     };
-    let table = unit(&candidates).transpose();
+    let table = unit(candidates).transpose();
     let k = k.min(candidates.len());
-    let mut nearest = HashMap::with_capacity(queries.len());
+    let mut nearest = Vec::with_capacity(queries.len());
+    let mut order: Vec<usize> = Vec::with_capacity(candidates.len());
     for block in queries.chunks(QUERY_BLOCK) {
         let scores = unit(block)
             .matmul(table.clone())
             .into_data()
             .try_into_vec::<f32>()
             .expect("f32 scores");
-        for (row, &q) in scores.chunks_exact(candidates.len()).zip(block) {
-            let mut order: Vec<usize> = (0..candidates.len()).collect();
+        for row in scores.chunks_exact(candidates.len()) {
+            order.clear();
+            order.extend(0..candidates.len());
             order.select_nth_unstable_by(k - 1, |&a, &b| row[b].total_cmp(&row[a]));
-            let best = order[..k].iter().map(|&c| candidates[c]).collect();
-            nearest.insert(teacher.words()[q].clone(), best);
+            nearest.push(order[..k].iter().map(|&c| (candidates[c], row[c])).collect());
         }
     }
     nearest
@@ -215,9 +310,8 @@ mod tests {
         assert_eq!(cased_like("e-Mail", "fax"), "fax");
     }
 
-    /// Each neighbour list holds the k nearest unseen words; seen words are never offered.
-    #[test]
-    fn neighbours_are_the_nearest_unseen_teacher_words() {
+    /// cat, dog and a word without a letter, with their unseen neighbours.
+    fn pets() -> Teacher {
         let words = ["cat", "dog", "kitten", "puppy", "car", "42"].map(String::from);
         let vectors = vec![
             1.0, 0.0, 0.0, // cat
@@ -227,31 +321,84 @@ mod tests {
             0.0, 0.0, 1.0, // car
             1.0, 0.0, 0.0, // 42: no letter, never offered
         ];
-        let teacher = Teacher::from_parts("t", words.to_vec(), 3, vectors);
-        let seen: HashSet<String> = ["cat", "dog", "the"].map(String::from).into();
-        let nearest = unseen_neighbors(&teacher, &seen, 1, &Device::flex());
+        Teacher::from_parts("t", words.to_vec(), 3, vectors)
+    }
+
+    fn counts(words: &[(&str, usize)]) -> HashMap<String, usize> {
+        words.iter().map(|&(w, n)| (w.to_owned(), n)).collect()
+    }
+
+    /// Each neighbour list holds the k nearest unseen words; seen words are never offered.
+    #[test]
+    fn neighbours_are_the_nearest_unseen_teacher_words() {
+        let teacher = pets();
+        let rows = split_rows(&teacher, &counts(&[("cat", 1), ("dog", 1), ("the", 1)]));
+        let nearest = unseen_neighbors(&teacher, &rows, 1, &Device::flex());
         assert_eq!(nearest.len(), 2);
         assert_eq!(nearest["cat"], vec![2]);
         assert_eq!(nearest["dog"], vec![3]);
-        let two = unseen_neighbors(&teacher, &seen, 2, &Device::flex());
+        let two = unseen_neighbors(&teacher, &rows, 2, &Device::flex());
         let mut cat = two["cat"].clone();
         cat.sort();
         assert_eq!(cat, vec![2, 3]);
     }
 
+    /// Each unseen word takes one place, beside its nearest training word while that has
+    /// room; with room for one word only, the nearest pair wins and the next word moves on.
     #[test]
-    fn substitution_replaces_only_words_with_neighbours_and_keeps_gold_elsewhere() {
-        let sentence = Sentence {
+    fn places_go_to_the_nearest_training_word_with_room() {
+        let teacher = pets();
+        let seen = counts(&[("cat", 1), ("dog", 1)]);
+        let rows = split_rows(&teacher, &seen);
+        let places = assign_places(&teacher, &rows, &seen, 1, 2, &Device::flex());
+        // kitten (0.99 to cat) and puppy (0.99 to dog); car is orthogonal to both but still
+        // among its two nearest: it finds no room left.
+        assert_eq!(places["cat"], vec![2]);
+        assert_eq!(places["dog"], vec![3]);
+        // Two copies: two places each, so car lands too, at whichever it was nearest
+        // (a tie at cosine 0, broken by row order: cat).
+        let places = assign_places(&teacher, &rows, &seen, 2, 2, &Device::flex());
+        assert_eq!(places["cat"], vec![2, 4]);
+        assert_eq!(places["dog"], vec![3]);
+        // Only cat seen, one place: kitten takes it; puppy, farther, is not placed.
+        let seen = counts(&[("cat", 1)]);
+        let rows = split_rows(&teacher, &seen);
+        let places = assign_places(&teacher, &rows, &seen, 1, 1, &Device::flex());
+        assert_eq!(places["cat"], vec![2]);
+    }
+
+    fn the_cat_sat() -> Sentence {
+        Sentence {
             words: ["The", "Cat", "sat", "."].map(String::from).to_vec(),
             tags: ["DT", "NN", "VBD", "."].map(String::from).to_vec(),
             text: None,
-        };
+        }
+    }
+
+    #[test]
+    fn substitution_replaces_only_words_with_neighbours_and_keeps_gold_elsewhere() {
+        let sentence = the_cat_sat();
         let words = ["kitten"].map(String::from);
         let nearest = HashMap::from([("cat".to_string(), vec![0])]);
         let rng = &mut ChaCha8Rng::seed_from_u64(1);
-        let (new, at) = substitute(&sentence, &nearest, &words, 1.0, rng);
+        let (new, at) = substitute(&sentence, &nearest, &mut HashMap::new(), &words, 1.0, rng);
         assert_eq!(at, vec![1]);
         assert_eq!(new.words, ["The", "Kitten", "sat", "."]);
         assert_eq!(new.tags, sentence.tags);
+    }
+
+    /// A placed word replaces whatever the rate says, once; then the rate rules again.
+    #[test]
+    fn a_placed_word_is_used_once_whatever_the_rate() {
+        let sentence = the_cat_sat();
+        let words = ["kitten", "tabby"].map(String::from);
+        let nearest = HashMap::from([("cat".to_string(), vec![0])]);
+        let mut places = HashMap::from([("cat".to_string(), vec![1])]);
+        let rng = &mut ChaCha8Rng::seed_from_u64(1);
+        let (new, at) = substitute(&sentence, &nearest, &mut places, &words, 1e-9, rng);
+        assert_eq!((new.words[1].as_str(), at), ("Tabby", vec![1]));
+        assert!(places["cat"].is_empty());
+        let (new, at) = substitute(&sentence, &nearest, &mut places, &words, 1e-9, rng);
+        assert_eq!((new.words, at), (sentence.words.clone(), vec![]));
     }
 }
