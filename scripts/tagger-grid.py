@@ -194,6 +194,7 @@ def ensure_init(options):
 class Runs:
     def __init__(self, corpus, runs, commit):
         self.corpus, self.runs, self.commit = corpus, runs, commit
+        self.variants = EWT if corpus == "ewt" else WSJ
         self.results = os.path.join(ROOT, "docs", "tagger", corpus)
         self.lock = threading.Lock()
 
@@ -239,8 +240,8 @@ class Runs:
     def train(self, name, seed, record=True):
         """Trains one run to its end; `record` keeps its report in docs/ (and commits it)."""
         run = f"{name}-seed{seed}"
-        options, grid = (EWT if self.corpus == "ewt" else WSJ)[name]
-        if seed != 1 or grid is None:
+        options, grid = self.variants[name]
+        if (seed != 1 and not one_point(grid)) or grid is None:
             chosen = self.result(f"{POINT_OF[name] if grid is None else name}-seed1")
             grid = ["--lr", str(chosen["chosen_lr"]), "--dropout", str(chosen["chosen_dropout"])]
         with self.lock:
@@ -311,6 +312,11 @@ class Runs:
             time.sleep(10)  # another commit holds the index
 
 
+def one_point(grid):
+    """Whether `grid` is one given point: then every seed trains it, none waits for seed 1."""
+    return grid is not None and len(grid) == 4 and grid[0] == "--lr" and grid[2] == "--dropout"
+
+
 def schedule(runs, names, jobs):
     """Variant by variant in `names` order: seed 1's grid, then the other seeds at its choice
     (a free worker takes the first run that is ready)."""
@@ -319,6 +325,8 @@ def schedule(runs, names, jobs):
 
     def ready(job):
         name, seed = job
+        if name in AUGMENT_BY and one_point(runs.variants[name][1]):
+            return runs.result(f"{AUGMENT_BY[name]}-seed1") is not None
         if name in AVERAGED_OF:
             return runs.result(f"{AVERAGED_OF[name]}-seed1") is not None
         if name in AUGMENT_BY and runs.result(f"{AUGMENT_BY[name]}-seed1") is None:
