@@ -20,8 +20,16 @@ use sublex_runtime::artifact::{
 use sublex_runtime::parity::{max_abs_diff, tolerance_for};
 use sublex_runtime::{best_tag, Artifact, BackendChoice, TagId};
 
-/// Largest difference allowed between burn's and the runtime's tag scores.
+/// Largest difference allowed between burn's and the runtime's tag scores, for scores of
+/// magnitude up to 1; it scales with the largest score above that, since f32 rounding does
+/// (a converged EWT tagger with scores in the tens reached 1.5e-4 in the kernel, every tag
+/// the same; docs/RESULTS.md).
 pub const SCORE_TOLERANCE: f32 = 1e-4;
+
+/// [`SCORE_TOLERANCE`] for tag scores whose largest magnitude is `max_abs_score`.
+pub fn score_tolerance(max_abs_score: f32) -> f32 {
+    SCORE_TOLERANCE * max_abs_score.max(1.0)
+}
 
 /// What a tagger export wrote and measured.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -91,7 +99,7 @@ pub fn tagger_from_weights(
 
 /// Writes the tagger in `dir` to `out` at `precision`, then tags `check` with burn (on the
 /// file's weights) and with the runtime: the export fails unless every tag agrees and
-/// every score is within [`SCORE_TOLERANCE`].
+/// every score is within [`score_tolerance`].
 pub fn export_tagger(
     dir: &Path,
     out: &Path,
@@ -115,12 +123,13 @@ pub fn export_tagger(
     checkpoint::write_atomic(out, &encode_tagger(&manifest, &weights))?;
     let report = check_tagger_file(out, &model, &lexicon, check, precision)?;
     // At int8 the kernel computes from int8 weights: its own, looser bound.
+    let allowed = score_tolerance(report.max_abs_score);
     let kernel_allowed = match precision {
         Precision::Int8 => tolerance_for(precision, report.max_abs_score),
-        _ => SCORE_TOLERANCE,
+        _ => allowed,
     };
     if report.tags_differing > 0
-        || report.max_score_diff_tract > SCORE_TOLERANCE
+        || report.max_score_diff_tract > allowed
         || report.max_score_diff_kernel > kernel_allowed
     {
         bail!(
