@@ -58,6 +58,9 @@ CONFIGS=(
   "nce-t0.2-freq0.25-cos1-decay-e50-wd0.1=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --cos-weight 1 --cosine-decay --epochs 50 --weight-decay 0.1"
   "nce-t0.2-freq0.25-cos1-decay-e50-wd0.01-seed2=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --cos-weight 1 --cosine-decay --epochs 50 --weight-decay 0.01 --seed 2"
   "nce-t0.2-freq0.25-cos1-decay-e50-wd0.01-seed3=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --cos-weight 1 --cosine-decay --epochs 50 --weight-decay 0.01 --seed 3"
+  "nce-t0.2-freq0.25-cos1-neg256=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --cos-weight 1 --negatives 256"
+  "nce-t0.2-freq0.25-cos1-neg1024=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --cos-weight 1 --negatives 1024"
+  "nce-t0.2-freq0.25-cos1-neg4096=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --cos-weight 1 --negatives 4096"
 )
 for c in "${CONFIGS[@]}"; do
   name=${c%%=*} opts=${c#*=}

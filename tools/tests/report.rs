@@ -58,6 +58,7 @@ fn model(dir: &Path, name: &str, seed: u64, similarity: f64) -> PathBuf {
         holdout: 0.0,
         frequency_weight: 0.0,
         hard_negatives: None,
+        negatives: None,
         cos_weight: 0.0,
         cosine_decay_epochs: None,
         weight_decay: 0.0,

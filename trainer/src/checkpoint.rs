@@ -42,6 +42,10 @@ pub struct ModelInfo {
     /// `--hard-negatives`: each length's words batched in spelling order (none: row order).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hard_negatives: Option<HardNegatives>,
+    /// `--negatives`: random teacher rows added to each batch's negatives (none: the batch's
+    /// own words only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub negatives: Option<usize>,
     /// `--cos-weight`: the multiple of Dcos added to each word's loss (0: none).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub cos_weight: f64,
@@ -201,6 +205,7 @@ mod tests {
             holdout: 0.05,
             frequency_weight: 0.25,
             hard_negatives: None,
+            negatives: None,
             cos_weight: 0.0,
             cosine_decay_epochs: None,
             weight_decay: 0.0,
@@ -210,6 +215,7 @@ mod tests {
         let old = serde_json::to_string(&info).unwrap();
         for later in [
             "hard_negatives",
+            "negatives",
             "cos_weight",
             "cosine_decay_epochs",
             "weight_decay",
@@ -220,6 +226,7 @@ mod tests {
         assert_eq!(read.hard_negatives, None);
         let hard = ModelInfo {
             hard_negatives: Some(HardNegatives::Suffix),
+            negatives: Some(256),
             cos_weight: 0.5,
             cosine_decay_epochs: Some(50),
             ..info
@@ -228,6 +235,7 @@ mod tests {
         assert!(text.contains(r#""hard_negatives":"suffix""#), "{text}");
         let read: ModelInfo = serde_json::from_str(&text).unwrap();
         assert_eq!(read.hard_negatives, Some(HardNegatives::Suffix));
+        assert_eq!(read.negatives, Some(256));
         assert_eq!((read.cos_weight, read.cosine_decay_epochs), (0.5, Some(50)));
     }
 }

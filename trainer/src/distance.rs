@@ -85,18 +85,28 @@ impl Distance {
                 let norms = teacher.square().sum_dim(1).sqrt() * student.square().sum_dim(1).sqrt();
                 dot.neg() / norms.clamp_min(EPS)
             }
-            Distance::Contrastive => return info_nce(teacher, student, temperature),
+            Distance::Contrastive => return info_nce(teacher, student, temperature, None),
         };
         rows.squeeze_dim(1)
     }
 }
 
-/// Row `i`: `-log softmax_j(cos(s_i, t_j) / τ)` at `j = i`, over the batch's teacher rows.
-fn info_nce(teacher: Tensor<2>, student: Tensor<2>, temperature: f32) -> Tensor<1> {
+/// Row `i`: `-log softmax_j(cos(s_i, t_j) / τ)` at `j = i`, over the batch's teacher rows
+/// followed by the `negatives` rows when given (teacher rows of words outside the batch).
+pub fn info_nce(
+    teacher: Tensor<2>,
+    student: Tensor<2>,
+    temperature: f32,
+    negatives: Option<Tensor<2>>,
+) -> Tensor<1> {
     let unit = |x: Tensor<2>| x.clone() / x.square().sum_dim(1).sqrt().clamp_min(EPS);
     let [rows, _] = student.dims();
     let device = student.device();
-    let logits = unit(student).matmul(unit(teacher).transpose()) / temperature;
+    let candidates = match negatives {
+        Some(negatives) => Tensor::cat(vec![teacher, negatives], 0),
+        None => teacher,
+    };
+    let logits = unit(student).matmul(unit(candidates).transpose()) / temperature;
     let own: Vec<i64> = (0..rows as i64).collect();
     let own = Tensor::<2, Int>::from_data(TensorData::new(own, [rows, 1]), &device);
     log_softmax(logits, 1).gather(1, own).neg().squeeze_dim(1)
@@ -130,6 +140,29 @@ mod tests {
             -((own / 0.5).exp() / ((own / 0.5).exp() + (other / 0.5).exp())).ln()
         };
         let want = [row(c, 0.0), row(1.0, c)];
+        for (g, w) in got.iter().zip(want) {
+            assert!((*g as f64 - w).abs() < 1e-6, "{got:?} vs {want:?}");
+        }
+    }
+
+    /// The same batch with one more negative, (1, 0): each row's denominator gains
+    /// e^{cos(s_i, (1, 0))/τ}, 1 for row 0 and 0 for row 1.
+    #[test]
+    fn info_nce_with_extra_negatives_matches_a_hand_computed_value() {
+        let device = Device::flex();
+        let student = tensor(&[[1.0, 0.0], [0.0, 2.0]], &device);
+        let teacher = tensor(&[[1.0, 1.0], [0.0, 1.0]], &device);
+        let negatives = tensor(&[[3.0, 0.0]], &device);
+        let got = info_nce(teacher, student, 0.5, Some(negatives))
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        let c = std::f64::consts::FRAC_1_SQRT_2;
+        let e = |cos: f64| (cos / 0.5).exp();
+        let want = [
+            -(e(c) / (e(c) + e(0.0) + e(1.0))).ln(),
+            -(e(1.0) / (e(c) + e(1.0) + e(0.0))).ln(),
+        ];
         for (g, w) in got.iter().zip(want) {
             assert!((*g as f64 - w).abs() < 1e-6, "{got:?} vs {want:?}");
         }

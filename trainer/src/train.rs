@@ -3,13 +3,14 @@
 use crate::adam::FusedAdam;
 use crate::batches::{length_batches, length_batches_by, HardNegatives};
 use crate::checkpoint::{self, save_model, ModelInfo, FORMAT_VERSION};
-use crate::distance::{Distance, DEFAULT_TEMPERATURE};
+use crate::distance::{info_nce, Distance, DEFAULT_TEMPERATURE};
 use crate::harness::{Harness, Progress};
 use crate::model::{CharModel, CharModelConfig};
 use crate::teacher::{held_out, Teacher};
 use anyhow::{bail, Context, Result};
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -29,6 +30,9 @@ pub struct ReconstructOptions {
     /// Orders each length's words by spelling before batching, so the contrastive loss's
     /// in-batch negatives are words spelled alike (none: teacher row order, the paper's).
     pub hard_negatives: Option<HardNegatives>,
+    /// Random teacher rows (training words outside the batch) added to each batch's
+    /// negatives for the contrastive loss (0: the batch's own words only).
+    pub negatives: usize,
     /// Adds this multiple of Dcos to each word's loss (0: the loss alone), so that a
     /// contrastive student also reconstructs its teacher vector's direction.
     pub cos_weight: f64,
@@ -61,6 +65,7 @@ impl Default for ReconstructOptions {
             holdout: 0.0,
             frequency_weight: 0.0,
             hard_negatives: None,
+            negatives: 0,
             cos_weight: 0.0,
             cosine_decay: false,
             weight_decay: 0.0,
@@ -123,6 +128,7 @@ pub fn fresh_model(
         holdout: opts.holdout,
         frequency_weight: opts.frequency_weight,
         hard_negatives: opts.hard_negatives,
+        negatives: fresh_negatives(opts),
         cos_weight: opts.cos_weight,
         cosine_decay_epochs: fresh_decay_epochs(opts),
         weight_decay: opts.weight_decay,
@@ -144,6 +150,13 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
         .collect();
     let (rows, batches) = training_batches(teacher, &encoded, opts);
     let weight = frequency_weights(teacher.len(), &rows, opts.frequency_weight);
+    if opts.negatives > 0 && rows.len() <= opts.batch {
+        bail!(
+            "--negatives: {} training words leave none to draw outside a batch of {}",
+            rows.len(),
+            opts.batch
+        );
+    }
     let harness = Harness {
         dir: &opts.out,
         seed: opts.seed,
@@ -163,8 +176,12 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
                 TensorData::new(target, [batch.len(), teacher.dim()]),
                 &device,
             );
+            let negatives = (opts.negatives > 0).then(|| {
+                let drawn = draw_negatives(&rows, batch, opts.negatives, rng);
+                teacher_rows(teacher, &drawn, &device)
+            });
             let output = model.forward_train(&words, rng);
-            let per_word = word_losses(opts, target, output);
+            let per_word = word_losses(opts, target, output, negatives);
             let loss = weighted_sum(per_word, weight.as_deref(), batch, &device);
             let total = loss.clone().into_scalar::<f32>() as f64;
             let grads = GradientsParams::from_grads(loss.backward(), &model);
@@ -209,8 +226,16 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
     Ok(info)
 }
 
-/// `--cos-weight` and `--weight-decay` are finite and at least 0.
+/// `--cos-weight` and `--weight-decay` are finite and at least 0; `--negatives` goes with
+/// the contrastive loss.
 fn check_weights(opts: &ReconstructOptions) -> Result<()> {
+    if opts.negatives > 0 && opts.loss != Distance::Contrastive {
+        bail!(
+            "--negatives {} needs --loss contrastive (not {})",
+            opts.negatives,
+            opts.loss.cli_name()
+        );
+    }
     let weights = [
         ("--cos-weight", opts.cos_weight),
         ("--weight-decay", opts.weight_decay),
@@ -309,13 +334,46 @@ fn frequency_weights(len: usize, rows: &[usize], a: f64) -> Option<Vec<f32>> {
     Some((0..len).map(|i| (raw(i) / mean) as f32).collect())
 }
 
-/// Each word's loss: `--loss`, plus `--cos-weight` times Dcos when set.
-fn word_losses(opts: &ReconstructOptions, target: Tensor<2>, output: Tensor<2>) -> Tensor<1> {
-    if opts.cos_weight == 0.0 {
-        return opts.loss.per_word(target, output, opts.temperature);
+/// Each word's loss: `--loss` (the contrastive one also against `negatives` when drawn),
+/// plus `--cos-weight` times Dcos when set.
+fn word_losses(
+    opts: &ReconstructOptions,
+    target: Tensor<2>,
+    output: Tensor<2>,
+    negatives: Option<Tensor<2>>,
+) -> Tensor<1> {
+    let cos = (opts.cos_weight != 0.0)
+        .then(|| Distance::Cos.per_word(target.clone(), output.clone(), 0.0));
+    let loss = match negatives {
+        Some(_) => info_nce(target, output, opts.temperature, negatives),
+        None => opts.loss.per_word(target, output, opts.temperature),
+    };
+    match cos {
+        Some(cos) => loss + cos * opts.cos_weight as f32,
+        None => loss,
     }
-    let cos = Distance::Cos.per_word(target.clone(), output.clone(), 0.0);
-    opts.loss.per_word(target, output, opts.temperature) + cos * opts.cos_weight as f32
+}
+
+/// `n` training rows drawn uniformly with replacement, none of them in `batch` (so a word's
+/// own teacher vector is never also one of its negatives).
+fn draw_negatives(rows: &[usize], batch: &[usize], n: usize, rng: &mut ChaCha8Rng) -> Vec<usize> {
+    let mut drawn = Vec::with_capacity(n);
+    while drawn.len() < n {
+        let row = rows[rng.gen_range(0..rows.len())];
+        if !batch.contains(&row) {
+            drawn.push(row);
+        }
+    }
+    drawn
+}
+
+/// The teacher's `rows` as one `[rows, dim]` tensor.
+fn teacher_rows(teacher: &Teacher, rows: &[usize], device: &Device) -> Tensor<2> {
+    let values: Vec<f32> = rows
+        .iter()
+        .flat_map(|&i| teacher.vector(i).iter().copied())
+        .collect();
+    Tensor::from_data(TensorData::new(values, [rows.len(), teacher.dim()]), device)
 }
 
 /// The learning rate of `epoch` (1-based): `--lr`, or with `--cosine-decay` `--lr` times
@@ -333,6 +391,11 @@ fn epoch_lr(opts: &ReconstructOptions, epoch: usize) -> f64 {
 /// `--cosine-decay`, else none.
 fn fresh_decay_epochs(opts: &ReconstructOptions) -> Option<usize> {
     opts.cosine_decay.then_some(opts.epochs)
+}
+
+/// What a run started with `opts` records as its drawn negatives per batch.
+fn fresh_negatives(opts: &ReconstructOptions) -> Option<usize> {
+    (opts.negatives > 0).then_some(opts.negatives)
 }
 
 /// What a run started with `opts` records as its temperature.
@@ -353,6 +416,7 @@ fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions
         && info.holdout == opts.holdout
         && info.frequency_weight == opts.frequency_weight
         && info.hard_negatives == opts.hard_negatives
+        && info.negatives == fresh_negatives(opts)
         && info.cos_weight == opts.cos_weight
         && info.cosine_decay_epochs == fresh_decay_epochs(opts)
         && info.weight_decay == opts.weight_decay
@@ -360,8 +424,8 @@ fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions
         && info.seed == opts.seed;
     if !same {
         bail!(
-            "--resume: the run in {} used teacher {} ({} words, held out {}), loss {} (temperature {:?}, frequency weight {}, hard negatives {}, cos weight {}, cosine decay over {:?} epochs, weight decay {}), highway {}, seed {}; \
-             this command asks for {} ({} words, held out {}), {} ({:?}, {}, {}, {}, {:?}, {}), {}, {}",
+            "--resume: the run in {} used teacher {} ({} words, held out {}), loss {} (temperature {:?}, frequency weight {}, hard negatives {}, drawn negatives {:?}, cos weight {}, cosine decay over {:?} epochs, weight decay {}), highway {}, seed {}; \
+             this command asks for {} ({} words, held out {}), {} ({:?}, {}, {}, {:?}, {}, {:?}, {}), {}, {}",
             opts.out.display(),
             info.teacher,
             info.teacher_words,
@@ -370,6 +434,7 @@ fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions
             info.temperature,
             info.frequency_weight,
             hard_name(info.hard_negatives),
+            info.negatives,
             info.cos_weight,
             info.cosine_decay_epochs,
             info.weight_decay,
@@ -382,6 +447,7 @@ fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions
             fresh_temperature(opts),
             opts.frequency_weight,
             hard_name(opts.hard_negatives),
+            fresh_negatives(opts),
             opts.cos_weight,
             fresh_decay_epochs(opts),
             opts.weight_decay,
@@ -427,7 +493,7 @@ mod tests {
             ..ReconstructOptions::default()
         };
         let loss = |opts: &ReconstructOptions| -> Vec<f32> {
-            word_losses(opts, teacher.clone(), student.clone())
+            word_losses(opts, teacher.clone(), student.clone(), None)
                 .into_data()
                 .try_into_vec::<f32>()
                 .unwrap()

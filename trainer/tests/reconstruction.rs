@@ -311,6 +311,50 @@ fn evaluation_on_the_shipped_sets() {
     );
 }
 
+/// `--negatives`: drawn teacher rows join the contrastive loss's negatives. A run with them
+/// trains another model than one without, the same one again with the same seed, records
+/// the count, and refuses to resume under another; the paper's distances refuse them.
+#[test]
+fn drawn_negatives_change_the_run_and_are_recorded() {
+    let t = teacher(120);
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, negatives: usize| {
+        let out = dir.path().join(name);
+        let opts = ReconstructOptions {
+            loss: Distance::Contrastive,
+            negatives,
+            ..options(out.clone(), 2)
+        };
+        let info = train::reconstruct(&t, &opts).unwrap();
+        (weights(&out), info, opts)
+    };
+    let (drawn, info, opts) = run("drawn", 16);
+    assert_eq!(info.negatives, Some(16));
+    assert_eq!(drawn, run("again", 16).0, "same seed, different models");
+    assert_ne!(drawn, run("batch-only", 0).0, "--negatives had no effect");
+    let err = train::reconstruct(
+        &t,
+        &ReconstructOptions {
+            resume: true,
+            negatives: 8,
+            ..opts
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("drawn negatives Some(16)"), "{err}");
+    let err = train::reconstruct(
+        &t,
+        &ReconstructOptions {
+            negatives: 8,
+            ..options(dir.path().join("cos"), 1)
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("needs --loss contrastive"), "{err}");
+}
+
 /// `--holdout`: the held-out words never train (an epoch counts only the others), the model
 /// records the share, resuming with another share is refused, and eval scores exactly those
 /// words; a contrastive run trains and records its temperature.

@@ -99,6 +99,11 @@ struct ReconstructArgs {
     /// batch's words share beginnings or endings.
     #[arg(long, value_enum)]
     hard_negatives: Option<HardNegatives>,
+    /// For --loss contrastive: this many teacher rows drawn at random (among the training
+    /// words, outside the batch) join each batch's negatives, so each student vector must
+    /// also pick its own teacher vector out of words the batch does not hold.
+    #[arg(long, default_value_t = 0)]
+    negatives: usize,
     /// Add this multiple of Dcos to each word's loss (e.g. with --loss contrastive, so the
     /// student also reconstructs its teacher vector's direction).
     #[arg(long, default_value_t = 0.0)]
@@ -244,6 +249,7 @@ fn main() -> Result<()> {
                 holdout: a.holdout,
                 frequency_weight: a.frequency_weight,
                 hard_negatives: a.hard_negatives,
+                negatives: a.negatives,
                 cos_weight: a.cos_weight,
                 cosine_decay: a.cosine_decay,
                 weight_decay: a.weight_decay,
