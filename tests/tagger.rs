@@ -334,7 +334,7 @@ fn augmented_and_distilled_training_from_a_full_emb_tagger() {
         copies: 2,
         rate: 0.3,
         neighbors: 5,
-        cover: false,
+        cover: 0,
         seed: 1,
     };
     let report = augment(&opts).unwrap();
@@ -376,7 +376,7 @@ fn augmented_and_distilled_training_from_a_full_emb_tagger() {
 
     // --cover places more distinct unseen words, each still in a training sentence.
     let covered = AugmentOptions {
-        cover: true,
+        cover: 1,
         out: dir.path().join("covered.tsv"),
         ..opts.clone()
     };

@@ -206,12 +206,13 @@ pub struct AugmentArgs {
     /// A replacement is drawn from this many nearest unseen teacher words.
     #[arg(long, default_value_t = 10)]
     neighbors: usize,
-    /// Place as many unseen teacher words as there is room for: each goes, once, to a
-    /// place of one of its `--neighbors` nearest training words (every occurrence in every
-    /// copy is a place, the nearest pairs served first); other places are replaced at
-    /// `--rate` as without it.
-    #[arg(long)]
-    cover: bool,
+    /// Place as many unseen teacher words as there is room for: each takes up to N places
+    /// (alone: 1), one at each of its `--neighbors` nearest training words (every
+    /// occurrence in every copy is a place, the nearest pairs served first), its second and
+    /// later ones written in the other case than the word replaced; other places are
+    /// replaced at `--rate` as without it.
+    #[arg(long, value_name = "N", num_args = 0..=1, default_value_t = 0, default_missing_value = "1")]
+    cover: usize,
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Where the sentences go (`word<TAB>tag` lines).

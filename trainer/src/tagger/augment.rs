@@ -36,8 +36,9 @@ pub struct AugmentOptions {
     pub rate: f64,
     /// A word's replacement is drawn from its this many nearest unseen teacher words.
     pub neighbors: usize,
-    /// First give every unseen teacher word a place of its own (`assign_places`).
-    pub cover: bool,
+    /// First give every unseen teacher word this many places of its own (`assign_places`;
+    /// 0: none, words come in only at `rate`).
+    pub cover: usize,
     pub seed: u64,
 }
 
@@ -86,13 +87,9 @@ pub fn augment(opts: &AugmentOptions) -> Result<AugmentReport> {
     let rows = split_rows(&teacher, &seen);
     let nearest = unseen_neighbors(&teacher, &rows, opts.neighbors, &device);
     log::info!("{} training words have unseen neighbours", nearest.len());
-    let mut places = if opts.cover {
-        assign_places(&teacher, &rows, &seen, opts.copies, opts.neighbors, &device)
-    } else {
-        HashMap::new()
-    };
+    let mut places = assign_places(&teacher, &rows, &seen, opts, &device);
     log::info!(
-        "{} unseen teacher words have a place",
+        "{} places given to unseen teacher words",
         places.values().map(Vec::len).sum::<usize>()
     );
 
@@ -133,13 +130,23 @@ pub fn augment(opts: &AugmentOptions) -> Result<AugmentReport> {
     })
 }
 
+/// An unseen teacher word's place at one occurrence of a training word. A word's second and
+/// later places write it in the other case than the word it replaces (`flip`), so that the
+/// tagger meets it both lowercase and capitalised: the teacher's table is lowercase, and
+/// most of the places it finds are lowercase words.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Place {
+    row: usize,
+    flip: bool,
+}
+
 /// `sentence` with each word that has a place left in `places` replaced by the word placed
 /// there (which uses the place up), and each other word of `nearest` replaced at `rate` by
 /// one of its neighbours drawn uniformly (teacher row ids both), and the positions replaced.
 fn substitute(
     sentence: &Sentence,
     nearest: &HashMap<String, Vec<usize>>,
-    places: &mut HashMap<String, Vec<usize>>,
+    places: &mut HashMap<String, Vec<Place>>,
     words: &[String],
     rate: f64,
     rng: &mut ChaCha8Rng,
@@ -149,7 +156,7 @@ fn substitute(
     for (i, word) in new.words.iter_mut().enumerate() {
         let key = word.to_lowercase();
         let pick = match places.get_mut(&key).and_then(Vec::pop) {
-            Some(row) => row,
+            Some(place) => place,
             None => {
                 let Some(candidates) = nearest.get(&key) else {
                     continue;
@@ -157,10 +164,14 @@ fn substitute(
                 if !rng.gen_bool(rate) {
                     continue;
                 }
-                candidates[rng.gen_range(0..candidates.len())]
+                let row = candidates[rng.gen_range(0..candidates.len())];
+                Place { row, flip: false }
             }
         };
-        *word = cased_like(word, &words[pick]);
+        *word = match pick.flip {
+            false => cased_like(word, &words[pick.row]),
+            true => cased_unlike(word, &words[pick.row]),
+        };
         at.push(i);
     }
     (new, at)
@@ -178,6 +189,19 @@ fn cased_like(original: &str, word: &str) -> String {
     if !first_upper {
         return word.to_owned();
     }
+    capitalised(word)
+}
+
+/// `word` (lowercase) capitalised where `original` starts lowercase, else lowercase.
+fn cased_unlike(original: &str, word: &str) -> String {
+    match original.chars().next().is_some_and(char::is_uppercase) {
+        true => word.to_owned(),
+        false => capitalised(word),
+    }
+}
+
+/// `word` with its first letter a capital.
+fn capitalised(word: &str) -> String {
     let mut chars = word.chars();
     chars.next().map_or_else(String::new, |c| {
         c.to_uppercase().chain(chars).collect::<String>()
@@ -221,18 +245,22 @@ fn unseen_neighbors(
         .collect()
 }
 
-/// Gives each candidate at most one place: a place is one occurrence of a training word in
-/// one copy (`seen` counts them), and a candidate may take the places of its `k` nearest
-/// training words. Pairs are served nearest first, so each word lands beside the closest
-/// training word with room left. Returns the candidates placed at each training word.
+/// Gives each candidate up to `opts.cover` places: a place is one occurrence of a training
+/// word in one copy (`seen` counts them), and a candidate may take one place at each of its
+/// `opts.neighbors` nearest training words. Pairs are served nearest first, so each word
+/// lands beside the closest training words with room left. Returns the places given at
+/// each training word.
 fn assign_places(
     teacher: &Teacher,
     rows: &Rows,
     seen: &HashMap<String, usize>,
-    copies: usize,
-    k: usize,
+    opts: &AugmentOptions,
     device: &Device,
-) -> HashMap<String, Vec<usize>> {
+) -> HashMap<String, Vec<Place>> {
+    if opts.cover == 0 {
+        return HashMap::new();
+    }
+    let k = opts.neighbors;
     let nearest = nearest_rows(teacher, &rows.candidates, &rows.queries, k, device);
     let mut pairs: Vec<(f32, usize, usize)> = rows
         .candidates
@@ -241,13 +269,24 @@ fn assign_places(
         .flat_map(|(&c, best)| best.into_iter().map(move |(q, score)| (score, q, c)))
         .collect();
     pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
-    let mut placed = HashSet::new();
-    let mut places: HashMap<String, Vec<usize>> = HashMap::new();
-    for (_, q, c) in pairs {
-        let word = &teacher.words()[q];
-        let at = places.entry(word.clone()).or_default();
-        if at.len() < copies * seen[word] && placed.insert(c) {
-            at.push(c);
+    // Round r gives each candidate its r-th place, so that every word's first place comes
+    // before any word's second.
+    let mut given: HashMap<usize, usize> = HashMap::new();
+    let mut used = vec![false; pairs.len()];
+    let mut places: HashMap<String, Vec<Place>> = HashMap::new();
+    for round in 0..opts.cover {
+        for (&(_, q, c), used) in pairs.iter().zip(&mut used) {
+            let word = &teacher.words()[q];
+            let at = places.entry(word.clone()).or_default();
+            let given = given.entry(c).or_default();
+            if !*used && *given == round && at.len() < opts.copies * seen[word] {
+                at.push(Place {
+                    row: c,
+                    flip: round > 0,
+                });
+                *given += 1;
+                *used = true;
+            }
         }
     }
     places
@@ -343,6 +382,26 @@ mod tests {
         assert_eq!(cat, vec![2, 3]);
     }
 
+    /// `augment`'s settings for `assign_places`: `copies`, `neighbors`, `cover`.
+    fn cover(copies: usize, neighbors: usize, cover: usize) -> AugmentOptions {
+        AugmentOptions {
+            tagger: PathBuf::new(),
+            teacher: PathBuf::new(),
+            train: PathBuf::new(),
+            format: CorpusFormat::Auto,
+            out: PathBuf::new(),
+            copies,
+            rate: 0.2,
+            neighbors,
+            cover,
+            seed: 1,
+        }
+    }
+
+    fn at(places: &[(usize, bool)]) -> Vec<Place> {
+        places.iter().map(|&(row, flip)| Place { row, flip }).collect()
+    }
+
     /// Each unseen word takes one place, beside its nearest training word while that has
     /// room; with room for one word only, the nearest pair wins and the next word moves on.
     #[test]
@@ -350,21 +409,30 @@ mod tests {
         let teacher = pets();
         let seen = counts(&[("cat", 1), ("dog", 1)]);
         let rows = split_rows(&teacher, &seen);
-        let places = assign_places(&teacher, &rows, &seen, 1, 2, &Device::flex());
+        let device = Device::flex();
+        let places = assign_places(&teacher, &rows, &seen, &cover(1, 2, 1), &device);
         // kitten (0.99 to cat) and puppy (0.99 to dog); car is orthogonal to both but still
         // among its two nearest: it finds no room left.
-        assert_eq!(places["cat"], vec![2]);
-        assert_eq!(places["dog"], vec![3]);
+        assert_eq!(places["cat"], at(&[(2, false)]));
+        assert_eq!(places["dog"], at(&[(3, false)]));
         // Two copies: two places each, so car lands too, at whichever it was nearest
         // (a tie at cosine 0, broken by row order: cat).
-        let places = assign_places(&teacher, &rows, &seen, 2, 2, &Device::flex());
-        assert_eq!(places["cat"], vec![2, 4]);
-        assert_eq!(places["dog"], vec![3]);
+        let places = assign_places(&teacher, &rows, &seen, &cover(2, 2, 1), &device);
+        assert_eq!(places["cat"], at(&[(2, false), (4, false)]));
+        assert_eq!(places["dog"], at(&[(3, false)]));
+        // Two places per word, in rounds: first places first (kitten-cat and puppy-dog at
+        // 0.99, then car-cat at 0), then second places, flipped, at each word's other
+        // training word (puppy-cat and kitten-dog at 0.11; car-dog at 0 finds no room).
+        let places = assign_places(&teacher, &rows, &seen, &cover(2, 2, 2), &device);
+        assert_eq!(places["cat"], at(&[(2, false), (4, false)]));
+        assert_eq!(places["dog"], at(&[(3, false), (2, true)]));
         // Only cat seen, one place: kitten takes it; puppy, farther, is not placed.
         let seen = counts(&[("cat", 1)]);
         let rows = split_rows(&teacher, &seen);
-        let places = assign_places(&teacher, &rows, &seen, 1, 1, &Device::flex());
-        assert_eq!(places["cat"], vec![2]);
+        let places = assign_places(&teacher, &rows, &seen, &cover(1, 1, 1), &device);
+        assert_eq!(places["cat"], at(&[(2, false)]));
+        // --cover 0: no places at all.
+        assert!(assign_places(&teacher, &rows, &seen, &cover(1, 1, 0), &device).is_empty());
     }
 
     fn the_cat_sat() -> Sentence {
@@ -393,12 +461,16 @@ mod tests {
         let sentence = the_cat_sat();
         let words = ["kitten", "tabby"].map(String::from);
         let nearest = HashMap::from([("cat".to_string(), vec![0])]);
-        let mut places = HashMap::from([("cat".to_string(), vec![1])]);
+        let mut places = HashMap::from([("cat".to_string(), at(&[(0, true), (1, false)]))]);
         let rng = &mut ChaCha8Rng::seed_from_u64(1);
-        let (new, at) = substitute(&sentence, &nearest, &mut places, &words, 1e-9, rng);
-        assert_eq!((new.words[1].as_str(), at), ("Tabby", vec![1]));
+        let (new, replaced) = substitute(&sentence, &nearest, &mut places, &words, 1e-9, rng);
+        assert_eq!((new.words[1].as_str(), replaced), ("Tabby", vec![1]));
+        // A flipped place writes the word in the other case than the one it replaces.
+        let (new, replaced) = substitute(&sentence, &nearest, &mut places, &words, 1e-9, rng);
+        assert_eq!((new.words[1].as_str(), replaced), ("kitten", vec![1]));
         assert!(places["cat"].is_empty());
-        let (new, at) = substitute(&sentence, &nearest, &mut places, &words, 1e-9, rng);
-        assert_eq!((new.words, at), (sentence.words.clone(), vec![]));
+        let (new, replaced) = substitute(&sentence, &nearest, &mut places, &words, 1e-9, rng);
+        assert_eq!((new.words, replaced), (sentence.words.clone(), vec![]));
+        assert_eq!(cased_unlike("cat", "kitten"), "Kitten");
     }
 }
