@@ -168,14 +168,7 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
         let lr = epoch_lr(opts, epoch);
         let step = |model: CharModel, batch: &[usize], rng: &mut ChaCha8Rng| {
             let words: Vec<&[u32]> = batch.iter().map(|&i| &encoded[i][..]).collect();
-            let target: Vec<f32> = batch
-                .iter()
-                .flat_map(|&i| teacher.vector(i).iter().copied())
-                .collect();
-            let target = Tensor::<2>::from_data(
-                TensorData::new(target, [batch.len(), teacher.dim()]),
-                &device,
-            );
+            let target = teacher_rows(teacher, batch, &device);
             let negatives = (opts.negatives > 0).then(|| {
                 let drawn = draw_negatives(&rows, batch, opts.negatives, rng);
                 teacher_rows(teacher, &drawn, &device)
