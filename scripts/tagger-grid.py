@@ -43,7 +43,8 @@ usage: tagger-grid.py {ewt,wsj} [--runs DIR] [--jobs N] [--commit] [--only NAME 
   `dsq-aug-cover` three copies where every unseen GloVe word that finds room takes one
   place beside a near training word (`--cover`, 30 neighbours), the rest at rate 0.1;
   `dsq-aug-cover2` two places per word among its 100 nearest training words, the second
-  written in the other case (`--cover 2`), the rest at rate 0.05.
+  written in the other case (`--cover 2`), the rest at rate 0.05; its seeds 2 and 3 run
+  only when its seed 1 beats `dsq-aug-cover`'s on dev.
 """
 import argparse
 import json
@@ -70,8 +71,10 @@ WIDE = ["--lr", "7e-4", "1e-3", "--dropout", "0.05", "0.1"]
 WIDE_OF = {"dcos-wide": "dcos"}
 # A variant from another student at its base's chosen point (seeds 2 and 3 only if it wins).
 STUDENT_OF = {"dsq-e50": "dsq"}
-# Both kinds run seeds 2 and 3 only when seed 1 beats the base's seed 1 on dev.
-GATED_BY = {**WIDE_OF, **STUDENT_OF}
+# An augmentation tried against another's seed 1 (seeds 2 and 3 only if it wins).
+AUGMENT_TRIAL_OF = {"dsq-aug-cover2": "dsq-aug-cover"}
+# All three kinds run seeds 2 and 3 only when seed 1 beats the base's seed 1 on dev.
+GATED_BY = {**WIDE_OF, **STUDENT_OF, **AUGMENT_TRIAL_OF}
 # The averaged recipe (scripts/tagger-ablation.sh chose it on dev): a variant's `-avg` twin
 # trains every seed at the point the base's seed-1 grid chose, with these options replacing
 # the recipe's (the average's smooth dev curve is worth a longer patience).
@@ -330,8 +333,6 @@ def schedule(runs, names, jobs):
 
     def ready(job):
         name, seed = job
-        if name in AUGMENT_BY and one_point(runs.variants[name][1]):
-            return runs.result(f"{AUGMENT_BY[name]}-seed1") is not None
         if name in AVERAGED_OF:
             return runs.result(f"{AVERAGED_OF[name]}-seed1") is not None
         if name in AUGMENT_BY and runs.result(f"{AUGMENT_BY[name]}-seed1") is None:
@@ -340,6 +341,8 @@ def schedule(runs, names, jobs):
             return runs.result(f"{GATED_BY[name]}-seed1") is not None
         if name in GATED_BY:
             return runs.wins(name) is True
+        if name in AUGMENT_BY and one_point(runs.variants[name][1]):
+            return True
         return seed == 1 or (runs.result(f"{name}-seed1") is not None)
 
     def skipped(job):
