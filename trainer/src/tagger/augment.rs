@@ -271,25 +271,27 @@ fn assign_places(
     pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
     // Round r gives each candidate its r-th place, so that every word's first place comes
     // before any word's second.
-    let mut given: HashMap<usize, usize> = HashMap::new();
+    let mut given = vec![0; teacher.len()];
     let mut used = vec![false; pairs.len()];
-    let mut places: HashMap<String, Vec<Place>> = HashMap::new();
+    let mut places: HashMap<usize, Vec<Place>> = HashMap::new();
     for round in 0..opts.cover {
         for (&(_, q, c), used) in pairs.iter().zip(&mut used) {
-            let word = &teacher.words()[q];
-            let at = places.entry(word.clone()).or_default();
-            let given = given.entry(c).or_default();
-            if !*used && *given == round && at.len() < opts.copies * seen[word] {
+            let at = places.entry(q).or_default();
+            let room = opts.copies * seen[&teacher.words()[q]];
+            if !*used && given[c] == round && at.len() < room {
                 at.push(Place {
                     row: c,
                     flip: round > 0,
                 });
-                *given += 1;
+                given[c] += 1;
                 *used = true;
             }
         }
     }
     places
+        .into_iter()
+        .map(|(q, at)| (teacher.words()[q].clone(), at))
+        .collect()
 }
 
 /// Teacher rows scored per matrix product (rows x candidates floats at once).
