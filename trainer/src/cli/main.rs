@@ -306,7 +306,7 @@ fn export_command(a: ExportArgs) -> Result<()> {
             sublex_trainer::tagger::export::export_tagger(&a.model, &a.out, a.precision, &check)?;
         eprintln!(
             "wrote {} ({} bytes, {}); on {} sentences ({} tokens) burn vs runtime: max |score diff| kernel {:.1e}, tract {:.1e}, {} tags differ; \
-             {} tags changed by {} storage, {} more by the kernel's int8 arithmetic",
+             {} tags changed by {} storage, {} more by the kernel's int8 arithmetic; largest |score| {:.1}",
             a.out.display(),
             r.bytes,
             r.precision,
@@ -317,7 +317,8 @@ fn export_command(a: ExportArgs) -> Result<()> {
             r.tags_differing,
             r.precision_tags_changed,
             r.precision,
-            r.kernel_int8_tags_changed
+            r.kernel_int8_tags_changed,
+            r.max_abs_score
         );
         return Ok(());
     }
