@@ -3,8 +3,8 @@
 # data/models/README.md), written again from their runs; a run that is missing is trained
 # first by the script that owns it (hours: the tagger grid, the objective comparison).
 # - tagger-ewt-char.int8.onnx: the CHAR(D) run best on EWT dev, int8: CHAR(D2) with the
-#   averaged recipe at lr 1e-3, trained beside sentences augmented by FULL+EMB
-#   (scripts/tagger-grid.py ewt, dsq-aug-c3n30, seed 3).
+#   averaged recipe at lr 1e-3, trained beside sentences augmented by FULL+EMB and
+#   distilling its tag distributions (scripts/tagger-grid.py ewt, dsq-aug-c3n30-dist, seed 2).
 # - embedder-glove-hybrid.onnx: the student the held-out split chose
 #   (nce-t0.2-highway-e50-wd0.03 of scripts/objectives.sh: weight decay keeps it within the
 #   int8 targets) at int8, with GloVe's 28,000 most frequent rows at int4: the 2 MB point of
@@ -15,9 +15,9 @@ cd "$(dirname "$0")/.."
 DATA=../shared/data
 BIN=${TRAINER:-target/release/sublex-train}
 [ -n "${TRAINER:-}" ] || cargo build --release -q -p sublex-trainer
-TAGGER=runs/grid/ewt/dsq-aug-c3n30-seed3
+TAGGER=runs/grid/ewt/dsq-aug-c3n30-dist-seed2
 STUDENT=runs/objectives/nce-t0.2-highway-e50-wd0.03
-[ -e "$TAGGER/report.json" ] || python3 scripts/tagger-grid.py ewt --only dsq-aug-c3n30
+[ -e "$TAGGER/report.json" ] || python3 scripts/tagger-grid.py ewt --only dsq-aug-c3n30-dist
 [ -e "$STUDENT/eval.json" ] || ONLY=$(basename "$STUDENT") scripts/objectives.sh
 mkdir -p data/models
 "$BIN" export --model "$TAGGER" --precision int8 --out data/models/tagger-ewt-char.int8.onnx \
