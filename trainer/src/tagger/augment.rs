@@ -332,7 +332,12 @@ fn nearest_rows(
             order.clear();
             order.extend(0..candidates.len());
             order.select_nth_unstable_by(k - 1, |&a, &b| row[b].total_cmp(&row[a]));
-            nearest.push(order[..k].iter().map(|&c| (candidates[c], row[c])).collect());
+            nearest.push(
+                order[..k]
+                    .iter()
+                    .map(|&c| (candidates[c], row[c]))
+                    .collect(),
+            );
         }
     }
     nearest
@@ -401,7 +406,10 @@ mod tests {
     }
 
     fn at(places: &[(usize, bool)]) -> Vec<Place> {
-        places.iter().map(|&(row, flip)| Place { row, flip }).collect()
+        places
+            .iter()
+            .map(|&(row, flip)| Place { row, flip })
+            .collect()
     }
 
     /// Each unseen word takes one place, beside its nearest training word while that has
