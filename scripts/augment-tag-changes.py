@@ -7,32 +7,29 @@ written in training order), so a few alignments can be wrong; the count is appro
 usage: augment-tag-changes.py TRAIN(.conllu|.tsv) AUGMENTED.tsv
 """
 import sys
-def read(path, conllu):
-    sents, cur = [], []
-    for line in open(path, encoding="utf-8"):
-        line = line.rstrip("\n")
-        if not line:
-            if cur: sents.append(cur); cur = []
-            continue
-        if conllu:
-            if line.startswith("#"): continue
-            f = line.split("\t")
-            if "-" in f[0] or "." in f[0]: continue
-            cur.append((f[1], f[4]))
-        else:
-            w, t = line.split("\t"); cur.append((w, t))
-    if cur: sents.append(cur)
-    return sents
-train = read(sys.argv[1], sys.argv[1].endswith(".conllu"))
-aug = read(sys.argv[2], False)
-i = 0; same = diff = 0
-for s in aug:
-    while True:
-        t = train[i % len(train)]; i += 1
-        if len(t) == len(s) and all(a == b or a[0] != b[0] for a, b in zip(t, s)) and sum(a[0] != b[0] for a, b in zip(t, s)) > 0:
-            break
-    for a, b in zip(t, s):
-        if a[0] != b[0]:
-            if a[1] == b[1]: same += 1
-            else: diff += 1
-print(f"replaced {same+diff}: tag kept {same} ({100*same/(same+diff):.1f}%), changed {diff}")
+
+from corpus import sentences
+
+
+def main():
+    train, augmented = sentences(sys.argv[1]), sentences(sys.argv[2])
+    i = kept = changed = 0
+    for synthetic in augmented:
+        # The next training sentence that differs from it only by replaced words.
+        while True:
+            source = train[i % len(train)]
+            i += 1
+            pairs = list(zip(source, synthetic))
+            fits = len(source) == len(synthetic) and all(a == b or a[0] != b[0] for a, b in pairs)
+            if fits and any(a[0] != b[0] for a, b in pairs):
+                break
+        for (word, tag), (new, new_tag) in pairs:
+            if word != new:
+                kept += tag == new_tag
+                changed += tag != new_tag
+    total = kept + changed
+    print(f"replaced {total}: tag kept {kept} ({100 * kept / total:.1f}%), changed {changed}")
+
+
+if __name__ == "__main__":
+    main()

@@ -16,27 +16,9 @@ import time
 import numpy as np
 import onnxruntime as ort
 
+import corpus
+
 MAX_WORD_CHARS = 64
-
-
-def sentences(path):
-    out, words = [], []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if not line.strip():
-                if words:
-                    out.append(words)
-                words = []
-                continue
-            if line.startswith("#"):
-                continue
-            cols = line.split("\t")
-            if cols[0].isdigit():
-                words.append(cols[1])
-    if words:
-        out.append(words)
-    return out
 
 
 def inputs(words, ids):
@@ -54,7 +36,7 @@ def inputs(words, ids):
 
 
 def main():
-    model, corpus = sys.argv[1], sys.argv[2]
+    model, corpus_path = sys.argv[1], sys.argv[2]
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
@@ -64,7 +46,7 @@ def main():
     meta = sess.get_modelmeta().custom_metadata_map
     ids = {c: i + 1 for i, c in enumerate(meta["sublex.vocab"])}
     tags = meta["sublex.tags"].split("\n")
-    all_sentences = sentences(corpus)
+    all_sentences = [[w for w, _ in s] for s in corpus.sentences(corpus_path)]
     twenty = next(s for s in all_sentences if len(s) == 20)
 
     feed = inputs(twenty, ids)

@@ -12,19 +12,9 @@ usage: unseen-coverage.py GOLD.conllu TAGGED.conllu AUGMENTED.tsv
 import argparse
 import os
 
+from corpus import tokens
+
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data")
-
-
-def tokens(path):
-    """(form, XPOS) of each word of a CoNLL-U file (ranges and empty nodes skipped)."""
-    out = []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            cols = line.rstrip("\n").split("\t")
-            if len(cols) < 5 or line.startswith("#") or "-" in cols[0] or "." in cols[0]:
-                continue
-            out.append((cols[1], cols[4]))
-    return out
 
 
 def main():
