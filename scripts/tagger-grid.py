@@ -45,7 +45,9 @@ usage: tagger-grid.py {ewt,wsj} [--runs DIR] [--jobs N] [--commit] [--only NAME 
   `dsq-aug-cover2` two places per word among its 100 nearest training words, the second
   written in the other case (`--cover 2`), the rest at rate 0.05; its seeds 2 and 3 run
   only when its seed 1 beats `dsq-aug-cover`'s on dev; `dsq-aug-cover-dist` the cover
-  sentences with distillation (the two changes that led on unseen words and on dev).
+  sentences with distillation (the two changes that led on unseen words and on dev);
+  `dsq-aug-cover-upper` the cover sentences with a tenth of them written in capitals after
+  tagging (`--upper 0.1`: all-caps words are a tenth of EWT test's unseen ones).
 """
 import argparse
 import json
@@ -97,7 +99,7 @@ FULL_OF = {"dsq-full": "dsq"}
 D2 = ["--variant", "char", "--init", "runs/table1/sq/epochs/10"]
 # Beyond the paper: CHAR(D2) beside sentences augmented by FULL+EMB (AUGMENT_BY).
 AUGMENTED = ("dsq-aug", "dsq-aug-c3n30", "dsq-aug-c3n30-dist", "dsq-aug-cover", "dsq-aug-cover2",
-             "dsq-aug-cover-dist")
+             "dsq-aug-cover-dist", "dsq-aug-cover-upper")
 # The student issue 15's held-out words chose (a config of scripts/objectives.sh).
 NCE = "nce-t0.2-freq0.25-cos1-decay-e50"
 EWT = {
@@ -140,6 +142,8 @@ AUGMENT_OPTIONS = {"dsq-aug": ([], ""),
                                        "--rate", "0.05"], "-dsq-aug-cover2")}
 AUGMENT_OPTIONS["dsq-aug-c3n30-dist"] = AUGMENT_OPTIONS["dsq-aug-c3n30"]
 AUGMENT_OPTIONS["dsq-aug-cover-dist"] = AUGMENT_OPTIONS["dsq-aug-cover"]
+AUGMENT_OPTIONS["dsq-aug-cover-upper"] = (AUGMENT_OPTIONS["dsq-aug-cover"][0] + ["--upper", "0.1"],
+                                          "-dsq-aug-cover-upper")
 # Variants that also distil from AUGMENT_BY's tagger, at this weight.
 DISTILL_WEIGHT = {"dsq-aug-c3n30-dist": "0.5", "dsq-aug-cover-dist": "0.5"}
 TABLE = ["full", "fullemb", "char", "d1", "dl2", "dsq", "dsq-e50", "dlinf", "dcos", "dnce"]
@@ -151,6 +155,7 @@ LABEL["dsq-aug-c3n30-dist"] = "the same, distilled from FULL+EMB (weight 0.5)"
 LABEL["dsq-aug-cover"] = "CHAR(D2), lr 1e-3, augmented (3 copies, every unseen word placed)"
 LABEL["dsq-aug-cover2"] = "the same, two places per word (the second in the other case)"
 LABEL["dsq-aug-cover-dist"] = "every unseen word placed, distilled from FULL+EMB (weight 0.5)"
+LABEL["dsq-aug-cover-upper"] = "every unseen word placed, a tenth of the sentences in capitals"
 # Every run trained with the averaged recipe.
 AVERAGED_RUNS = {*AVERAGED_OF, "dsq-avg-lr1e-3", *AUGMENT_BY}
 SEEDS = [1, 2, 3]
@@ -209,6 +214,9 @@ class Runs:
         self.variants = EWT if corpus == "ewt" else WSJ
         self.results = os.path.join(ROOT, "docs", "tagger", corpus)
         self.lock = threading.Lock()
+        # Held while a seed-1 tagger that other runs read is trained again, so that two
+        # workers never train it into the same directory at once.
+        self.prerequisite = threading.Lock()
 
     def result(self, run):
         name, seed = run.rsplit("-seed", 1)
@@ -308,8 +316,9 @@ class Runs:
         here (training is not bit-reproducible across machines, so the new run does not
         replace the report)."""
         run = os.path.join(self.runs, self.corpus, f"{name}-seed1")
-        if not os.path.exists(os.path.join(run, "tagger.json")):
-            self.train(name, 1, record=False)
+        with self.prerequisite:
+            if not os.path.exists(os.path.join(run, "tagger.json")):
+                self.train(name, 1, record=False)
         return run
 
     def git_commit(self, run, report):

@@ -335,6 +335,7 @@ fn augmented_and_distilled_training_from_a_full_emb_tagger() {
         rate: 0.3,
         neighbors: 5,
         cover: 0,
+        upper: 0.0,
         seed: 1,
     };
     let report = augment(&opts).unwrap();
@@ -388,6 +389,35 @@ fn augmented_and_distilled_training_from_a_full_emb_tagger() {
     assert!(
         cover_report.new_words > report.new_words,
         "{cover_report:?} against {report:?}"
+    );
+
+    // --upper writes some of the same sentences in capitals with the tags they had, and
+    // changes nothing else.
+    let upper = AugmentOptions {
+        upper: 0.5,
+        out: dir.path().join("upper.tsv"),
+        ..opts.clone()
+    };
+    let upper_report = augment(&upper).unwrap();
+    let upper_extra = read_corpus(&upper.out, CorpusFormat::WordTab).unwrap();
+    assert_eq!(upper_extra.len(), extra.len());
+    // A sentence already in capitals looks the same either way.
+    let (mut capitals, mut already) = (0, 0);
+    for (u, s) in upper_extra.iter().zip(&extra) {
+        assert_eq!(u.tags, s.tags);
+        let upper: Vec<String> = s.words.iter().map(|w| w.to_uppercase()).collect();
+        assert!(u.words == s.words || u.words == upper, "{u:?} from {s:?}");
+        capitals += usize::from(u.words != s.words);
+        already += usize::from(s.words == upper);
+    }
+    assert!(
+        (capitals..=capitals + already).contains(&upper_report.uppercased),
+        "{upper_report:?}: {capitals} changed, {already} already in capitals"
+    );
+    assert!(
+        capitals > extra.len() / 4 && capitals < 3 * extra.len() / 4,
+        "{capitals} of {}",
+        extra.len()
     );
 
     // CHAR on both, and distilling from the FULL+EMB tagger too: it trains, and "unseen"

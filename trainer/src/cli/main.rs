@@ -279,10 +279,12 @@ fn main() -> Result<()> {
             let opts = a.options();
             let r = sublex_trainer::tagger::augment::augment(&opts)?;
             eprintln!(
-                "wrote {}: {} sentences ({} tokens), {} words replaced by {} distinct unseen ones",
+                "wrote {}: {} sentences ({} tokens, {} in capitals), {} words replaced by {} \
+                 distinct unseen ones",
                 opts.out.display(),
                 r.sentences,
                 r.tokens,
+                r.uppercased,
                 r.replaced,
                 r.new_words
             );

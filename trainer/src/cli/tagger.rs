@@ -213,6 +213,10 @@ pub struct AugmentArgs {
     /// replaced at `--rate` as without it.
     #[arg(long, value_name = "N", num_args = 0..=1, default_value_t = 0, default_missing_value = "1")]
     cover: usize,
+    /// Write this share of the sentences in capitals, tags unchanged (they are tagged
+    /// before, as written).
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    upper: f64,
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Where the sentences go (`word<TAB>tag` lines).
@@ -232,6 +236,7 @@ impl AugmentArgs {
             rate: self.rate,
             neighbors: self.neighbors,
             cover: self.cover,
+            upper: self.upper,
             seed: self.seed,
         }
     }

@@ -39,6 +39,10 @@ pub struct AugmentOptions {
     /// First give every unseen teacher word this many places of its own (`assign_places`;
     /// 0: none, words come in only at `rate`).
     pub cover: usize,
+    /// The chance that a synthetic sentence is written in capitals after it is tagged (0:
+    /// none), so that the tagger learns that all-caps text (e-mail subjects, shouting) keeps
+    /// the tags its lowercase would have.
+    pub upper: f64,
     pub seed: u64,
 }
 
@@ -50,6 +54,8 @@ pub struct AugmentReport {
     pub replaced: usize,
     /// Distinct replacement words (none of them in the training corpus).
     pub new_words: usize,
+    /// Sentences written in capitals (`--upper`).
+    pub uppercased: usize,
 }
 
 /// Writes the synthetic corpus: every training sentence `copies` times, each replaceable
@@ -60,6 +66,9 @@ pub struct AugmentReport {
 pub fn augment(opts: &AugmentOptions) -> Result<AugmentReport> {
     if !(opts.rate > 0.0 && opts.rate <= 1.0) {
         bail!("--rate {}: expected a probability in (0, 1]", opts.rate);
+    }
+    if !(0.0..=1.0).contains(&opts.upper) {
+        bail!("--upper {}: expected a probability in [0, 1]", opts.upper);
     }
     if opts.copies == 0 || opts.neighbors == 0 {
         bail!("--copies and --neighbors must be at least 1");
@@ -119,6 +128,7 @@ pub fn augment(opts: &AugmentOptions) -> Result<AugmentReport> {
             new_words.insert(sentence.words[i].to_lowercase());
         }
     }
+    let uppercased = write_in_capitals(&mut synthetic, opts.upper, opts.seed);
     let mut bytes = Vec::new();
     write_word_tab(&synthetic, &mut bytes)?;
     write_atomic(&opts.out, &bytes)?;
@@ -127,7 +137,28 @@ pub fn augment(opts: &AugmentOptions) -> Result<AugmentReport> {
         tokens: synthetic.iter().map(|s| s.words.len()).sum(),
         replaced: replaced.iter().map(Vec::len).sum(),
         new_words: new_words.len(),
+        uppercased,
     })
+}
+
+/// Writes each sentence in capitals at `rate` (after tagging: the tags stay), and says how
+/// many. The draws are a stream of their own, so that `--upper` leaves every other draw (and,
+/// at 0, the file) as it was.
+fn write_in_capitals(sentences: &mut [Sentence], rate: f64, seed: u64) -> usize {
+    if rate == 0.0 {
+        return 0;
+    }
+    // Any constant other than 0 would do.
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed ^ 0x5550_5045_5200);
+    let mut written = 0;
+    for sentence in sentences.iter_mut().filter(|_| rng.gen_bool(rate)) {
+        sentence
+            .words
+            .iter_mut()
+            .for_each(|w| *w = w.to_uppercase());
+        written += 1;
+    }
+    written
 }
 
 /// An unseen teacher word's place at one occurrence of a training word. A word's second and
@@ -401,6 +432,7 @@ mod tests {
             rate: 0.2,
             neighbors,
             cover,
+            upper: 0.0,
             seed: 1,
         }
     }
