@@ -213,8 +213,8 @@ pub struct AugmentArgs {
     /// replaced at `--rate` as without it.
     #[arg(long, value_name = "N", num_args = 0..=1, default_value_t = 0, default_missing_value = "1")]
     cover: usize,
-    /// Write this share of the sentences in capitals, tags unchanged (they are tagged
-    /// before, as written).
+    /// Write this share of the sentences in capitals, tags unchanged (the `--tagger` run
+    /// tags them first, as they were written).
     #[arg(long, value_name = "RATE", default_value_t = 0.0)]
     upper: f64,
     #[arg(long, default_value_t = 1)]
