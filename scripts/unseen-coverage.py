@@ -84,8 +84,9 @@ def main():
     for (word, tag), (_, guess) in zip(gold, tagged):
         if word in train:
             continue
-        right, total = groups.get(group(word), (0, 0))
-        groups[group(word)] = (right + (tag == guess), total + 1)
+        name = group(word)
+        right, total = groups.get(name, (0, 0))
+        groups[name] = (right + (tag == guess), total + 1)
     print("| unseen tokens | count | accuracy |")
     print("|---|---|---|")
     for name, (right, total) in sorted(groups.items()):
