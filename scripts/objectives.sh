@@ -62,6 +62,10 @@ CONFIGS=(
   "nce-t0.2-freq0.25-cos1-neg256=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --cos-weight 1 --negatives 256"
   "nce-t0.2-freq0.25-cos1-neg1024=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --cos-weight 1 --negatives 1024"
   "nce-t0.2-freq0.25-cos1-neg4096=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --cos-weight 1 --negatives 4096"
+  "nce-t0.2-freq0.25-cos1-rel1=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --cos-weight 1 --relation-weight 1"
+  "nce-t0.2-freq0.25-cos1-rel3=--loss contrastive --temperature 0.2 --frequency-weight 0.25 --cos-weight 1 --relation-weight 3"
+  "cos-rel1=--loss cos --relation-weight 1"
+  "cos-rel3=--loss cos --relation-weight 3"
 )
 for c in "${CONFIGS[@]}"; do
   name=${c%%=*} opts=${c#*=}

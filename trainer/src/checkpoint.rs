@@ -49,6 +49,9 @@ pub struct ModelInfo {
     /// `--cos-weight`: the multiple of Dcos added to each word's loss (0: none).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub cos_weight: f64,
+    /// `--relation-weight`: the multiple of the relational loss added to each word's (0: none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub relation_weight: f64,
     /// `--cosine-decay`: the epochs the learning rate decays over (none: constant).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cosine_decay_epochs: Option<usize>,
@@ -207,6 +210,7 @@ mod tests {
             hard_negatives: None,
             negatives: None,
             cos_weight: 0.0,
+            relation_weight: 0.0,
             cosine_decay_epochs: None,
             weight_decay: 0.0,
             epochs: 1,
@@ -217,6 +221,7 @@ mod tests {
             "hard_negatives",
             "negatives",
             "cos_weight",
+            "relation_weight",
             "cosine_decay_epochs",
             "weight_decay",
         ] {
@@ -228,6 +233,7 @@ mod tests {
             hard_negatives: Some(HardNegatives::Suffix),
             negatives: Some(256),
             cos_weight: 0.5,
+            relation_weight: 1.0,
             cosine_decay_epochs: Some(50),
             ..info
         };
@@ -237,5 +243,6 @@ mod tests {
         assert_eq!(read.hard_negatives, Some(HardNegatives::Suffix));
         assert_eq!(read.negatives, Some(256));
         assert_eq!((read.cos_weight, read.cosine_decay_epochs), (0.5, Some(50)));
+        assert_eq!(read.relation_weight, 1.0);
     }
 }

@@ -1,7 +1,7 @@
 //! The paper's five reconstruction distances (section 3), and a contrastive loss beside them
 //! (issue 15).
 
-use burn::tensor::activation::log_softmax;
+use burn::tensor::activation::{log_softmax, softmax};
 use burn::tensor::{Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
@@ -112,6 +112,32 @@ pub fn info_nce(
     log_softmax(logits, 1).gather(1, own).neg().squeeze_dim(1)
 }
 
+/// Row `i`: the cross-entropy `-Σ_{j≠i} p_ij log q_ij` between the teacher's in-batch
+/// neighbour distribution `p_i = softmax_{j≠i}(cos(t_i, t_j) / τ)` and the student's `q_i`,
+/// the same over the student's vectors. InfoNCE and the distances place each student vector
+/// near its own teacher vector; this asks the student's vectors to stand to one another as
+/// the teacher's do, which is what the similarity sets score. A word is never its own
+/// neighbour (its logit is pushed far below the others, so both `p_ii` and its gradient are 0).
+pub fn relational(teacher: Tensor<2>, student: Tensor<2>, temperature: f32) -> Tensor<1> {
+    let [rows, _] = student.dims();
+    let device = student.device();
+    let mut diagonal = vec![0.0f32; rows * rows];
+    diagonal
+        .iter_mut()
+        .step_by(rows + 1)
+        .for_each(|d| *d = -1e4);
+    let mask = Tensor::<2>::from_data(TensorData::new(diagonal, [rows, rows]), &device);
+    let logits = |x: Tensor<2>| {
+        let unit = x.clone() / x.square().sum_dim(1).sqrt().clamp_min(EPS);
+        unit.clone().matmul(unit.transpose()) / temperature + mask.clone()
+    };
+    let p = softmax(logits(teacher), 1);
+    (p * log_softmax(logits(student), 1))
+        .sum_dim(1)
+        .neg()
+        .squeeze_dim(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,26 +198,27 @@ mod tests {
     /// differences on a random 4 x 3 batch.
     #[test]
     fn info_nce_gradient_matches_finite_differences() {
+        gradient_matches_finite_differences(|t, s| Distance::Contrastive.per_word(t, s, 0.3));
+    }
+
+    /// Checks `loss`'s gradient (summed over rows) with respect to the student against central
+    /// finite differences on a random 4 x 3 batch.
+    fn gradient_matches_finite_differences(loss: impl Fn(Tensor<2>, Tensor<2>) -> Tensor<1>) {
         let device = Device::flex().autodiff();
         let mut rng = sublex_kernel::reference::Lcg(5);
         let student = rng.vec(12, 1.0);
         let teacher = rng.vec(12, 1.0);
-        let loss = |s: &[f32]| -> f64 {
-            let s = Tensor::<2>::from_data(TensorData::new(s.to_vec(), [4, 3]), &Device::flex());
-            let t =
-                Tensor::<2>::from_data(TensorData::new(teacher.clone(), [4, 3]), &Device::flex());
-            Distance::Contrastive
-                .per_word(t, s, 0.3)
+        let matrix = |v: &[f32], device: &Device| {
+            Tensor::<2>::from_data(TensorData::new(v.to_vec(), [4, 3]), device)
+        };
+        let value = |s: &[f32]| -> f64 {
+            let flex = Device::flex();
+            loss(matrix(&teacher, &flex), matrix(s, &flex))
                 .sum()
                 .into_scalar::<f32>() as f64
         };
-        let s = Tensor::<2>::from_data(TensorData::new(student.clone(), [4, 3]), &device)
-            .require_grad();
-        let t = Tensor::<2>::from_data(TensorData::new(teacher.clone(), [4, 3]), &device);
-        let grads = Distance::Contrastive
-            .per_word(t, s.clone(), 0.3)
-            .sum()
-            .backward();
+        let s = matrix(&student, &device).require_grad();
+        let grads = loss(matrix(&teacher, &device), s.clone()).sum().backward();
         let analytic = s
             .grad(&grads)
             .unwrap()
@@ -203,12 +230,67 @@ mod tests {
             let (mut up, mut down) = (student.clone(), student.clone());
             up[i] += h;
             down[i] -= h;
-            let numeric = (loss(&up) - loss(&down)) / (2.0 * h as f64);
+            let numeric = (value(&up) - value(&down)) / (2.0 * h as f64);
             assert!(
                 (numeric - analytic[i] as f64).abs() < 2e-3,
                 "component {i}: numeric {numeric}, burn {}",
                 analytic[i]
             );
         }
+    }
+
+    /// Three words in 2-d at τ = 1: teacher rows (1, 0), (0, 1), (1, 1) and student rows
+    /// (1, 0), (1, 0), (0, 1). Row i's loss is -Σ_{j≠i} p_ij log q_ij, each distribution a
+    /// softmax over the two other words' cosines.
+    #[test]
+    fn relational_matches_a_hand_computed_value() {
+        let device = Device::flex();
+        let teacher = tensor(&[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], &device);
+        let student = tensor(&[[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]], &device);
+        let got = relational(teacher, student, 1.0)
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        let c = std::f64::consts::FRAC_1_SQRT_2;
+        // A softmax over two logits, as (first, second) probabilities.
+        let pair = |a: f64, b: f64| (a.exp() / (a.exp() + b.exp()), b.exp() / (a.exp() + b.exp()));
+        let ce = |p: (f64, f64), q: (f64, f64)| -(p.0 * q.0.ln() + p.1 * q.1.ln());
+        // Teacher cosines: t0·t1 = 0, t0·t2 = c, t1·t2 = c. Student: s0·s1 = 1, s0·s2 = 0, s1·s2 = 0.
+        let want = [
+            ce(pair(0.0, c), pair(1.0, 0.0)),
+            ce(pair(0.0, c), pair(1.0, 0.0)),
+            ce(pair(c, c), pair(0.0, 0.0)),
+        ];
+        for (g, w) in got.iter().zip(want) {
+            assert!((*g as f64 - w).abs() < 1e-6, "{got:?} vs {want:?}");
+        }
+    }
+
+    /// The cross-entropy is least where the student's distributions are the teacher's: a
+    /// student whose vectors are the teacher's, scaled (cosines ignore the scale), scores
+    /// below one whose vectors are not.
+    #[test]
+    fn relational_is_least_when_the_student_copies_the_teacher() {
+        let device = Device::flex();
+        let rows = [[1.0, 0.2], [0.3, 1.0], [-1.0, 0.5]];
+        let scaled: Vec<[f32; 2]> = rows.iter().map(|r| [r[0] * 3.0, r[1] * 3.0]).collect();
+        let copy = relational(tensor(&rows, &device), tensor(&scaled, &device), 0.5);
+        let other = relational(
+            tensor(&rows, &device),
+            tensor(&[[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], &device),
+            0.5,
+        );
+        let (copy, other) = (
+            copy.sum().into_scalar::<f32>(),
+            other.sum().into_scalar::<f32>(),
+        );
+        assert!(copy < other, "{copy} vs {other}");
+    }
+
+    /// burn's gradient of the summed relational loss with respect to the student equals
+    /// central finite differences on a random 4 x 3 batch.
+    #[test]
+    fn relational_gradient_matches_finite_differences() {
+        gradient_matches_finite_differences(|t, s| relational(t, s, 0.3));
     }
 }

@@ -3,7 +3,7 @@
 use crate::adam::FusedAdam;
 use crate::batches::{length_batches, length_batches_by, HardNegatives};
 use crate::checkpoint::{self, save_model, ModelInfo, FORMAT_VERSION};
-use crate::distance::{info_nce, Distance, DEFAULT_TEMPERATURE};
+use crate::distance::{info_nce, relational, Distance, DEFAULT_TEMPERATURE};
 use crate::harness::{Harness, Progress};
 use crate::model::{CharModel, CharModelConfig};
 use crate::teacher::{held_out, Teacher};
@@ -36,6 +36,9 @@ pub struct ReconstructOptions {
     /// Adds this multiple of Dcos to each word's loss (0: the loss alone), so that a
     /// contrastive student also reconstructs its teacher vector's direction.
     pub cos_weight: f64,
+    /// Adds this multiple of [`relational`] to each word's loss (0: none), so that the
+    /// student's vectors stand to one another as the teacher's do.
+    pub relation_weight: f64,
     /// Decays the learning rate to zero over `epochs` along a half cosine, one value per
     /// epoch (false: constant, the paper's).
     pub cosine_decay: bool,
@@ -67,6 +70,7 @@ impl Default for ReconstructOptions {
             hard_negatives: None,
             negatives: 0,
             cos_weight: 0.0,
+            relation_weight: 0.0,
             cosine_decay: false,
             weight_decay: 0.0,
             highway: false,
@@ -130,6 +134,7 @@ pub fn fresh_model(
         hard_negatives: opts.hard_negatives,
         negatives: fresh_negatives(opts),
         cos_weight: opts.cos_weight,
+        relation_weight: opts.relation_weight,
         cosine_decay_epochs: fresh_decay_epochs(opts),
         weight_decay: opts.weight_decay,
         epochs: 0,
@@ -231,6 +236,7 @@ fn check_weights(opts: &ReconstructOptions) -> Result<()> {
     }
     let weights = [
         ("--cos-weight", opts.cos_weight),
+        ("--relation-weight", opts.relation_weight),
         ("--weight-decay", opts.weight_decay),
     ];
     for (name, value) in weights {
@@ -328,23 +334,28 @@ fn frequency_weights(len: usize, rows: &[usize], a: f64) -> Option<Vec<f32>> {
 }
 
 /// Each word's loss: `--loss` (the contrastive one also against `negatives` when drawn),
-/// plus `--cos-weight` times Dcos when set.
+/// plus `--cos-weight` times Dcos and `--relation-weight` times [`relational`] when set.
 fn word_losses(
     opts: &ReconstructOptions,
     target: Tensor<2>,
     output: Tensor<2>,
     negatives: Option<Tensor<2>>,
 ) -> Tensor<1> {
-    let cos = (opts.cos_weight != 0.0)
-        .then(|| Distance::Cos.per_word(target.clone(), output.clone(), 0.0));
-    let loss = match negatives {
-        Some(_) => info_nce(target, output, opts.temperature, negatives),
-        None => opts.loss.per_word(target, output, opts.temperature),
+    let mut loss = match negatives {
+        Some(_) => info_nce(target.clone(), output.clone(), opts.temperature, negatives),
+        None => opts
+            .loss
+            .per_word(target.clone(), output.clone(), opts.temperature),
     };
-    match cos {
-        Some(cos) => loss + cos * opts.cos_weight as f32,
-        None => loss,
+    if opts.cos_weight != 0.0 {
+        let cos = Distance::Cos.per_word(target.clone(), output.clone(), 0.0);
+        loss = loss + cos * opts.cos_weight as f32;
     }
+    if opts.relation_weight != 0.0 {
+        let relation = relational(target, output, opts.temperature);
+        loss = loss + relation * opts.relation_weight as f32;
+    }
+    loss
 }
 
 /// `n` training rows drawn uniformly with replacement, none of them in `batch` (so a word's
@@ -391,9 +402,10 @@ fn fresh_negatives(opts: &ReconstructOptions) -> Option<usize> {
     (opts.negatives > 0).then_some(opts.negatives)
 }
 
-/// What a run started with `opts` records as its temperature.
+/// What a run started with `opts` records as its temperature (the contrastive and the
+/// relational losses use it).
 fn fresh_temperature(opts: &ReconstructOptions) -> Option<f32> {
-    (opts.loss == Distance::Contrastive).then_some(opts.temperature)
+    (opts.loss == Distance::Contrastive || opts.relation_weight != 0.0).then_some(opts.temperature)
 }
 
 /// `--hard-negatives`' value, or "none".
@@ -411,14 +423,15 @@ fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions
         && info.hard_negatives == opts.hard_negatives
         && info.negatives == fresh_negatives(opts)
         && info.cos_weight == opts.cos_weight
+        && info.relation_weight == opts.relation_weight
         && info.cosine_decay_epochs == fresh_decay_epochs(opts)
         && info.weight_decay == opts.weight_decay
         && info.model.highway == opts.highway
         && info.seed == opts.seed;
     if !same {
         bail!(
-            "--resume: the run in {} used teacher {} ({} words, held out {}), loss {} (temperature {:?}, frequency weight {}, hard negatives {}, drawn negatives {:?}, cos weight {}, cosine decay over {:?} epochs, weight decay {}), highway {}, seed {}; \
-             this command asks for {} ({} words, held out {}), {} ({:?}, {}, {}, {:?}, {}, {:?}, {}), {}, {}",
+            "--resume: the run in {} used teacher {} ({} words, held out {}), loss {} (temperature {:?}, frequency weight {}, hard negatives {}, drawn negatives {:?}, cos weight {}, relation weight {}, cosine decay over {:?} epochs, weight decay {}), highway {}, seed {}; \
+             this command asks for {} ({} words, held out {}), {} ({:?}, {}, {}, {:?}, {}, {}, {:?}, {}), {}, {}",
             opts.out.display(),
             info.teacher,
             info.teacher_words,
@@ -429,6 +442,7 @@ fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions
             hard_name(info.hard_negatives),
             info.negatives,
             info.cos_weight,
+            info.relation_weight,
             info.cosine_decay_epochs,
             info.weight_decay,
             info.model.highway,
@@ -442,6 +456,7 @@ fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions
             hard_name(opts.hard_negatives),
             fresh_negatives(opts),
             opts.cos_weight,
+            opts.relation_weight,
             fresh_decay_epochs(opts),
             opts.weight_decay,
             opts.highway,
@@ -498,6 +513,27 @@ mod tests {
         let expected = [alone[0] - 0.5 / 2f32.sqrt(), alone[1] - 0.5];
         for (got, want) in mixed.iter().zip(expected) {
             assert!((got - want).abs() < 1e-6, "{mixed:?} vs {expected:?}");
+        }
+    }
+
+    #[test]
+    fn relation_weight_adds_the_relational_loss() {
+        let device = Device::flex();
+        let rows = |v: Vec<f32>| Tensor::<2>::from_data(TensorData::new(v, [3, 2]), &device);
+        let teacher = rows(vec![1.0, 0.0, 0.0, 1.0, 1.0, 1.0]);
+        let student = rows(vec![1.0, 1.0, 0.0, 2.0, -1.0, 0.5]);
+        let values = |t: Tensor<1>| t.into_data().try_into_vec::<f32>().unwrap();
+        let mut opts = ReconstructOptions::default();
+        let alone = values(word_losses(&opts, teacher.clone(), student.clone(), None));
+        opts.relation_weight = 0.5;
+        let mixed = values(word_losses(&opts, teacher.clone(), student.clone(), None));
+        let relation = values(relational(teacher, student, opts.temperature));
+        for i in 0..3 {
+            let want = alone[i] + 0.5 * relation[i];
+            assert!(
+                (mixed[i] - want).abs() < 1e-6,
+                "{mixed:?} vs {alone:?} + {relation:?}"
+            );
         }
     }
 

@@ -83,7 +83,7 @@ struct ReconstructArgs {
     teacher: TeacherArgs,
     #[arg(long, value_enum, default_value_t = Distance::Cos)]
     loss: Distance,
-    /// Temperature of `--loss contrastive`.
+    /// Temperature of `--loss contrastive` and of --relation-weight's distributions.
     #[arg(long, default_value_t = DEFAULT_TEMPERATURE)]
     temperature: f32,
     /// Keep this share of the teacher's words out of training (the same words for every run
@@ -108,6 +108,12 @@ struct ReconstructArgs {
     /// student also reconstructs its teacher vector's direction).
     #[arg(long, default_value_t = 0.0)]
     cos_weight: f64,
+    /// Add this multiple of the relational loss to each word's: the cross-entropy between
+    /// the teacher's and the student's distributions over each word's in-batch neighbours
+    /// (softmax of cosines over --temperature), so the student's vectors stand to one
+    /// another as the teacher's do.
+    #[arg(long, default_value_t = 0.0)]
+    relation_weight: f64,
     /// Decay the learning rate to zero over --epochs along a half cosine (one value per
     /// epoch); resuming then needs the same --epochs.
     #[arg(long)]
@@ -251,6 +257,7 @@ fn main() -> Result<()> {
                 hard_negatives: a.hard_negatives,
                 negatives: a.negatives,
                 cos_weight: a.cos_weight,
+                relation_weight: a.relation_weight,
                 cosine_decay: a.cosine_decay,
                 weight_decay: a.weight_decay,
                 highway: a.highway,
