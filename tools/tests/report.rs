@@ -61,6 +61,7 @@ fn model(dir: &Path, name: &str, seed: u64, similarity: f64) -> PathBuf {
         negatives: None,
         cos_weight: 0.0,
         relation_weight: 0.0,
+        relation_queue: None,
         cosine_decay_epochs: None,
         weight_decay: 0.0,
         epochs: 1,

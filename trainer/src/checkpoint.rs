@@ -52,6 +52,9 @@ pub struct ModelInfo {
     /// `--relation-weight`: the multiple of the relational loss added to each word's (0: none).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub relation_weight: f64,
+    /// `--relation-queue`: earlier batches' words among the relational loss's neighbours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relation_queue: Option<usize>,
     /// `--cosine-decay`: the epochs the learning rate decays over (none: constant).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cosine_decay_epochs: Option<usize>,
@@ -211,6 +214,7 @@ mod tests {
             negatives: None,
             cos_weight: 0.0,
             relation_weight: 0.0,
+            relation_queue: None,
             cosine_decay_epochs: None,
             weight_decay: 0.0,
             epochs: 1,
@@ -222,6 +226,7 @@ mod tests {
             "negatives",
             "cos_weight",
             "relation_weight",
+            "relation_queue",
             "cosine_decay_epochs",
             "weight_decay",
         ] {

@@ -112,27 +112,42 @@ pub fn info_nce(
     log_softmax(logits, 1).gather(1, own).neg().squeeze_dim(1)
 }
 
-/// Row `i`: the cross-entropy `-Σ_{j≠i} p_ij log q_ij` between the teacher's in-batch
-/// neighbour distribution `p_i = softmax_{j≠i}(cos(t_i, t_j) / τ)` and the student's `q_i`,
-/// the same over the student's vectors. InfoNCE and the distances place each student vector
-/// near its own teacher vector; this asks the student's vectors to stand to one another as
-/// the teacher's do, which is what the similarity sets score. A word is never its own
-/// neighbour (its logit is pushed far below the others, so both `p_ii` and its gradient are 0).
-pub fn relational(teacher: Tensor<2>, student: Tensor<2>, temperature: f32) -> Tensor<1> {
+/// Row `i`: the cross-entropy `-Σ_{j≠i} p_ij log q_ij` between the teacher's neighbour
+/// distribution `p_i = softmax_{j≠i}(cos(t_i, t_j) / τ)` and the student's `q_i`, the same
+/// over the student's vectors, `j` running over the batch and then over `queue` (teacher and
+/// student vectors of other words, the student's held fixed) when given. InfoNCE and the
+/// distances place each student vector near its own teacher vector; this asks the student's
+/// vectors to stand to one another as the teacher's do, which is what the similarity sets
+/// score. A word is never its own neighbour (its logit is pushed far below the others, so
+/// both `p_ii` and its gradient are 0).
+pub fn relational(
+    teacher: Tensor<2>,
+    student: Tensor<2>,
+    temperature: f32,
+    queue: Option<(Tensor<2>, Tensor<2>)>,
+) -> Tensor<1> {
     let [rows, _] = student.dims();
     let device = student.device();
-    let mut diagonal = vec![0.0f32; rows * rows];
+    let (teacher_all, student_all) = match queue {
+        Some((t, s)) => (
+            Tensor::cat(vec![teacher.clone(), t], 0),
+            Tensor::cat(vec![student.clone(), s], 0),
+        ),
+        None => (teacher.clone(), student.clone()),
+    };
+    let [columns, _] = student_all.dims();
+    let mut diagonal = vec![0.0f32; rows * columns];
     diagonal
         .iter_mut()
-        .step_by(rows + 1)
+        .step_by(columns + 1)
         .for_each(|d| *d = -1e4);
-    let mask = Tensor::<2>::from_data(TensorData::new(diagonal, [rows, rows]), &device);
-    let logits = |x: Tensor<2>| {
-        let unit = x.clone() / x.square().sum_dim(1).sqrt().clamp_min(EPS);
-        unit.clone().matmul(unit.transpose()) / temperature + mask.clone()
+    let mask = Tensor::<2>::from_data(TensorData::new(diagonal, [rows, columns]), &device);
+    let unit = |x: Tensor<2>| x.clone() / x.square().sum_dim(1).sqrt().clamp_min(EPS);
+    let logits = |x: Tensor<2>, all: Tensor<2>| {
+        unit(x).matmul(unit(all).transpose()) / temperature + mask.clone()
     };
-    let p = softmax(logits(teacher), 1);
-    (p * log_softmax(logits(student), 1))
+    let p = softmax(logits(teacher, teacher_all), 1);
+    (p * log_softmax(logits(student, student_all), 1))
         .sum_dim(1)
         .neg()
         .squeeze_dim(1)
@@ -247,7 +262,7 @@ mod tests {
         let device = Device::flex();
         let teacher = tensor(&[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], &device);
         let student = tensor(&[[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]], &device);
-        let got = relational(teacher, student, 1.0)
+        let got = relational(teacher, student, 1.0, None)
             .into_data()
             .try_to_vec::<f32>()
             .unwrap();
@@ -274,11 +289,12 @@ mod tests {
         let device = Device::flex();
         let rows = [[1.0, 0.2], [0.3, 1.0], [-1.0, 0.5]];
         let scaled: Vec<[f32; 2]> = rows.iter().map(|r| [r[0] * 3.0, r[1] * 3.0]).collect();
-        let copy = relational(tensor(&rows, &device), tensor(&scaled, &device), 0.5);
+        let copy = relational(tensor(&rows, &device), tensor(&scaled, &device), 0.5, None);
         let other = relational(
             tensor(&rows, &device),
             tensor(&[[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], &device),
             0.5,
+            None,
         );
         let (copy, other) = (
             copy.sum().into_scalar::<f32>(),
@@ -287,10 +303,59 @@ mod tests {
         assert!(copy < other, "{copy} vs {other}");
     }
 
+    /// A queue adds columns: the batch's first two words of the hand-computed test above,
+    /// with its third word in the queue instead, give that test's first two rows (the
+    /// queue's student vector is fixed, but the values do not depend on that).
+    #[test]
+    fn relational_with_a_queue_is_the_batch_loss_over_more_neighbours() {
+        let device = Device::flex();
+        let teacher = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]];
+        let student = [[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]];
+        let whole = relational(
+            tensor(&teacher, &device),
+            tensor(&student, &device),
+            1.0,
+            None,
+        );
+        let queue = Some((
+            tensor(&teacher[2..], &device),
+            tensor(&student[2..], &device),
+        ));
+        let split = relational(
+            tensor(&teacher[..2], &device),
+            tensor(&student[..2], &device),
+            1.0,
+            queue,
+        );
+        let (whole, split) = (
+            whole.into_data().try_to_vec::<f32>().unwrap(),
+            split.into_data().try_to_vec::<f32>().unwrap(),
+        );
+        assert_eq!(split.len(), 2);
+        for i in 0..2 {
+            assert!((whole[i] - split[i]).abs() < 1e-6, "{whole:?} vs {split:?}");
+        }
+    }
+
+    /// With a queue, burn's gradient (through the batch's student vectors only) still equals
+    /// central finite differences.
+    #[test]
+    fn relational_with_a_queue_gradient_matches_finite_differences() {
+        gradient_matches_finite_differences(|t, s| {
+            let device = s.device();
+            let fixed = |v: Vec<f32>| Tensor::<2>::from_data(TensorData::new(v, [2, 3]), &device);
+            let queue = (
+                fixed(vec![0.3, -1.0, 0.5, 1.0, 0.2, -0.4]),
+                fixed(vec![-0.2, 0.8, 0.1, 0.6, 0.6, 0.3]),
+            );
+            relational(t, s, 0.3, Some(queue))
+        });
+    }
+
     /// burn's gradient of the summed relational loss with respect to the student equals
     /// central finite differences on a random 4 x 3 batch.
     #[test]
     fn relational_gradient_matches_finite_differences() {
-        gradient_matches_finite_differences(|t, s| relational(t, s, 0.3));
+        gradient_matches_finite_differences(|t, s| relational(t, s, 0.3, None));
     }
 }

@@ -13,6 +13,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use sublex_runtime::CharVocab;
 
@@ -39,6 +40,9 @@ pub struct ReconstructOptions {
     /// Adds this multiple of [`relational`] to each word's loss (0: none), so that the
     /// student's vectors stand to one another as the teacher's do.
     pub relation_weight: f64,
+    /// The relational loss's neighbours also take in the last this many words of earlier
+    /// batches (0: the batch's own words only, which all have one length).
+    pub relation_queue: usize,
     /// Decays the learning rate to zero over `epochs` along a half cosine, one value per
     /// epoch (false: constant, the paper's).
     pub cosine_decay: bool,
@@ -71,6 +75,7 @@ impl Default for ReconstructOptions {
             negatives: 0,
             cos_weight: 0.0,
             relation_weight: 0.0,
+            relation_queue: 0,
             cosine_decay: false,
             weight_decay: 0.0,
             highway: false,
@@ -135,6 +140,7 @@ pub fn fresh_model(
         negatives: fresh_negatives(opts),
         cos_weight: opts.cos_weight,
         relation_weight: opts.relation_weight,
+        relation_queue: fresh_relation_queue(opts),
         cosine_decay_epochs: fresh_decay_epochs(opts),
         weight_decay: opts.weight_decay,
         epochs: 0,
@@ -169,6 +175,8 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
         unit: "words",
         label: String::new(),
     };
+    // Not checkpointed: a resumed run refills it within its first batches.
+    let mut queue = RelationQueue::new(opts.relation_queue);
     for epoch in info.epochs + 1..=opts.epochs {
         let lr = epoch_lr(opts, epoch);
         let step = |model: CharModel, batch: &[usize], rng: &mut ChaCha8Rng| {
@@ -179,7 +187,9 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
                 teacher_rows(teacher, &drawn, &device)
             });
             let output = model.forward_train(&words, rng);
-            let per_word = word_losses(opts, target, output, negatives);
+            let neighbours = queue.tensors(teacher, &device);
+            queue.push(batch, &output);
+            let per_word = word_losses(opts, target, output, negatives, neighbours);
             let loss = weighted_sum(per_word, weight.as_deref(), batch, &device);
             let total = loss.clone().into_scalar::<f32>() as f64;
             let grads = GradientsParams::from_grads(loss.backward(), &model);
@@ -227,6 +237,12 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
 /// `--cos-weight` and `--weight-decay` are finite and at least 0; `--negatives` goes with
 /// the contrastive loss.
 fn check_weights(opts: &ReconstructOptions) -> Result<()> {
+    if opts.relation_queue > 0 && opts.relation_weight == 0.0 {
+        bail!(
+            "--relation-queue {} needs --relation-weight",
+            opts.relation_queue
+        );
+    }
     if opts.negatives > 0 && opts.loss != Distance::Contrastive {
         bail!(
             "--negatives {} needs --loss contrastive (not {})",
@@ -334,12 +350,14 @@ fn frequency_weights(len: usize, rows: &[usize], a: f64) -> Option<Vec<f32>> {
 }
 
 /// Each word's loss: `--loss` (the contrastive one also against `negatives` when drawn),
-/// plus `--cos-weight` times Dcos and `--relation-weight` times [`relational`] when set.
+/// plus `--cos-weight` times Dcos and `--relation-weight` times [`relational`] (over the
+/// batch and `queue`) when set.
 fn word_losses(
     opts: &ReconstructOptions,
     target: Tensor<2>,
     output: Tensor<2>,
     negatives: Option<Tensor<2>>,
+    queue: Option<(Tensor<2>, Tensor<2>)>,
 ) -> Tensor<1> {
     let mut loss = match negatives {
         Some(_) => info_nce(target.clone(), output.clone(), opts.temperature, negatives),
@@ -352,7 +370,7 @@ fn word_losses(
         loss = loss + cos * opts.cos_weight as f32;
     }
     if opts.relation_weight != 0.0 {
-        let relation = relational(target, output, opts.temperature);
+        let relation = relational(target, output, opts.temperature, queue);
         loss = loss + relation * opts.relation_weight as f32;
     }
     loss
@@ -397,6 +415,65 @@ fn fresh_decay_epochs(opts: &ReconstructOptions) -> Option<usize> {
     opts.cosine_decay.then_some(opts.epochs)
 }
 
+/// What a run started with `opts` records as its relational queue's length.
+fn fresh_relation_queue(opts: &ReconstructOptions) -> Option<usize> {
+    (opts.relation_queue > 0).then_some(opts.relation_queue)
+}
+
+/// The last `len` training words of earlier batches, with their student vectors as they
+/// were computed then: the relational loss's neighbours beyond the batch. Batches are shuffled
+/// across lengths, so the queue holds words of every length.
+struct RelationQueue {
+    len: usize,
+    rows: VecDeque<usize>,
+    student: VecDeque<Vec<f32>>,
+}
+
+impl RelationQueue {
+    fn new(len: usize) -> RelationQueue {
+        RelationQueue {
+            len,
+            rows: VecDeque::with_capacity(len),
+            student: VecDeque::with_capacity(len),
+        }
+    }
+
+    /// Teacher and (fixed) student vectors of the words held, or none while it is empty.
+    fn tensors(&self, teacher: &Teacher, device: &Device) -> Option<(Tensor<2>, Tensor<2>)> {
+        if self.rows.is_empty() {
+            return None;
+        }
+        let rows: Vec<usize> = self.rows.iter().copied().collect();
+        let values: Vec<f32> = self.student.iter().flatten().copied().collect();
+        let student = TensorData::new(values, [rows.len(), teacher.dim()]);
+        Some((
+            teacher_rows(teacher, &rows, device),
+            Tensor::from_data(student, device),
+        ))
+    }
+
+    /// Takes in `batch`'s words and their student vectors `output`, dropping the oldest.
+    fn push(&mut self, batch: &[usize], output: &Tensor<2>) {
+        if self.len == 0 {
+            return;
+        }
+        let [_, dim] = output.dims();
+        let values = output
+            .clone()
+            .into_data()
+            .try_into_vec::<f32>()
+            .unwrap_or_default();
+        for (&row, vector) in batch.iter().zip(values.chunks_exact(dim)) {
+            if self.rows.len() == self.len {
+                self.rows.pop_front();
+                self.student.pop_front();
+            }
+            self.rows.push_back(row);
+            self.student.push_back(vector.to_vec());
+        }
+    }
+}
+
 /// What a run started with `opts` records as its drawn negatives per batch.
 fn fresh_negatives(opts: &ReconstructOptions) -> Option<usize> {
     (opts.negatives > 0).then_some(opts.negatives)
@@ -424,14 +501,15 @@ fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions
         && info.negatives == fresh_negatives(opts)
         && info.cos_weight == opts.cos_weight
         && info.relation_weight == opts.relation_weight
+        && info.relation_queue == fresh_relation_queue(opts)
         && info.cosine_decay_epochs == fresh_decay_epochs(opts)
         && info.weight_decay == opts.weight_decay
         && info.model.highway == opts.highway
         && info.seed == opts.seed;
     if !same {
         bail!(
-            "--resume: the run in {} used teacher {} ({} words, held out {}), loss {} (temperature {:?}, frequency weight {}, hard negatives {}, drawn negatives {:?}, cos weight {}, relation weight {}, cosine decay over {:?} epochs, weight decay {}), highway {}, seed {}; \
-             this command asks for {} ({} words, held out {}), {} ({:?}, {}, {}, {:?}, {}, {}, {:?}, {}), {}, {}",
+            "--resume: the run in {} used teacher {} ({} words, held out {}), loss {} (temperature {:?}, frequency weight {}, hard negatives {}, drawn negatives {:?}, cos weight {}, relation weight {} (queue {:?}), cosine decay over {:?} epochs, weight decay {}), highway {}, seed {}; \
+             this command asks for {} ({} words, held out {}), {} ({:?}, {}, {}, {:?}, {}, {} ({:?}), {:?}, {}), {}, {}",
             opts.out.display(),
             info.teacher,
             info.teacher_words,
@@ -443,6 +521,7 @@ fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions
             info.negatives,
             info.cos_weight,
             info.relation_weight,
+            info.relation_queue,
             info.cosine_decay_epochs,
             info.weight_decay,
             info.model.highway,
@@ -457,6 +536,7 @@ fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions
             fresh_negatives(opts),
             opts.cos_weight,
             opts.relation_weight,
+            fresh_relation_queue(opts),
             fresh_decay_epochs(opts),
             opts.weight_decay,
             opts.highway,
@@ -501,7 +581,7 @@ mod tests {
             ..ReconstructOptions::default()
         };
         let loss = |opts: &ReconstructOptions| -> Vec<f32> {
-            word_losses(opts, teacher.clone(), student.clone(), None)
+            word_losses(opts, teacher.clone(), student.clone(), None, None)
                 .into_data()
                 .try_into_vec::<f32>()
                 .unwrap()
@@ -524,10 +604,22 @@ mod tests {
         let student = rows(vec![1.0, 1.0, 0.0, 2.0, -1.0, 0.5]);
         let values = |t: Tensor<1>| t.into_data().try_into_vec::<f32>().unwrap();
         let mut opts = ReconstructOptions::default();
-        let alone = values(word_losses(&opts, teacher.clone(), student.clone(), None));
+        let alone = values(word_losses(
+            &opts,
+            teacher.clone(),
+            student.clone(),
+            None,
+            None,
+        ));
         opts.relation_weight = 0.5;
-        let mixed = values(word_losses(&opts, teacher.clone(), student.clone(), None));
-        let relation = values(relational(teacher, student, opts.temperature));
+        let mixed = values(word_losses(
+            &opts,
+            teacher.clone(),
+            student.clone(),
+            None,
+            None,
+        ));
+        let relation = values(relational(teacher, student, opts.temperature, None));
         for i in 0..3 {
             let want = alone[i] + 0.5 * relation[i];
             assert!(

@@ -114,6 +114,11 @@ struct ReconstructArgs {
     /// another as the teacher's do.
     #[arg(long, default_value_t = 0.0)]
     relation_weight: f64,
+    /// The relational loss's neighbours also take in the last N words of earlier batches
+    /// (their student vectors as computed then), so that they are not only words of the
+    /// batch's one length (0: the batch's own words).
+    #[arg(long, default_value_t = 0)]
+    relation_queue: usize,
     /// Decay the learning rate to zero over --epochs along a half cosine (one value per
     /// epoch); resuming then needs the same --epochs.
     #[arg(long)]
@@ -258,6 +263,7 @@ fn main() -> Result<()> {
                 negatives: a.negatives,
                 cos_weight: a.cos_weight,
                 relation_weight: a.relation_weight,
+                relation_queue: a.relation_queue,
                 cosine_decay: a.cosine_decay,
                 weight_decay: a.weight_decay,
                 highway: a.highway,
