@@ -234,8 +234,8 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
     Ok(info)
 }
 
-/// `--cos-weight` and `--weight-decay` are finite and at least 0; `--negatives` goes with
-/// the contrastive loss.
+/// `--cos-weight`, `--relation-weight` and `--weight-decay` are finite and at least 0;
+/// `--negatives` goes with the contrastive loss and `--relation-queue` with the relational.
 fn check_weights(opts: &ReconstructOptions) -> Result<()> {
     if opts.relation_queue > 0 && opts.relation_weight == 0.0 {
         bail!(
@@ -426,7 +426,8 @@ fn fresh_relation_queue(opts: &ReconstructOptions) -> Option<usize> {
 struct RelationQueue {
     len: usize,
     rows: VecDeque<usize>,
-    student: VecDeque<Vec<f32>>,
+    /// The words' student vectors, one after another.
+    student: VecDeque<f32>,
 }
 
 impl RelationQueue {
@@ -434,7 +435,7 @@ impl RelationQueue {
         RelationQueue {
             len,
             rows: VecDeque::with_capacity(len),
-            student: VecDeque::with_capacity(len),
+            student: VecDeque::new(),
         }
     }
 
@@ -444,7 +445,7 @@ impl RelationQueue {
             return None;
         }
         let rows: Vec<usize> = self.rows.iter().copied().collect();
-        let values: Vec<f32> = self.student.iter().flatten().copied().collect();
+        let values: Vec<f32> = self.student.iter().copied().collect();
         let student = TensorData::new(values, [rows.len(), teacher.dim()]);
         Some((
             teacher_rows(teacher, &rows, device),
@@ -462,14 +463,14 @@ impl RelationQueue {
             .clone()
             .into_data()
             .try_into_vec::<f32>()
-            .unwrap_or_default();
+            .expect("the student's vectors are f32");
         for (&row, vector) in batch.iter().zip(values.chunks_exact(dim)) {
             if self.rows.len() == self.len {
                 self.rows.pop_front();
-                self.student.pop_front();
+                self.student.drain(..dim);
             }
             self.rows.push_back(row);
-            self.student.push_back(vector.to_vec());
+            self.student.extend(vector);
         }
     }
 }
@@ -627,6 +628,20 @@ mod tests {
                 "{mixed:?} vs {alone:?} + {relation:?}"
             );
         }
+    }
+
+    #[test]
+    fn relation_queue_keeps_the_latest_words_and_their_vectors() {
+        let device = Device::flex();
+        let batch = |v: Vec<f32>| Tensor::<2>::from_data(TensorData::new(v, [2, 1]), &device);
+        let mut queue = RelationQueue::new(3);
+        queue.push(&[4, 7], &batch(vec![0.5, 1.5]));
+        queue.push(&[2, 9], &batch(vec![2.5, 3.5]));
+        assert_eq!(queue.rows, [7, 2, 9]);
+        assert_eq!(queue.student, [1.5, 2.5, 3.5]);
+        let mut off = RelationQueue::new(0);
+        off.push(&[4, 7], &batch(vec![0.5, 1.5]));
+        assert!(off.rows.is_empty() && off.student.is_empty());
     }
 
     #[test]
