@@ -15,6 +15,7 @@ pub mod init;
 pub mod lstm;
 pub mod model;
 pub mod quickstart;
+pub mod relation_queue;
 pub mod run_dir;
 pub mod tagger;
 pub mod teacher;

@@ -4,8 +4,9 @@ use crate::adam::FusedAdam;
 use crate::batches::{length_batches, length_batches_by, HardNegatives};
 use crate::checkpoint::{self, save_model, ModelInfo, FORMAT_VERSION};
 use crate::distance::{info_nce, relational, Distance, DEFAULT_TEMPERATURE};
-use crate::harness::{Harness, Progress};
+use crate::harness::{EpochLoss, Harness, Progress};
 use crate::model::{CharModel, CharModelConfig};
+use crate::relation_queue::RelationQueue;
 use crate::teacher::{held_out, Teacher};
 use anyhow::{bail, Context, Result};
 use burn::optim::{GradientsParams, ModuleOptimizer};
@@ -13,7 +14,6 @@ use burn::tensor::{Device, Tensor, TensorData};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
-use std::collections::VecDeque;
 use std::path::PathBuf;
 use sublex_runtime::CharVocab;
 
@@ -127,7 +127,16 @@ pub fn fresh_model(
         dropout: opts.dropout,
     };
     let model = config.init(opts.seed, device);
-    let info = ModelInfo {
+    (model, recorded_info(teacher, opts, config))
+}
+
+/// What `model.json` records of a run started with `opts` (before its first epoch).
+fn recorded_info(
+    teacher: &Teacher,
+    opts: &ReconstructOptions,
+    config: CharModelConfig,
+) -> ModelInfo {
+    ModelInfo {
         format_version: FORMAT_VERSION,
         model: config,
         teacher: teacher.name().to_string(),
@@ -145,8 +154,7 @@ pub fn fresh_model(
         weight_decay: opts.weight_decay,
         epochs: 0,
         seed: opts.seed,
-    };
-    (model, info)
+    }
 }
 
 /// Trains (or resumes) and returns the final model's description.
@@ -214,24 +222,36 @@ pub fn reconstruct(teacher: &Teacher, opts: &ReconstructOptions) -> Result<Model
                 &info,
             )?;
         }
-        let line = EpochMetrics {
-            epoch,
-            loss: opts.loss.cli_name().into(),
-            loss_per_word: loss.per_unit,
-            words: rows.len(),
-            seconds: loss.seconds,
-            words_per_s: loss.units_per_s,
-        };
-        harness.metrics(&line)?;
-        log::info!(
-            "epoch {epoch}/{}: loss/word {:.4}, {:.0} words/s, {:.1} s",
-            opts.epochs,
-            line.loss_per_word,
-            line.words_per_s,
-            line.seconds
-        );
+        record_epoch(&harness, opts, epoch, rows.len(), &loss)?;
     }
     Ok(info)
+}
+
+/// Appends `epoch`'s line to `metrics.jsonl` and logs it.
+fn record_epoch(
+    harness: &Harness,
+    opts: &ReconstructOptions,
+    epoch: usize,
+    words: usize,
+    loss: &EpochLoss,
+) -> Result<()> {
+    let line = EpochMetrics {
+        epoch,
+        loss: opts.loss.cli_name().into(),
+        loss_per_word: loss.per_unit,
+        words,
+        seconds: loss.seconds,
+        words_per_s: loss.units_per_s,
+    };
+    harness.metrics(&line)?;
+    log::info!(
+        "epoch {epoch}/{}: loss/word {:.4}, {:.0} words/s, {:.1} s",
+        opts.epochs,
+        line.loss_per_word,
+        line.words_per_s,
+        line.seconds
+    );
+    Ok(())
 }
 
 /// `--cos-weight`, `--relation-weight` and `--weight-decay` are finite and at least 0;
@@ -390,7 +410,7 @@ fn draw_negatives(rows: &[usize], batch: &[usize], n: usize, rng: &mut ChaCha8Rn
 }
 
 /// The teacher's `rows` as one `[rows, dim]` tensor.
-fn teacher_rows(teacher: &Teacher, rows: &[usize], device: &Device) -> Tensor<2> {
+pub(crate) fn teacher_rows(teacher: &Teacher, rows: &[usize], device: &Device) -> Tensor<2> {
     let values: Vec<f32> = rows
         .iter()
         .flat_map(|&i| teacher.vector(i).iter().copied())
@@ -420,61 +440,6 @@ fn fresh_relation_queue(opts: &ReconstructOptions) -> Option<usize> {
     (opts.relation_queue > 0).then_some(opts.relation_queue)
 }
 
-/// The last `len` training words of earlier batches, with their student vectors as they
-/// were computed then: the relational loss's neighbours beyond the batch. Batches are shuffled
-/// across lengths, so the queue holds words of every length.
-struct RelationQueue {
-    len: usize,
-    rows: VecDeque<usize>,
-    /// The words' student vectors, one after another.
-    student: VecDeque<f32>,
-}
-
-impl RelationQueue {
-    fn new(len: usize) -> RelationQueue {
-        RelationQueue {
-            len,
-            rows: VecDeque::with_capacity(len),
-            student: VecDeque::new(),
-        }
-    }
-
-    /// Teacher and (fixed) student vectors of the words held, or none while it is empty.
-    fn tensors(&self, teacher: &Teacher, device: &Device) -> Option<(Tensor<2>, Tensor<2>)> {
-        if self.rows.is_empty() {
-            return None;
-        }
-        let rows: Vec<usize> = self.rows.iter().copied().collect();
-        let values: Vec<f32> = self.student.iter().copied().collect();
-        let student = TensorData::new(values, [rows.len(), teacher.dim()]);
-        Some((
-            teacher_rows(teacher, &rows, device),
-            Tensor::from_data(student, device),
-        ))
-    }
-
-    /// Takes in `batch`'s words and their student vectors `output`, dropping the oldest.
-    fn push(&mut self, batch: &[usize], output: &Tensor<2>) {
-        if self.len == 0 {
-            return;
-        }
-        let [_, dim] = output.dims();
-        let values = output
-            .clone()
-            .into_data()
-            .try_into_vec::<f32>()
-            .expect("the student's vectors are f32");
-        for (&row, vector) in batch.iter().zip(values.chunks_exact(dim)) {
-            if self.rows.len() == self.len {
-                self.rows.pop_front();
-                self.student.drain(..dim);
-            }
-            self.rows.push_back(row);
-            self.student.extend(vector);
-        }
-    }
-}
-
 /// What a run started with `opts` records as its drawn negatives per batch.
 fn fresh_negatives(opts: &ReconstructOptions) -> Option<usize> {
     (opts.negatives > 0).then_some(opts.negatives)
@@ -486,62 +451,44 @@ fn fresh_temperature(opts: &ReconstructOptions) -> Option<f32> {
     (opts.loss == Distance::Contrastive || opts.relation_weight != 0.0).then_some(opts.temperature)
 }
 
-/// `--hard-negatives`' value, or "none".
-fn hard_name(hard: Option<HardNegatives>) -> &'static str {
-    hard.map_or("none", HardNegatives::cli_name)
-}
-
+/// A resumed run must go on as it started: the same teacher, objective and options, highway
+/// layer and seed as its `model.json` records. The error names each field that differs.
 fn check_same_run(info: &ModelInfo, teacher: &Teacher, opts: &ReconstructOptions) -> Result<()> {
-    let same = info.teacher == teacher.name()
-        && info.teacher_words == teacher.len()
-        && info.loss == opts.loss
-        && info.temperature == fresh_temperature(opts)
-        && info.holdout == opts.holdout
-        && info.frequency_weight == opts.frequency_weight
-        && info.hard_negatives == opts.hard_negatives
-        && info.negatives == fresh_negatives(opts)
-        && info.cos_weight == opts.cos_weight
-        && info.relation_weight == opts.relation_weight
-        && info.relation_queue == fresh_relation_queue(opts)
-        && info.cosine_decay_epochs == fresh_decay_epochs(opts)
-        && info.weight_decay == opts.weight_decay
-        && info.model.highway == opts.highway
-        && info.seed == opts.seed;
-    if !same {
+    let config = CharModelConfig {
+        highway: opts.highway,
+        ..info.model.clone()
+    };
+    let asked = ModelInfo {
+        epochs: info.epochs,
+        ..recorded_info(teacher, opts, config)
+    };
+    let (run, asked) = (serde_json::to_value(info)?, serde_json::to_value(&asked)?);
+    let (Some(run), Some(asked)) = (run.as_object(), asked.as_object()) else {
+        bail!("model.json is not an object");
+    };
+    // Options left at their off value are not written, so a missing key reads "none".
+    let shown = |v: Option<&serde_json::Value>| match v {
+        None => "none".to_string(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+    };
+    let differ: Vec<String> = run
+        .keys()
+        .chain(asked.keys().filter(|k| !run.contains_key(*k)))
+        .filter(|k| run.get(*k) != asked.get(*k))
+        .map(|k| {
+            format!(
+                "{k}: {} in the run, {} asked",
+                shown(run.get(k)),
+                shown(asked.get(k))
+            )
+        })
+        .collect();
+    if !differ.is_empty() {
         bail!(
-            "--resume: the run in {} used teacher {} ({} words, held out {}), loss {} (temperature {:?}, frequency weight {}, hard negatives {}, drawn negatives {:?}, cos weight {}, relation weight {} (queue {:?}), cosine decay over {:?} epochs, weight decay {}), highway {}, seed {}; \
-             this command asks for {} ({} words, held out {}), {} ({:?}, {}, {}, {:?}, {}, {} ({:?}), {:?}, {}), {}, {}",
+            "--resume: the run in {} was started with other options ({}); resume it with its own, or choose another --out",
             opts.out.display(),
-            info.teacher,
-            info.teacher_words,
-            info.holdout,
-            info.loss.cli_name(),
-            info.temperature,
-            info.frequency_weight,
-            hard_name(info.hard_negatives),
-            info.negatives,
-            info.cos_weight,
-            info.relation_weight,
-            info.relation_queue,
-            info.cosine_decay_epochs,
-            info.weight_decay,
-            info.model.highway,
-            info.seed,
-            teacher.name(),
-            teacher.len(),
-            opts.holdout,
-            opts.loss.cli_name(),
-            fresh_temperature(opts),
-            opts.frequency_weight,
-            hard_name(opts.hard_negatives),
-            fresh_negatives(opts),
-            opts.cos_weight,
-            opts.relation_weight,
-            fresh_relation_queue(opts),
-            fresh_decay_epochs(opts),
-            opts.weight_decay,
-            opts.highway,
-            opts.seed
+            differ.join("; ")
         );
     }
     Ok(())
@@ -628,20 +575,6 @@ mod tests {
                 "{mixed:?} vs {alone:?} + {relation:?}"
             );
         }
-    }
-
-    #[test]
-    fn relation_queue_keeps_the_latest_words_and_their_vectors() {
-        let device = Device::flex();
-        let batch = |v: Vec<f32>| Tensor::<2>::from_data(TensorData::new(v, [2, 1]), &device);
-        let mut queue = RelationQueue::new(3);
-        queue.push(&[4, 7], &batch(vec![0.5, 1.5]));
-        queue.push(&[2, 9], &batch(vec![2.5, 3.5]));
-        assert_eq!(queue.rows, [7, 2, 9]);
-        assert_eq!(queue.student, [1.5, 2.5, 3.5]);
-        let mut off = RelationQueue::new(0);
-        off.push(&[4, 7], &batch(vec![0.5, 1.5]));
-        assert!(off.rows.is_empty() && off.student.is_empty());
     }
 
     #[test]

@@ -162,7 +162,7 @@ fn training_is_deterministic_and_resume_equals_an_uninterrupted_run() {
         ..options(b.clone(), 3)
     };
     let err = train::reconstruct(&t, &other).unwrap_err().to_string();
-    assert!(err.contains("loss l1"), "{err}");
+    assert!(err.contains("loss: l1 in the run, cos asked"), "{err}");
 }
 
 /// `--cos-weight` and `--cosine-decay` each change what is trained, a run with both is
@@ -212,17 +212,26 @@ fn a_mixed_decaying_run_records_its_schedule_and_refuses_another() {
         epochs: 3,
         ..opts.clone()
     });
-    assert!(err.contains("cosine decay over Some(2) epochs"), "{err}");
+    assert!(
+        err.contains("cosine_decay_epochs: 2 in the run, 3 asked"),
+        "{err}"
+    );
     let err = refused(ReconstructOptions {
         cos_weight: 0.5,
         ..opts.clone()
     });
-    assert!(err.contains("cos weight 1,"), "{err}");
+    assert!(
+        err.contains("cos_weight: 1.0 in the run, 0.5 asked"),
+        "{err}"
+    );
     let err = refused(ReconstructOptions {
         weight_decay: 0.01,
         ..opts
     });
-    assert!(err.contains("weight decay 0)"), "{err}");
+    assert!(
+        err.contains("weight_decay: none in the run, 0.01 asked"),
+        "{err}"
+    );
     for (name, bad) in [
         (
             "--cos-weight",
@@ -342,7 +351,7 @@ fn drawn_negatives_change_the_run_and_are_recorded() {
     )
     .unwrap_err()
     .to_string();
-    assert!(err.contains("drawn negatives Some(16)"), "{err}");
+    assert!(err.contains("negatives: 16 in the run, 8 asked"), "{err}");
     let err = train::reconstruct(
         &t,
         &ReconstructOptions {
@@ -388,7 +397,7 @@ fn held_out_words_stay_out_of_training_and_are_scored() {
         ..opts.clone()
     };
     let err = train::reconstruct(&t, &other).unwrap_err().to_string();
-    assert!(err.contains("held out 0.2"), "{err}");
+    assert!(err.contains("holdout: 0.2 in the run, 0.1 asked"), "{err}");
     assert_eq!(info.hard_negatives, None);
     let other = ReconstructOptions {
         resume: true,
@@ -396,7 +405,10 @@ fn held_out_words_stay_out_of_training_and_are_scored() {
         ..opts.clone()
     };
     let err = train::reconstruct(&t, &other).unwrap_err().to_string();
-    assert!(err.contains("hard negatives none"), "{err}");
+    assert!(
+        err.contains("hard_negatives: none in the run, suffix asked"),
+        "{err}"
+    );
     // A hard-negative run trains on the same words and records its key.
     let hard = ReconstructOptions {
         hard_negatives: Some(HardNegatives::Suffix),
