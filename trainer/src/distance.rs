@@ -99,7 +99,6 @@ pub fn info_nce(
     temperature: f32,
     negatives: Option<Tensor<2>>,
 ) -> Tensor<1> {
-    let unit = |x: Tensor<2>| x.clone() / x.square().sum_dim(1).sqrt().clamp_min(EPS);
     let [rows, _] = student.dims();
     let device = student.device();
     let candidates = match negatives {
@@ -142,7 +141,6 @@ pub fn relational(
         .step_by(columns + 1)
         .for_each(|d| *d = -1e4);
     let mask = Tensor::<2>::from_data(TensorData::new(diagonal, [rows, columns]), &device);
-    let unit = |x: Tensor<2>| x.clone() / x.square().sum_dim(1).sqrt().clamp_min(EPS);
     let logits = |x: Tensor<2>, all: Tensor<2>| {
         unit(x).matmul(unit(all).transpose()) / temperature + mask.clone()
     };
@@ -151,6 +149,11 @@ pub fn relational(
         .sum_dim(1)
         .neg()
         .squeeze_dim(1)
+}
+
+/// Each row scaled to length 1 (a zero row stays zero).
+fn unit(x: Tensor<2>) -> Tensor<2> {
+    x.clone() / x.square().sum_dim(1).sqrt().clamp_min(EPS)
 }
 
 #[cfg(test)]
