@@ -1,5 +1,5 @@
-//! The paper's five reconstruction distances (section 3), and a contrastive loss beside them
-//! (issue 15).
+//! The paper's five reconstruction distances (section 3), and a contrastive and a relational
+//! loss beside them (issue 15).
 
 use burn::tensor::activation::{log_softmax, softmax};
 use burn::tensor::{Int, Tensor, TensorData};
