@@ -50,11 +50,16 @@ usage: tagger-grid.py {ewt,wsj} [--runs DIR] [--jobs N] [--commit] [--only NAME 
   sentences with distillation (the two changes that led on unseen words and on dev);
   `dsq-aug-cover-upper` the cover sentences with a tenth of them written in capitals after
   tagging (`--upper 0.1`: all-caps words are a tenth of EWT test's unseen ones).
+- A `-p24` twin (PATIENT_OF) is its base with patience 24 instead of 12: on the augmented
+  sentences a seed's averaged dev curve can peak early and rise again after the patience
+  ends it. Patience decides only where a run stops, so the twin starts from a copy of its
+  base's run where that is here, and goes on from its last checkpoint.
 """
 import argparse
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -100,8 +105,12 @@ FULL_OF = {"dsq-full": "dsq"}
 # table lists them in the paper's order.
 D2 = ["--variant", "char", "--init", "runs/table1/sq/epochs/10"]
 # Beyond the paper: CHAR(D2) beside sentences augmented by FULL+EMB (AUGMENT_BY).
+# Twins of augmented variants with a longer patience (RECIPE's "--patience" replaced).
+PATIENT_OF = {"dsq-aug-c3n30-dist-p24": "dsq-aug-c3n30-dist",
+              "dsq-aug-cover-dist-p24": "dsq-aug-cover-dist"}
+PATIENCE = "24"
 AUGMENTED = ("dsq-aug", "dsq-aug-c3n30", "dsq-aug-c3n30-dist", "dsq-aug-cover", "dsq-aug-cover2",
-             "dsq-aug-cover-dist", "dsq-aug-cover-upper")
+             "dsq-aug-cover-dist", "dsq-aug-cover-upper", *PATIENT_OF)
 # The student issue 15's held-out words chose (a config of scripts/objectives.sh).
 NCE = "nce-t0.2-freq0.25-cos1-decay-e50"
 # The same with the relational loss (`--relation-weight 3`), which the held-out words chose
@@ -155,6 +164,9 @@ AUGMENT_OPTIONS["dsq-aug-cover-upper"] = (AUGMENT_OPTIONS["dsq-aug-cover"][0] + 
                                           "-dsq-aug-cover-upper")
 # Variants that also distil from AUGMENT_BY's tagger, at this weight.
 DISTILL_WEIGHT = {"dsq-aug-c3n30-dist": "0.5", "dsq-aug-cover-dist": "0.5"}
+for twin, base in PATIENT_OF.items():
+    AUGMENT_OPTIONS[twin] = AUGMENT_OPTIONS[base]
+    DISTILL_WEIGHT[twin] = DISTILL_WEIGHT[base]
 TABLE = ["full", "fullemb", "char", "d1", "dl2", "dsq", "dsq-e50", "dlinf", "dcos", "dnce"]
 TABLE_AVERAGED = ([f"{n}-avg" for n in TABLE if n in AVERAGED]
                   + ["drel-avg", "dsq-avg-lr1e-3", *AUGMENT_BY])
@@ -167,6 +179,8 @@ LABEL["dsq-aug-cover"] = "CHAR(D2), lr 1e-3, augmented (3 copies, every unseen w
 LABEL["dsq-aug-cover2"] = "the same, two places per word (the second in the other case)"
 LABEL["dsq-aug-cover-dist"] = "every unseen word placed, distilled from FULL+EMB (weight 0.5)"
 LABEL["dsq-aug-cover-upper"] = "every unseen word placed, a tenth of the sentences in capitals"
+LABEL["dsq-aug-c3n30-dist-p24"] = "3 copies, 30 neighbours, distilled; patience 24"
+LABEL["dsq-aug-cover-dist-p24"] = "every unseen word placed, distilled; patience 24"
 # Every run trained with the averaged recipe.
 AVERAGED_RUNS = {*AVERAGED_OF, "drel-avg", "dsq-avg-lr1e-3", *AUGMENT_BY}
 SEEDS = [1, 2, 3]
@@ -184,10 +198,13 @@ def corpus_files(corpus):
 
 
 def recipe(name):
-    """RECIPE, with AVERAGE's options replacing or joining it for an `-avg` twin."""
+    """RECIPE, with AVERAGE's options replacing or joining it for an `-avg` twin (and the
+    longer patience for a PATIENT_OF twin)."""
     if name not in AVERAGED_RUNS:
         return RECIPE
     args, extra = list(RECIPE), dict(AVERAGE)
+    if name in PATIENT_OF:
+        extra["--patience"] = PATIENCE
     for i, flag in enumerate(args):
         if flag in extra:
             args[i + 1] = extra.pop(flag)
@@ -284,6 +301,8 @@ class Runs:
             options = options + ["--distill", self.tagger_run(AUGMENT_BY[name]),
                                  "--distill-weight", DISTILL_WEIGHT[name]]
         out = os.path.join(self.runs, self.corpus, run)
+        if name in PATIENT_OF:
+            self.copy_base_run(PATIENT_OF[name], seed, out)
         args = [TRAINER, "tagger", *options, "--train", train, "--dev", dev, "--test", test,
                 *recipe(name), *grid, "--halving", HALVING, "--seed", str(seed), "--out", out]
         if os.path.exists(os.path.join(out, "config.json")):
@@ -304,6 +323,15 @@ class Runs:
                   f"({(time.time() - started) / 60:.0f} min)", flush=True)
             if self.commit:
                 self.git_commit(run, report)
+
+    def copy_base_run(self, base, seed, out):
+        """A PATIENT_OF twin's start: a copy of its base's run (checkpoints, curve and log)
+        when the twin has not started and the base's is here; the twin goes on from it."""
+        source = os.path.join(self.runs, self.corpus, f"{base}-seed{seed}")
+        if os.path.exists(out) or not os.path.exists(os.path.join(source, "config.json")):
+            return
+        shutil.copytree(source, out)
+        shutil.copyfile(source + ".log", out + ".log")
 
     def augmented(self, name, train):
         """runs/augment/<corpus><suffix>.tsv: `sublex-train augment` over the training corpus

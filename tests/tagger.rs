@@ -634,6 +634,32 @@ fn averaged_weights_are_kept_and_resume_exactly() {
     assert_ne!(straight, last_step);
 }
 
+/// A finished run resumed under a longer epoch limit (or patience) goes on from its last
+/// checkpoint, and ends where a run that never stopped ends.
+#[test]
+fn a_finished_run_goes_on_under_a_longer_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    slice("train", 60, dir.path());
+    slice("dev", 20, dir.path());
+    slice("test", 10, dir.path());
+    let opts = |name: &str, max_epochs: usize, resume: bool| TaggerOptions {
+        max_epochs,
+        patience: 5,
+        resume,
+        ..options(dir.path(), Variant::Char, None, name)
+    };
+    let straight = train_tagger(&opts("straight", 3, false)).unwrap();
+    let short = train_tagger(&opts("extended", 2, false)).unwrap();
+    assert_eq!(short.points[0].epochs, 2);
+    let extended = train_tagger(&opts("extended", 3, true)).unwrap();
+    assert_eq!(extended.points[0].epochs, 3);
+    assert_eq!(
+        dev_curve(&opts("extended", 3, true)),
+        dev_curve(&opts("straight", 3, false))
+    );
+    assert_eq!(extended.dev_eval.accuracy, straight.dev_eval.accuracy);
+}
+
 /// Successive halving: every point trains to the first rung, the better half on dev to the
 /// next, the last survivor to the epoch limit; resuming changes nothing.
 #[test]

@@ -52,7 +52,8 @@ pub struct TaggerArgs {
     dropout: Vec<f64>,
     #[arg(long, default_value_t = 100)]
     max_epochs: usize,
-    /// Stop a grid point after this many epochs without a better dev accuracy.
+    /// Stop a grid point after this many epochs without a better dev accuracy (a finished
+    /// run resumed with a longer patience goes on).
     #[arg(long, default_value_t = 12)]
     patience: usize,
     /// Successive halving over the grid: epochs of each rung, e.g. `4,10,20`. All points

@@ -69,7 +69,11 @@ pub(super) fn train_point(
     let (lr, dropout, dir) = (point.lr, point.dropout, point.dir);
     let device = train_device();
     let mut progress = Progress::load(dir)?.unwrap_or_default();
-    if progress.done {
+    let patient = |p: &Progress| p.epoch - p.best_epoch < opts.patience.max(1);
+    // Whether a point has ended is asked of the options it runs under now, so a finished
+    // run resumed with a longer patience or epoch limit goes on from its last checkpoint.
+    let ended = |p: &Progress| p.epoch >= opts.max_epochs || !patient(p);
+    if progress.done && ended(&progress) {
         log::info!(
             "lr {lr:e}, dropout {dropout}: done (best dev {:.4} at epoch {})",
             progress.best_dev,
@@ -77,6 +81,7 @@ pub(super) fn train_point(
         );
         return Ok(progress);
     }
+    progress.done = false;
     let (mut model, mut optim, mut average) = start_point(shared, point, &progress, &device)?;
     let singletons = singletons(&data.train);
     let lengths: Vec<usize> = data.train.iter().map(|s| s.words.len()).collect();
@@ -89,7 +94,6 @@ pub(super) fn train_point(
         unit: "tokens",
         label: format!("lr {lr:e} dropout {dropout} "),
     };
-    let patient = |p: &Progress| p.epoch - p.best_epoch < opts.patience.max(1);
     if progress.epoch >= until && patient(&progress) {
         return Ok(progress);
     }
@@ -126,7 +130,7 @@ pub(super) fn train_point(
         end_epoch(&harness, &mut progress, models, &optim, &line)?;
     }
     // A rung's end is a pause; the epoch limit or early stopping ends the point.
-    if progress.epoch >= opts.max_epochs || !patient(&progress) {
+    if ended(&progress) {
         progress.done = true;
         write_json(&dir.join("progress.json"), &progress)?;
     }
