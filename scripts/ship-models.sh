@@ -17,7 +17,7 @@ BIN=${TRAINER:-target/release/sublex-train}
 [ -n "${TRAINER:-}" ] || cargo build --release -q -p sublex-trainer
 TAGGER=runs/grid/ewt/dsq-aug-c3n30-dist-seed2
 STUDENT=runs/objectives/nce-t0.2-highway-e50-wd0.03
-[ -e "$TAGGER/report.json" ] || python3 scripts/tagger-grid.py ewt --only dsq-aug-c3n30-dist
+[ -e "$TAGGER/tagger.json" ] || python3 scripts/tagger-grid.py ewt --retrain "$(basename "$TAGGER")"
 [ -e "$STUDENT/eval.json" ] || ONLY=$(basename "$STUDENT") scripts/objectives.sh
 mkdir -p data/models
 "$BIN" export --model "$TAGGER" --precision int8 --out data/models/tagger-ewt-char.int8.onnx \

@@ -4,7 +4,7 @@ paper's grid with successive halving, then 3 seeds at its chosen point, on EWT o
 WSJ sample; prints the table (mean ± sd over seeds).
 
 usage: tagger-grid.py {ewt,wsj} [--runs DIR] [--jobs N] [--commit] [--only NAME ...]
-                      [--table | --progress]
+                      [--table | --progress | --retrain RUN]
 
 - The grid: all 25 points (lr 1e-4..5e-4 x dropout 0.1..0.5) for CHAR and the best CHAR(D),
   a 3x3 sub-grid (lr 1e-4, 3e-4, 5e-4 x dropout 0.1, 0.3, 0.5) for the others; successive
@@ -13,6 +13,8 @@ usage: tagger-grid.py {ewt,wsj} [--runs DIR] [--jobs N] [--commit] [--only NAME 
 - Each finished run's report is kept in docs/tagger/<corpus>/<run>.json (small); a run whose
   report is there is not run again, so the table survives a fresh clone. Unfinished runs
   resume from their checkpoints in --runs. --commit commits each report as it lands.
+  `--retrain NAME-seedN` trains one such run again into --runs (its files: to export or
+  distil from on a machine that has only its report); the committed report stays.
 - N runs at once (default 2: both cores); CHAR(D)'s reconstructed models (runs/table1/<d>,
   10 epochs) and the WSJ split (runs/wsj) are made first when missing.
 - Past the paper's grid: CHAR(Dcos) chose its corner (the largest lr, the smallest dropout;
@@ -507,6 +509,8 @@ def main():
     parser.add_argument("--table", action="store_true", help="only print the table")
     parser.add_argument("--progress", action="store_true",
                         help="only print where each running grid stands")
+    parser.add_argument("--retrain", metavar="RUN",
+                        help="train RUN (NAME-seedN) again into --runs, keeping its report")
     args = parser.parse_args()
     runs = Runs(args.corpus, args.runs, args.commit)
     names = list((EWT if args.corpus == "ewt" else WSJ).keys())
@@ -518,6 +522,10 @@ def main():
         if "TRAINER" not in os.environ:
             subprocess.run(["cargo", "build", "--release", "-q", "-p", "sublex-trainer"],
                            check=True, cwd=ROOT)
+        if args.retrain:
+            name, seed = args.retrain.rsplit("-seed", 1)
+            runs.train(name, int(seed), record=False)
+            return
         failed = schedule(runs, [n for n in names if not args.only or n in args.only],
                           args.jobs)
     table(runs, [n for n in TABLE if n in names])
