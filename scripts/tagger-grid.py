@@ -56,6 +56,9 @@ usage: tagger-grid.py {ewt,wsj} [--runs DIR] [--jobs N] [--commit] [--only NAME 
   sentences a seed's averaged dev curve can peak early and rise again after the patience
   ends it. Patience decides only where a run stops, so the twin starts from a copy of its
   base's run where that is here, and goes on from its last checkpoint.
+  `dsq-aug-both-dist-p24` trains beside both the three-copy and the cover sentences
+  (AUGMENT_UNION), distilled, with patience 24: the first led on dev, the second on unseen
+  words.
 """
 import argparse
 import json
@@ -111,8 +114,12 @@ D2 = ["--variant", "char", "--init", "runs/table1/sq/epochs/10"]
 PATIENT_OF = {"dsq-aug-c3n30-dist-p24": "dsq-aug-c3n30-dist",
               "dsq-aug-cover-dist-p24": "dsq-aug-cover-dist"}
 PATIENCE = "24"
+# A variant trained beside the union of other variants' synthetic sentences.
+AUGMENT_UNION = {"dsq-aug-both-dist-p24": ("dsq-aug-c3n30", "dsq-aug-cover")}
+# The variants trained with PATIENCE.
+PATIENT = {*PATIENT_OF, *AUGMENT_UNION}
 AUGMENTED = ("dsq-aug", "dsq-aug-c3n30", "dsq-aug-c3n30-dist", "dsq-aug-cover", "dsq-aug-cover2",
-             "dsq-aug-cover-dist", "dsq-aug-cover-upper", *PATIENT_OF)
+             "dsq-aug-cover-dist", "dsq-aug-cover-upper", *PATIENT_OF, *AUGMENT_UNION)
 # The student issue 15's held-out words chose (a config of scripts/objectives.sh).
 NCE = "nce-t0.2-freq0.25-cos1-decay-e50"
 # The same with the relational loss (`--relation-weight 3`), which the held-out words chose
@@ -169,6 +176,7 @@ DISTILL_WEIGHT = {"dsq-aug-c3n30-dist": "0.5", "dsq-aug-cover-dist": "0.5"}
 for twin, base in PATIENT_OF.items():
     AUGMENT_OPTIONS[twin] = AUGMENT_OPTIONS[base]
     DISTILL_WEIGHT[twin] = DISTILL_WEIGHT[base]
+DISTILL_WEIGHT["dsq-aug-both-dist-p24"] = "0.5"
 TABLE = ["full", "fullemb", "char", "d1", "dl2", "dsq", "dsq-e50", "dlinf", "dcos", "dnce"]
 TABLE_AVERAGED = ([f"{n}-avg" for n in TABLE if n in AVERAGED]
                   + ["drel-avg", "dsq-avg-lr1e-3", *AUGMENT_BY])
@@ -183,6 +191,7 @@ LABEL["dsq-aug-cover-dist"] = "every unseen word placed, distilled from FULL+EMB
 LABEL["dsq-aug-cover-upper"] = "every unseen word placed, a tenth of the sentences in capitals"
 LABEL["dsq-aug-c3n30-dist-p24"] = "3 copies, 30 neighbours, distilled; patience 24"
 LABEL["dsq-aug-cover-dist-p24"] = "every unseen word placed, distilled; patience 24"
+LABEL["dsq-aug-both-dist-p24"] = "both files (3 copies and every unseen word placed), distilled; patience 24"
 # Every run trained with the averaged recipe.
 AVERAGED_RUNS = {*AVERAGED_OF, "drel-avg", "dsq-avg-lr1e-3", *AUGMENT_BY}
 SEEDS = [1, 2, 3]
@@ -205,7 +214,7 @@ def recipe(name):
     if name not in AVERAGED_RUNS:
         return RECIPE
     args, extra = list(RECIPE), dict(AVERAGE)
-    if name in PATIENT_OF:
+    if name in PATIENT:
         extra["--patience"] = PATIENCE
     for i, flag in enumerate(args):
         if flag in extra:
@@ -337,7 +346,10 @@ class Runs:
 
     def augmented(self, name, train):
         """runs/augment/<corpus><suffix>.tsv: `sublex-train augment` over the training corpus
-        with `name`'s AUGMENT_OPTIONS and its tagger's seed-1 run."""
+        with `name`'s AUGMENT_OPTIONS and its tagger's seed-1 run (for an AUGMENT_UNION
+        variant, its parts' files one after the other)."""
+        if name in AUGMENT_UNION:
+            return self.union(name, [self.augmented(part, train) for part in AUGMENT_UNION[name]])
         options, suffix = AUGMENT_OPTIONS[name]
         path = os.path.join(ROOT, "runs", "augment", f"{self.corpus}{suffix}.tsv")
         with self.lock:
@@ -350,6 +362,17 @@ class Runs:
                 subprocess.run([TRAINER, "augment", "--tagger", run, "--teacher", GLOVE,
                                 "--train", train, *options, "--out", path],
                                check=True, cwd=ROOT)
+        return path
+
+    def union(self, name, parts):
+        path = os.path.join(ROOT, "runs", "augment", f"{self.corpus}-{name}.tsv")
+        with self.lock:
+            if not os.path.exists(path):
+                with open(path + ".tmp", "wb") as out:
+                    for part in parts:
+                        with open(part, "rb") as f:
+                            shutil.copyfileobj(f, out)
+                os.replace(path + ".tmp", path)
         return path
 
     def tagger_run(self, name):
