@@ -109,7 +109,6 @@ FULL_OF = {"dsq-full": "dsq"}
 # name -> (variant options, grid), in the order they run (the 25-point grids first); the
 # table lists them in the paper's order.
 D2 = ["--variant", "char", "--init", "runs/table1/sq/epochs/10"]
-# Beyond the paper: CHAR(D2) beside sentences augmented by FULL+EMB (AUGMENT_BY).
 # Twins of augmented variants with a longer patience (RECIPE's "--patience" replaced).
 PATIENT_OF = {"dsq-aug-c3n30-dist-p24": "dsq-aug-c3n30-dist",
               "dsq-aug-cover-dist-p24": "dsq-aug-cover-dist"}
@@ -118,6 +117,7 @@ PATIENCE = "24"
 AUGMENT_UNION = {"dsq-aug-both-dist-p24": ("dsq-aug-c3n30", "dsq-aug-cover")}
 # The variants trained with PATIENCE.
 PATIENT = {*PATIENT_OF, *AUGMENT_UNION}
+# Beyond the paper: CHAR(D2) beside sentences augmented by FULL+EMB (AUGMENT_BY).
 AUGMENTED = ("dsq-aug", "dsq-aug-c3n30", "dsq-aug-c3n30-dist", "dsq-aug-cover", "dsq-aug-cover2",
              "dsq-aug-cover-dist", "dsq-aug-cover-upper", *PATIENT_OF, *AUGMENT_UNION)
 # The student issue 15's held-out words chose (a config of scripts/objectives.sh).
@@ -210,7 +210,7 @@ def corpus_files(corpus):
 
 def recipe(name):
     """RECIPE, with AVERAGE's options replacing or joining it for an `-avg` twin (and the
-    longer patience for a PATIENT_OF twin)."""
+    longer patience for the variants in PATIENT)."""
     if name not in AVERAGED_RUNS:
         return RECIPE
     args, extra = list(RECIPE), dict(AVERAGE)
@@ -365,6 +365,7 @@ class Runs:
         return path
 
     def union(self, name, parts):
+        """runs/augment/<corpus>-<name>.tsv: the files `parts`, one after the other."""
         path = os.path.join(ROOT, "runs", "augment", f"{self.corpus}-{name}.tsv")
         with self.lock:
             if not os.path.exists(path):
