@@ -172,11 +172,11 @@ AUGMENT_OPTIONS["dsq-aug-cover-dist"] = AUGMENT_OPTIONS["dsq-aug-cover"]
 AUGMENT_OPTIONS["dsq-aug-cover-upper"] = (AUGMENT_OPTIONS["dsq-aug-cover"][0] + ["--upper", "0.1"],
                                           "-dsq-aug-cover-upper")
 # Variants that also distil from AUGMENT_BY's tagger, at this weight.
-DISTILL_WEIGHT = {"dsq-aug-c3n30-dist": "0.5", "dsq-aug-cover-dist": "0.5"}
+DISTILL_WEIGHT = {"dsq-aug-c3n30-dist": "0.5", "dsq-aug-cover-dist": "0.5",
+                  "dsq-aug-both-dist-p24": "0.5"}
 for twin, base in PATIENT_OF.items():
     AUGMENT_OPTIONS[twin] = AUGMENT_OPTIONS[base]
     DISTILL_WEIGHT[twin] = DISTILL_WEIGHT[base]
-DISTILL_WEIGHT["dsq-aug-both-dist-p24"] = "0.5"
 TABLE = ["full", "fullemb", "char", "d1", "dl2", "dsq", "dsq-e50", "dlinf", "dcos", "dnce"]
 TABLE_AVERAGED = ([f"{n}-avg" for n in TABLE if n in AVERAGED]
                   + ["drel-avg", "dsq-avg-lr1e-3", *AUGMENT_BY])
