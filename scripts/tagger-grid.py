@@ -4,7 +4,7 @@ paper's grid with successive halving, then 3 seeds at its chosen point, on EWT o
 WSJ sample; prints the table (mean ± sd over seeds).
 
 usage: tagger-grid.py {ewt,wsj} [--runs DIR] [--jobs N] [--commit] [--only NAME ...]
-                      [--table | --progress | --retrain RUN]
+                      [--save-every MIN] [--table | --progress | --retrain RUN | --save-state]
 
 - The grid: all 25 points (lr 1e-4..5e-4 x dropout 0.1..0.5) for CHAR and the best CHAR(D),
   a 3x3 sub-grid (lr 1e-4, 3e-4, 5e-4 x dropout 0.1, 0.3, 0.5) for the others; successive
@@ -12,7 +12,10 @@ usage: tagger-grid.py {ewt,wsj} [--runs DIR] [--jobs N] [--commit] [--only NAME 
 - Seed 1 runs the grid; seeds 2 and 3 train the point seed 1 chose.
 - Each finished run's report is kept in docs/tagger/<corpus>/<run>.json (small); a run whose
   report is there is not run again, so the table survives a fresh clone. Unfinished runs
-  resume from their checkpoints in --runs. --commit commits each report as it lands.
+  resume from their checkpoints in --runs. --commit commits each report as it lands, and
+  every --save-every minutes the running runs' checkpoints (`scripts/run_state.py`:
+  checkpoints/<corpus>/<run>.tar, replaced by the report when the run ends), so that a fresh
+  clone resumes them too; `--save-state` saves them at once (before a session ends).
   `--retrain NAME-seedN` trains one such run again into --runs (its files: to export or
   distil from on a machine that has only its report); the committed report stays.
 - N runs at once (default 2: both cores); CHAR(D)'s reconstructed models (runs/table1/<d>,
@@ -69,6 +72,8 @@ import subprocess
 import sys
 import threading
 import time
+
+import run_state
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "..", "shared", "data")
@@ -312,6 +317,7 @@ class Runs:
             options = options + ["--distill", self.tagger_run(AUGMENT_BY[name]),
                                  "--distill-weight", DISTILL_WEIGHT[name]]
         out = os.path.join(self.runs, self.corpus, run)
+        run_state.restore(self.corpus, out)
         if name in PATIENT_OF:
             self.copy_base_run(PATIENT_OF[name], seed, out)
         args = [TRAINER, "tagger", *options, "--train", train, "--dev", dev, "--test", test,
@@ -333,7 +339,13 @@ class Runs:
             print(f"{self.corpus} {run}: dev {100 * report['dev_eval']['accuracy']:.2f} "
                   f"({(time.time() - started) / 60:.0f} min)", flush=True)
             if self.commit:
-                self.git_commit(run, report)
+                # The report replaces the run's snapshot, if it had one.
+                snapshot = run_state.snapshot_path(self.corpus, run)
+                if os.path.exists(snapshot):
+                    os.remove(snapshot)
+                message = (f"Tagger grid ({self.corpus}): {report['model']} seed run {run} "
+                           f"finished, dev {100 * report['dev_eval']['accuracy']:.2f}")
+                git_commit([os.path.join(self.results, f"{run}.json"), snapshot], message)
 
     def copy_base_run(self, base, seed, out):
         """A PATIENT_OF twin's start: a copy of its base's run (checkpoints, curve and log)
@@ -377,25 +389,45 @@ class Runs:
         return path
 
     def tagger_run(self, name):
-        """The directory of `name`'s seed-1 run, trained again first if only its report is
-        here (training is not bit-reproducible across machines, so the new run does not
-        replace the report)."""
+        """The directory of `name`'s seed-1 run: from its snapshot, or trained again first if
+        only its report is here (training is not bit-reproducible across machines, so the new
+        run does not replace the report; with --commit it is saved, for the runs that read it
+        to read the same one on the next machine)."""
         run = os.path.join(self.runs, self.corpus, f"{name}-seed1")
         with self.prerequisite:
+            run_state.restore(self.corpus, run)
             if not os.path.exists(os.path.join(run, "tagger.json")):
                 self.train(name, 1, record=False)
+                if self.commit and run_state.save(self.corpus, run, whole=False):
+                    git_commit([run_state.snapshot_path(self.corpus, f"{name}-seed1")],
+                               f"Tagger grid ({self.corpus}): {name}-seed1 trained again "
+                               "here, saved for the runs that read it")
         return run
 
-    def git_commit(self, run, report):
-        path = os.path.join(self.results, f"{run}.json")
-        message = (f"Tagger grid ({self.corpus}): {report['model']} seed run {run} finished, "
-                   f"dev {100 * report['dev_eval']['accuracy']:.2f}")
-        for _ in range(5):
-            add = subprocess.run(["git", "add", path], cwd=ROOT)
-            done = subprocess.run(["git", "commit", "-q", "-m", message, "--", path], cwd=ROOT)
-            if add.returncode == 0 and done.returncode == 0:
-                return
-            time.sleep(10)  # another commit holds the index
+    def save_state(self, runs):
+        """Snapshots the unfinished runs `runs` (names) and, with --commit, commits them."""
+        saved = []
+        for run in runs:
+            out = os.path.join(self.runs, self.corpus, run)
+            if not self.result(run) and os.path.isdir(out) and run_state.save(self.corpus, out):
+                saved.append(run)
+        if saved and self.commit:
+            git_commit([run_state.snapshot_path(self.corpus, r) for r in saved],
+                       f"Tagger grid ({self.corpus}): checkpoints of {', '.join(saved)}")
+        return saved
+
+
+def git_commit(paths, message):
+    """Commits `paths` (added, changed or deleted), retrying while another commit holds the
+    index. A path that neither exists nor is tracked is left out."""
+    paths = [p for p in paths if os.path.exists(p) or subprocess.run(
+        ["git", "ls-files", "--error-unmatch", "--", p], cwd=ROOT, capture_output=True).returncode == 0]
+    for _ in range(5):
+        add = subprocess.run(["git", "add", "-A", "--", *paths], cwd=ROOT)
+        done = subprocess.run(["git", "commit", "-q", "-m", message, "--", *paths], cwd=ROOT)
+        if add.returncode == 0 and done.returncode == 0:
+            return
+        time.sleep(10)
 
 
 def one_point(grid):
@@ -403,9 +435,10 @@ def one_point(grid):
     return grid is not None and len(grid) == 4 and grid[0] == "--lr" and grid[2] == "--dropout"
 
 
-def schedule(runs, names, jobs):
+def schedule(runs, names, jobs, save_every):
     """Variant by variant in `names` order: seed 1's grid, then the other seeds at its choice
-    (a free worker takes the first run that is ready)."""
+    (a free worker takes the first run that is ready); with --commit, the running runs'
+    snapshots are committed every `save_every` minutes."""
     pending = [(n, s) for n in names for s in SEEDS if not runs.result(f"{n}-seed{s}")]
     running, failed, cond = set(), [], threading.Condition()
 
@@ -454,11 +487,22 @@ def schedule(runs, names, jobs):
                 running.discard(job)
                 cond.notify_all()
 
+    def saver(finished):
+        # The running runs' checkpoints, committed every `save_every` minutes.
+        while not finished.wait(60 * save_every):
+            with cond:
+                names = [f"{n}-seed{s}" for n, s in running]
+            runs.save_state(names)
+
     threads = [threading.Thread(target=worker) for _ in range(jobs)]
     for t in threads:
         t.start()
+    finished = threading.Event()
+    if runs.commit and save_every > 0:
+        threading.Thread(target=saver, args=(finished,), daemon=True).start()
     for t in threads:
         t.join()
+    finished.set()
     return failed
 
 
@@ -535,9 +579,19 @@ def main():
                         help="only print where each running grid stands")
     parser.add_argument("--retrain", metavar="RUN",
                         help="train RUN (NAME-seedN) again into --runs, keeping its report")
+    parser.add_argument("--save-every", type=float, default=40, metavar="MIN",
+                        help="with --commit, commit the running runs' checkpoints every MIN "
+                             "minutes (checkpoints/; 0: never)")
+    parser.add_argument("--save-state", action="store_true",
+                        help="only snapshot the unfinished runs of --only (or all) now")
     args = parser.parse_args()
     runs = Runs(args.corpus, args.runs, args.commit)
     names = list((EWT if args.corpus == "ewt" else WSJ).keys())
+    if args.save_state:
+        chosen = [n for n in names if not args.only or n in args.only]
+        saved = runs.save_state([f"{n}-seed{s}" for n in chosen for s in SEEDS])
+        print("saved: " + (", ".join(saved) or "nothing"))
+        return
     if args.progress:
         progress(runs, names)
         return
@@ -551,7 +605,7 @@ def main():
             runs.train(name, int(seed), record=False)
             return
         failed = schedule(runs, [n for n in names if not args.only or n in args.only],
-                          args.jobs)
+                          args.jobs, args.save_every)
     table(runs, [n for n in TABLE if n in names])
     averaged = [n for n in TABLE_AVERAGED if n in names and runs.result(f"{n}-seed1")]
     if averaged:
