@@ -74,7 +74,9 @@ def save(corpus, run_dir, whole=True, tries=60):
     run = os.path.basename(run_dir)
     if whole and not any("metrics.jsonl" in f for _, _, f in os.walk(run_dir)):
         return False
-    for _ in range(tries):
+    for attempt in range(tries):
+        if attempt:
+            time.sleep(5)  # the trainer is writing its epoch's end: let it finish
         pid = trainer_pid(run_dir)
         if pid:
             os.kill(pid, signal.SIGSTOP)
@@ -85,7 +87,6 @@ def save(corpus, run_dir, whole=True, tries=60):
         finally:
             if pid:
                 os.kill(pid, signal.SIGCONT)
-        time.sleep(5)
     return False
 
 
