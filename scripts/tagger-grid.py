@@ -407,21 +407,28 @@ class Runs:
     def save_state(self, runs):
         """Snapshots the unfinished runs `runs` (names) and, with --commit, commits them."""
         saved = []
-        for run in runs:
-            out = os.path.join(self.runs, self.corpus, run)
-            if not self.result(run) and os.path.isdir(out) and run_state.save(self.corpus, out):
-                saved.append(run)
-        if saved and self.commit:
-            git_commit([run_state.snapshot_path(self.corpus, r) for r in saved],
-                       f"Tagger grid ({self.corpus}): checkpoints of {', '.join(saved)}")
+        # Under the lock that a finishing run's report takes, so that a run's snapshot is
+        # never written after the report replaced it.
+        with self.lock:
+            for run in runs:
+                out = os.path.join(self.runs, self.corpus, run)
+                if not self.result(run) and os.path.isdir(out) and run_state.save(self.corpus, out):
+                    saved.append(run)
+            if saved and self.commit:
+                git_commit([run_state.snapshot_path(self.corpus, r) for r in saved],
+                           f"Tagger grid ({self.corpus}): checkpoints of {', '.join(saved)}")
         return saved
 
 
 def git_commit(paths, message):
     """Commits `paths` (added, changed or deleted), retrying while another commit holds the
     index. A path that neither exists nor is tracked is left out."""
-    paths = [p for p in paths if os.path.exists(p) or subprocess.run(
-        ["git", "ls-files", "--error-unmatch", "--", p], cwd=ROOT, capture_output=True).returncode == 0]
+    def known(path):
+        return os.path.exists(path) or subprocess.run(
+            ["git", "ls-files", "--error-unmatch", "--", path], cwd=ROOT,
+            capture_output=True).returncode == 0
+
+    paths = [p for p in paths if known(p)]
     for _ in range(5):
         add = subprocess.run(["git", "add", "-A", "--", *paths], cwd=ROOT)
         done = subprocess.run(["git", "commit", "-q", "-m", message, "--", *paths], cwd=ROOT)
