@@ -551,9 +551,9 @@ def table(runs, names):
 
 
 def progress(runs, names):
-    """Where each grid point of each seed-1 grid stands (epochs, best dev so far)."""
-    for name in names:
-        grid = os.path.join(runs.runs, runs.corpus, f"{name}-seed1", "grid")
+    """Where each grid point of each run on this machine stands (epochs, best dev so far)."""
+    for run in [f"{n}-seed{s}" for n in names for s in SEEDS]:
+        grid = os.path.join(runs.runs, runs.corpus, run, "grid")
         if not os.path.isdir(grid):
             continue
         points = []
@@ -565,7 +565,7 @@ def progress(runs, names):
                 continue
             points.append((p.get("best_dev", 0), point, p["epoch"], p.get("best_epoch", 0),
                            p.get("seconds", 0), p.get("done", False)))
-        print(f"\n{name} (seed 1): {len(points)} points, "
+        print(f"\n{run}: {len(points)} point{'' if len(points) == 1 else 's'}, "
               f"{sum(p[4] for p in points) / 60:.0f} min of training so far\n")
         print("| point | epochs | best dev (epoch) | minutes | done |\n|---|---|---|---|---|")
         for best, point, epoch, best_epoch, seconds, done in sorted(points, reverse=True):
@@ -583,7 +583,7 @@ def main():
                         help="train only these variants (the table still lists every one)")
     parser.add_argument("--table", action="store_true", help="only print the table")
     parser.add_argument("--progress", action="store_true",
-                        help="only print where each running grid stands")
+                        help="only print where each run on this machine stands")
     parser.add_argument("--retrain", metavar="RUN",
                         help="train RUN (NAME-seedN) again into --runs, keeping its report")
     parser.add_argument("--save-every", type=float, default=40, metavar="MIN",
