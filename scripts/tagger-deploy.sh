@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 RUN=${1:?usage: scripts/tagger-deploy.sh RUN [OUT_DIR] [GOLD.conllu]}
 OUT=${2:-$RUN-deploy}
 GOLD=${3:-../shared/data/pos/en_ewt-ud-test.conllu}
-cargo build --release -q -p sublex-trainer -p sublex
+cargo build --release -q -p sublex-trainer -p sublex-cli
 mkdir -p "$OUT"
 echo "| file | bytes | burn vs runtime on the corpus: max score diff kernel / tract | tags differing | tags changed by the storage | more changed by the kernel's int8 arithmetic | accuracy (runtime, \`sublex tag --conllu\`) |"
 echo "|---|---|---|---|---|---|---|"
